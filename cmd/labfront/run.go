@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/labfront/labfront/internal/content"
+	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/static"
+	"github.com/labfront/labfront/web"
+)
+
+// Exit codes are part of the CLI contract.
+const (
+	exitOK    = 0
+	exitInput = 1
+	exitUsage = 2
+)
+
+const usageText = `labfront — a homelab's public site and private control room
+
+Usage:
+  labfront build  [--src DIR] [--out DIR] [--base-url URL] [--drafts]
+  labfront check  [--src DIR]
+  labfront serve  [--src DIR] [--addr 127.0.0.1:8080] [--drafts=false]
+  labfront new    post|note TITLE [--src DIR]
+
+Run "labfront COMMAND -h" for a command's flags.
+`
+
+// usageError is a mistake in the command line itself (exit 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// command is one subcommand: its flags are parsed from args.
+type command func(ctx context.Context, env *env, args []string) error
+
+type env struct {
+	stdout, stderr io.Writer
+	log            *slog.Logger
+	now            func() time.Time
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"build": cmdBuild,
+		"check": cmdCheck,
+		"serve": cmdServe,
+		"new":   cmdNew,
+	}
+}
+
+// run is main without the process: it returns the exit code so tests can
+// drive the CLI in-process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{
+		stdout: stdout,
+		stderr: stderr,
+		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		now:    time.Now,
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usageText)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	cmd, ok := commands()[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "labfront: unknown command %q\n\n%s", args[0], usageText)
+		return exitUsage
+	}
+	err := cmd(ctx, e, args[1:])
+	return report(stderr, err)
+}
+
+// report prints err the way the CLI contract says and picks the exit code:
+// input problems one per line, no stack traces for user mistakes.
+func report(stderr io.Writer, err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "labfront: %s\n", ue.msg)
+		return exitUsage
+	}
+	if probs, ok := diag.As(err); ok {
+		for _, p := range probs {
+			fmt.Fprintln(stderr, p.Error())
+		}
+		fmt.Fprintf(stderr, "labfront: %d %s\n", len(probs), plural(len(probs), "problem", "problems"))
+		return exitInput
+	}
+	fmt.Fprintf(stderr, "labfront: %v\n", err)
+	return exitInput
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// parse parses flags and turns flag errors into usage errors. Flags may come
+// before or after positional arguments ("new post --src x Title").
+func parse(flags *flag.FlagSet, args []string) ([]string, error) {
+	flags.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := flags.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, usageError{msg: flags.Name() + " flags:\n" + flagHelp(flags)}
+			}
+			return nil, usageError{msg: err.Error()}
+		}
+		args = flags.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func flagHelp(flags *flag.FlagSet) string {
+	var b strings.Builder
+	flags.VisitAll(func(f *flag.Flag) {
+		fmt.Fprintf(&b, "  --%s\t%s (default %q)\n", f.Name, f.Usage, f.DefValue)
+	})
+	return b.String()
+}
+
+func noArgs(name string, pos []string) error {
+	if len(pos) > 0 {
+		return usageError{msg: fmt.Sprintf("%s takes no arguments, got %q", name, strings.Join(pos, " "))}
+	}
+	return nil
+}
+
+func cmdBuild(ctx context.Context, e *env, args []string) error {
+	flags := flag.NewFlagSet("build", flag.ContinueOnError)
+	src := flags.String("src", ".", "the site's source directory (holds content/)")
+	out := flags.String("out", "dist", "where to write the site")
+	baseURL := flags.String("base-url", "", "override site.yaml's base_url")
+	drafts := flags.Bool("drafts", false, "include pages marked draft: true")
+	pos, err := parse(flags, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("build", pos); err != nil {
+		return err
+	}
+	_, err = web.Build(ctx, web.Options{Src: *src, Out: *out, BaseURL: *baseURL, Drafts: *drafts, Static: staticFS(*src), Log: e.log})
+	return err
+}
+
+func cmdCheck(_ context.Context, e *env, args []string) error {
+	flags := flag.NewFlagSet("check", flag.ContinueOnError)
+	src := flags.String("src", ".", "the site's source directory (holds content/)")
+	pos, err := parse(flags, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("check", pos); err != nil {
+		return err
+	}
+	// The same stages as build, without writing: drafts are validated by the
+	// load stage either way, and links are checked as build would see them.
+	if err := web.Check(web.Options{Src: *src, Static: staticFS(*src)}); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "ok: no problems found")
+	return nil
+}
+
+func cmdNew(_ context.Context, e *env, args []string) error {
+	flags := flag.NewFlagSet("new", flag.ContinueOnError)
+	src := flags.String("src", ".", "the site's source directory (holds content/)")
+	pos, err := parse(flags, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 2 {
+		return usageError{msg: "usage: labfront new post|note TITLE"}
+	}
+	var kind content.Kind
+	switch pos[0] {
+	case "post":
+		kind = content.Post
+	case "note":
+		kind = content.Note
+	default:
+		return usageError{msg: fmt.Sprintf("new: %q is not post or note", pos[0])}
+	}
+	path, err := content.NewPage(*src, kind, strings.Join(pos[1:], " "), e.now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "created %s (a draft: remove draft: true to publish)\n", path)
+	return nil
+}
+
+// staticFS prefers the source checkout's static/ folder, so stylesheet edits
+// show without recompiling; a site without one uses the embedded files.
+func staticFS(src string) fs.FS {
+	dir := filepath.Join(src, "static")
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		return os.DirFS(dir)
+	}
+	return static.FS()
+}

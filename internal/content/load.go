@@ -1,0 +1,179 @@
+package content
+
+import (
+	"cmp"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/markdown"
+)
+
+// Site is everything loaded from a source directory.
+type Site struct {
+	Src    string
+	Config Config
+	// Posts and Notes are sorted newest first, then by slug. Drafts are
+	// included only when the load asked for them.
+	Posts []*Page
+	Notes []*Page
+	Tags  []*Tag // sorted by slug
+}
+
+// Tag groups the pages that carry one tag, compared case-insensitively.
+type Tag struct {
+	Slug  string
+	Name  string // the most common spelling
+	Pages []*Page
+}
+
+// URL is the tag page's site-relative URL.
+func (t *Tag) URL() string { return "/tags/" + t.Slug + "/" }
+
+// Options change what Load includes.
+type Options struct {
+	Drafts bool
+}
+
+// Load reads src/content. A returned error is a diag.List when the input is
+// at fault; anything else is an I/O failure.
+func Load(src string, opts Options) (*Site, error) {
+	var probs diag.List
+	site := &Site{Src: src}
+	site.Config = loadConfig(filepath.Join(src, "content", "site.yaml"), displayPath(src, "content/site.yaml"), &probs)
+
+	conv := markdown.New()
+	for _, kind := range []Kind{Post, Note} {
+		pages, err := loadDir(conv, src, kind, &probs)
+		if err != nil {
+			return nil, err
+		}
+		kept := pages[:0]
+		for _, p := range pages {
+			if !p.Draft || opts.Drafts {
+				kept = append(kept, p)
+			}
+		}
+		slices.SortFunc(kept, newestFirst)
+		if kind == Post {
+			site.Posts = kept
+		} else {
+			site.Notes = kept
+		}
+		checkDuplicateSlugs(pages, &probs)
+	}
+	site.Tags = collectTags(site.Posts, site.Notes)
+	if err := probs.Err(); err != nil {
+		return nil, err
+	}
+	return site, nil
+}
+
+func newestFirst(a, b *Page) int {
+	if c := b.Date.Compare(a.Date); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Slug, b.Slug)
+}
+
+// loadDir converts every .md file of one section on all cores; Markdown
+// rendering dominates load time.
+func loadDir(conv *markdown.Converter, src string, kind Kind, probs *diag.List) ([]*Page, error) {
+	dir := filepath.Join(src, "content", kind.Dir())
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".md") && !strings.HasPrefix(e.Name(), ".") {
+			names = append(names, e.Name())
+		}
+	}
+	pages := make([]*Page, len(names))
+	fileProbs := make([]diag.List, len(names))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range work {
+				rel := "content/" + kind.Dir() + "/" + names[i]
+				pages[i] = loadPage(conv, kind, filepath.Join(dir, names[i]), displayPath(src, rel), &fileProbs[i])
+			}
+		})
+	}
+	for i := range names {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	out := make([]*Page, 0, len(pages))
+	for i, p := range pages {
+		probs.Append(fileProbs[i])
+		if p != nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func checkDuplicateSlugs(pages []*Page, probs *diag.List) {
+	first := map[string]*Page{}
+	sorted := slices.Clone(pages)
+	slices.SortFunc(sorted, func(a, b *Page) int { return strings.Compare(a.Path, b.Path) })
+	for _, p := range sorted {
+		if q, ok := first[p.Slug]; ok {
+			probs.Add(p.Path, 0, "slug", "duplicate slug %q: %s has the same URL %s", p.Slug, q.Path, p.URL())
+			continue
+		}
+		first[p.Slug] = p
+	}
+}
+
+func collectTags(lists ...[]*Page) []*Tag {
+	bySlug := map[string]*Tag{}
+	spellings := map[string]map[string]int{}
+	for _, pages := range lists {
+		for _, p := range pages {
+			seen := map[string]bool{}
+			for _, name := range p.Tags {
+				slug := TagSlug(name)
+				if seen[slug] {
+					continue
+				}
+				seen[slug] = true
+				t := bySlug[slug]
+				if t == nil {
+					t = &Tag{Slug: slug}
+					bySlug[slug] = t
+					spellings[slug] = map[string]int{}
+				}
+				t.Pages = append(t.Pages, p)
+				spellings[slug][strings.TrimSpace(name)]++
+			}
+		}
+	}
+	tags := make([]*Tag, 0, len(bySlug))
+	for slug, t := range bySlug {
+		best, n := "", 0
+		for name, c := range spellings[slug] {
+			if c > n || (c == n && name < best) {
+				best, n = name, c
+			}
+		}
+		t.Name = best
+		slices.SortFunc(t.Pages, newestFirst)
+		tags = append(tags, t)
+	}
+	slices.SortFunc(tags, func(a, b *Tag) int { return cmp.Compare(a.Slug, b.Slug) })
+	return tags
+}

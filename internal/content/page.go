@@ -1,0 +1,172 @@
+package content
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/markdown"
+	"github.com/labfront/labfront/internal/yamldoc"
+)
+
+// Kind says which section a page belongs to.
+type Kind int
+
+// The content sections.
+const (
+	Post Kind = iota
+	Note
+)
+
+// Section is the URL section of a kind: "blog" or "notes".
+func (k Kind) Section() string {
+	if k == Note {
+		return "notes"
+	}
+	return "blog"
+}
+
+// Dir is the folder under content/ that holds the kind.
+func (k Kind) Dir() string {
+	if k == Note {
+		return "notes"
+	}
+	return "posts"
+}
+
+// Name is the kind as a reader would call it.
+func (k Kind) Name() string {
+	if k == Note {
+		return "note"
+	}
+	return "post"
+}
+
+// Page is one post or note.
+type Page struct {
+	Kind      Kind
+	Path      string // as shown in messages, e.g. content/posts/x.md
+	Title     string
+	Summary   string
+	Slug      string
+	Canonical string
+	Date      time.Time
+	Updated   time.Time
+	Tags      []string // as written
+	Draft     bool
+	Doc       *markdown.Document
+}
+
+// URL is the page's site-relative URL.
+func (p *Page) URL() string { return "/" + p.Kind.Section() + "/" + p.Slug + "/" }
+
+// LastMod is the most recent of date and updated.
+func (p *Page) LastMod() time.Time {
+	if p.Updated.After(p.Date) {
+		return p.Updated
+	}
+	return p.Date
+}
+
+// ReadingMinutes estimates reading time at 220 words a minute, at least 1.
+func (p *Page) ReadingMinutes() int {
+	return max(1, (p.Doc.Words+110)/220)
+}
+
+var frontMatterKeys = []string{"title", "date", "summary", "tags", "draft", "slug", "updated", "canonical"}
+
+var datePrefix = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}-`)
+
+// SlugFromFile is the file name without .md and without a leading date.
+func SlugFromFile(name string) string {
+	base := strings.TrimSuffix(filepath.Base(name), ".md")
+	return datePrefix.ReplaceAllString(base, "")
+}
+
+// TagSlug lower-cases a tag and turns each run of spaces and punctuation
+// into one "-", so "Home Lab", "home-lab" and "HOME_LAB" are one tag.
+func TagSlug(tag string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(tag) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	return b.String()
+}
+
+var validSlug = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+
+// loadPage reads and validates one content file. It returns nil when the
+// file is too broken to publish; the reasons are in probs.
+func loadPage(conv *markdown.Converter, kind Kind, path, display string, probs *diag.List) *Page {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		probs.Add(display, 0, "", "%v", err)
+		return nil
+	}
+	doc, err := conv.Convert(src)
+	if err != nil {
+		probs.Add(display, 0, "", "%v", err)
+		return nil
+	}
+	if doc.FrontMatter == nil {
+		probs.Add(display, 1, "", "missing front matter: start the file with a --- line, then title: and date:, then ---")
+		return nil
+	}
+	yd := &yamldoc.Doc{Path: display, LineOffset: 1, Problems: probs}
+	root := yd.Root(doc.FrontMatter, doc.FrontMatterErr)
+	if root == nil {
+		return nil
+	}
+	f := yd.Map(root, "", frontMatterKeys...)
+	before := len(*probs)
+	f.Require("title", "date")
+	p := &Page{
+		Kind:      kind,
+		Path:      display,
+		Title:     strings.TrimSpace(f.String("title")),
+		Summary:   strings.TrimSpace(f.String("summary")),
+		Date:      f.Date("date"),
+		Updated:   f.Date("updated"),
+		Tags:      f.Strings("tags"),
+		Draft:     f.Bool("draft"),
+		Canonical: f.String("canonical"),
+		Slug:      f.String("slug"),
+		Doc:       doc,
+	}
+	if p.Slug == "" {
+		p.Slug = SlugFromFile(path)
+	}
+	if !validSlug.MatchString(p.Slug) {
+		line := f.Line("slug")
+		if !f.Has("slug") {
+			line = 0
+		}
+		probs.Add(display, line, "slug", "%q is not a usable URL slug: use lower-case letters, digits, '-', '.' and '_'", p.Slug)
+	}
+	for i, t := range p.Tags {
+		if TagSlug(t) == "" {
+			probs.Add(display, f.Line("tags"), fmt.Sprintf("tags[%d]", i), "tag %q has no letters or digits", t)
+		}
+	}
+	if p.Canonical != "" && !strings.HasPrefix(p.Canonical, "https://") && !strings.HasPrefix(p.Canonical, "http://") {
+		probs.Add(display, f.Line("canonical"), "canonical", "must be an absolute http(s) URL, found %q", p.Canonical)
+	}
+	if len(*probs) > before {
+		return nil
+	}
+	return p
+}

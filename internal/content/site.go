@@ -1,0 +1,134 @@
+// Package content loads the operator's site: site.yaml, posts and notes.
+// It validates everything it reads and reports every problem with its file
+// and line (see package diag), so `labfront check` can list them all at once.
+package content
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/yamldoc"
+)
+
+// Config is content/site.yaml.
+type Config struct {
+	Title       string
+	BaseURL     string // absolute, without trailing slash
+	Description string
+	Author      Author
+	Language    string
+	Substack    string
+	Nav         []NavItem
+	FeedLimit   int
+	Paginate    int
+	Aliases     []Alias
+}
+
+// Author is the site's default author.
+type Author struct {
+	Name  string
+	Email string
+}
+
+// NavItem is one entry of the main navigation.
+type NavItem struct {
+	Title string
+	URL   string
+}
+
+// Alias is a redirect published in _redirects.
+type Alias struct {
+	From   string
+	To     string
+	Status int
+	Line   int
+}
+
+// Defaults for optional site.yaml keys.
+const (
+	DefaultLanguage  = "en"
+	DefaultFeedLimit = 20
+	DefaultPaginate  = 10
+)
+
+var siteKeys = []string{"title", "base_url", "description", "author", "language", "substack", "nav", "feed_limit", "paginate", "aliases"}
+
+// loadConfig reads site.yaml; problems go to probs.
+func loadConfig(path, display string, probs *diag.List) Config {
+	cfg := Config{Language: DefaultLanguage, FeedLimit: DefaultFeedLimit, Paginate: DefaultPaginate}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			probs.Add(display, 0, "", "missing: every site needs a site.yaml with at least title and base_url")
+		} else {
+			probs.Add(display, 0, "", "%v", err)
+		}
+		return cfg
+	}
+	doc := &yamldoc.Doc{Path: display, Problems: probs}
+	root := doc.Parse(data)
+	if root == nil {
+		return cfg
+	}
+	f := doc.Map(root, "", siteKeys...)
+	f.Require("title", "base_url")
+	cfg.Title = f.String("title")
+	if raw := f.String("base_url"); raw != "" {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			doc.Errorf(f.Node("base_url"), "base_url", "must be an absolute http(s) URL, found %q", raw)
+		}
+		cfg.BaseURL = strings.TrimRight(raw, "/")
+	}
+	cfg.Description = f.String("description")
+	if f.Has("author") {
+		a := f.Sub("author", "name", "email")
+		cfg.Author = Author{Name: a.String("name"), Email: a.String("email")}
+	}
+	if lang := f.String("language"); lang != "" {
+		cfg.Language = lang
+	}
+	cfg.Substack = f.String("substack")
+	cfg.FeedLimit = f.Int("feed_limit", DefaultFeedLimit)
+	if cfg.FeedLimit < 1 {
+		doc.Errorf(f.Node("feed_limit"), "feed_limit", "must be at least 1")
+		cfg.FeedLimit = DefaultFeedLimit
+	}
+	cfg.Paginate = f.Int("paginate", DefaultPaginate)
+	if cfg.Paginate < 1 {
+		doc.Errorf(f.Node("paginate"), "paginate", "must be at least 1")
+		cfg.Paginate = DefaultPaginate
+	}
+	for i, n := range f.List("nav") {
+		e := doc.Map(n, fmt.Sprintf("nav[%d]", i), "title", "url")
+		e.Require("title", "url")
+		cfg.Nav = append(cfg.Nav, NavItem{Title: e.String("title"), URL: e.String("url")})
+	}
+	for i, n := range f.List("aliases") {
+		e := doc.Map(n, fmt.Sprintf("aliases[%d]", i), "from", "to", "status")
+		e.Require("from", "to")
+		a := Alias{From: e.String("from"), To: e.String("to"), Status: e.Int("status", 301), Line: doc.Line(n)}
+		switch a.Status {
+		case 301, 302, 303, 307, 308, 200, 404:
+		default:
+			doc.Errorf(e.Node("status"), fmt.Sprintf("aliases[%d].status", i), "must be one of 301, 302, 303, 307, 308, 200 or 404")
+		}
+		if a.From != "" && !strings.HasPrefix(a.From, "/") {
+			doc.Errorf(e.Node("from"), fmt.Sprintf("aliases[%d].from", i), "must start with /")
+		}
+		cfg.Aliases = append(cfg.Aliases, a)
+	}
+	return cfg
+}
+
+// displayPath joins the source dir and a path inside it the way users type
+// it, so "--src ." gives "content/site.yaml".
+func displayPath(src, rel string) string {
+	return filepath.ToSlash(filepath.Join(src, rel))
+}

@@ -1,0 +1,131 @@
+// Package templates holds the templ components of every page, public and
+// admin, and the typed view models they take. Components never compute
+// anything: the generator (package web) or the admin server builds a view
+// model and the component only lays it out.
+package templates
+
+import "github.com/a-h/templ"
+
+// Head is what every page's <head> and frame needs.
+type Head struct {
+	Lang        string
+	Title       string // the full <title>
+	SiteTitle   string
+	Description string
+	// Canonical is the absolute URL of the page (or the canonical: from
+	// front matter, for syndicated content).
+	Canonical   string
+	OGType      string // website or article
+	Published   string // RFC 3339, articles only
+	Modified    string
+	NoIndex     bool
+	Stylesheet  string // fingerprinted URL
+	Favicon     string
+	AtomFeed    string
+	JSONFeed    string
+	Nav         []NavLink
+	AuthorName  string
+	FooterYears string // e.g. "2024–2026", from content dates, never the clock
+}
+
+// NavLink is a navigation entry.
+type NavLink struct {
+	Title   string
+	URL     string
+	Current bool
+}
+
+// TagLink links to a tag page.
+type TagLink struct {
+	Name  string
+	URL   string
+	Count int
+}
+
+// Entry is a post or note in a list.
+type Entry struct {
+	Kind           string // "post" or "note"
+	Title          string
+	URL            string
+	Date           string // human, e.g. "14 Mar 2026"
+	DateISO        string // YYYY-MM-DD for <time datetime>
+	Summary        string
+	Tags           []TagLink
+	ReadingMinutes int
+	Draft          bool
+}
+
+// TOCEntry is a heading in a table of contents.
+type TOCEntry struct {
+	Level int
+	ID    string
+	Text  string
+}
+
+// ArticleView is a post or note page.
+type ArticleView struct {
+	Head  Head
+	Entry Entry
+	// Updated is set when the page was revised after it was published.
+	Updated    string
+	UpdatedISO string
+	TOC        []TOCEntry
+	Body       templ.Component
+	Prev, Next *Entry // older and newer in the same section
+	Canonical  string // set when the original lives elsewhere
+}
+
+// Pagination links the pages of a list.
+type Pagination struct {
+	Page, Pages int
+	PrevURL     string
+	NextURL     string
+}
+
+// ListView is /blog/, /blog/page/N/, /notes/ and a tag page.
+type ListView struct {
+	Head       Head
+	Heading    string
+	Intro      string
+	Entries    []Entry
+	Pagination Pagination
+	// Feed is set on tag pages and sections that have their own feed link.
+	Feed string
+}
+
+// TagsView is /tags/.
+type TagsView struct {
+	Head Head
+	Tags []TagLink
+}
+
+// HomeView is the home page.
+type HomeView struct {
+	Head    Head
+	Intro   string
+	Author  string
+	Latest  []Entry
+	Notes   []Entry
+	Tags    []TagLink
+	AllPost string // URL of the full blog list
+	// Lab is the summary of the lab from lab.yaml; nil until the site has one.
+	Lab *LabSummary
+}
+
+// LabSummary is the home page's short description of the lab.
+type LabSummary struct {
+	Stats []Stat
+	URL   string
+}
+
+// Stat is one hero number.
+type Stat struct {
+	Value string
+	Label string
+}
+
+// NotFoundView is the 404 page.
+type NotFoundView struct {
+	Head   Head
+	Recent []Entry
+}

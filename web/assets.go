@@ -1,0 +1,119 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"strings"
+
+	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/alecthomas/chroma/v2/styles"
+	"github.com/tdewolff/minify/v2"
+	"github.com/tdewolff/minify/v2/css"
+	"github.com/tdewolff/minify/v2/html"
+	"github.com/tdewolff/minify/v2/svg"
+)
+
+// assetFile is a fingerprinted static file.
+type assetFile struct {
+	url  string // /assets/site.3f9a1c2b7d.css
+	data []byte
+}
+
+type assets struct {
+	files  []assetFile
+	byName map[string]string // static file name -> fingerprinted URL
+	min    *minify.M
+}
+
+// url returns the fingerprinted URL of a static file, or "" if the site has
+// no such file.
+func (a *assets) url(name string) string { return a.byName[name] }
+
+func newMinifier() *minify.M {
+	m := minify.New()
+	m.Add("text/css", &css.Minifier{})
+	m.Add("image/svg+xml", &svg.Minifier{})
+	m.Add("text/html", &html.Minifier{KeepDocumentTags: true, KeepEndTags: true, KeepQuotes: true})
+	return m
+}
+
+// Syntax highlighting themes: light by default, dark under
+// prefers-color-scheme, both as class rules so pages stay free of inline
+// styles (the CSP forbids them).
+const (
+	lightStyle = "github"
+	darkStyle  = "github-dark"
+)
+
+func chromaCSS() ([]byte, error) {
+	f := chromahtml.New(chromahtml.WithClasses(true))
+	var b bytes.Buffer
+	write := func(name string) error {
+		s := styles.Get(name)
+		if s == nil {
+			return fmt.Errorf("chroma style %q is missing", name)
+		}
+		return f.WriteCSS(&b, s)
+	}
+	if err := write(lightStyle); err != nil {
+		return nil, err
+	}
+	b.WriteString("\n@media (prefers-color-scheme: dark) {\n")
+	if err := write(darkStyle); err != nil {
+		return nil, err
+	}
+	b.WriteString("}\n")
+	// chroma puts its background on .chroma and .bg; the stylesheet owns
+	// code block backgrounds so they match the page in both themes.
+	return bgRule.ReplaceAll(b.Bytes(), nil), nil
+}
+
+var bgRule = regexp.MustCompile(`(?m)^/\* (Background|PreWrapper) \*/.*$`)
+
+
+func loadAssets(static fs.FS) (*assets, error) {
+	a := &assets{byName: map[string]string{}, min: newMinifier()}
+	if static == nil {
+		return a, nil
+	}
+	err := fs.WalkDir(static, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || strings.HasPrefix(d.Name(), ".") || strings.HasSuffix(p, ".go") {
+			return nil
+		}
+		data, err := fs.ReadFile(static, p)
+		if err != nil {
+			return err
+		}
+		if p == "site.css" {
+			hl, err := chromaCSS()
+			if err != nil {
+				return err
+			}
+			data = append(append(data, '\n'), hl...)
+		}
+		switch path.Ext(p) {
+		case ".css":
+			data, err = a.min.Bytes("text/css", data)
+		case ".svg":
+			data, err = a.min.Bytes("image/svg+xml", data)
+		}
+		if err != nil {
+			return fmt.Errorf("minify %s: %w", p, err)
+		}
+		sum := sha256.Sum256(data)
+		ext := path.Ext(p)
+		url := "/assets/" + strings.TrimSuffix(p, ext) + "." + hex.EncodeToString(sum[:])[:10] + ext
+		a.files = append(a.files, assetFile{url: url, data: data})
+		a.byName[p] = url
+		return nil
+	})
+	return a, err
+}

@@ -1,0 +1,210 @@
+// Package web is the static site generator: it turns a loaded content.Site
+// into the files of dist/. A build runs in explicit stages — load, assemble,
+// render, publish — and wraps each failure with its stage, so a message
+// says whether the input was wrong or writing failed.
+package web
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labfront/labfront/internal/content"
+	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/markdown"
+)
+
+// Options configure a build.
+type Options struct {
+	Src     string
+	Out     string
+	BaseURL string // overrides site.yaml's base_url when set
+	Drafts  bool
+	// Static holds the stylesheets and icons to fingerprint.
+	Static fs.FS
+	Log    *slog.Logger
+}
+
+// Result summarises a finished build.
+type Result struct {
+	Files    int
+	Bytes    int64
+	Pages    int
+	Duration time.Duration
+}
+
+// output is one file of the site, rendered on demand so the render stage
+// can spread the work over all cores and write as it goes.
+type output struct {
+	path   string // slash-separated, relative to the output root
+	render func(ctx context.Context) ([]byte, error)
+}
+
+// plan is the assembled site: every output file and the assets.
+type plan struct {
+	site    *content.Site
+	assets  *assets
+	outputs []output
+}
+
+// Build runs every stage and swaps the result into opts.Out. A failure at
+// any stage leaves the previous output untouched.
+func Build(ctx context.Context, opts Options) (Result, error) {
+	start := time.Now()
+	p, err := assemble(opts)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := publish(ctx, opts.Out, p)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Duration = time.Since(start)
+	if opts.Log != nil {
+		opts.Log.Info("built site", "out", opts.Out, "files", res.Files, "pages", res.Pages, "bytes", res.Bytes, "duration", res.Duration.Round(time.Millisecond))
+	}
+	return res, nil
+}
+
+// Check runs the load and assemble stages only: everything `build` would
+// reject, without writing anything.
+func Check(opts Options) error {
+	_, err := assemble(opts)
+	return err
+}
+
+func assemble(opts Options) (*plan, error) {
+	site, err := content.Load(opts.Src, content.Options{Drafts: opts.Drafts})
+	if err != nil {
+		if _, ok := diag.As(err); ok {
+			return nil, err
+		}
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	if opts.BaseURL != "" {
+		site.Config.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	}
+	a, err := loadAssets(opts.Static)
+	if err != nil {
+		return nil, fmt.Errorf("assets: %w", err)
+	}
+	p := &plan{site: site, assets: a}
+	p.addPages()
+	p.addFeeds()
+	p.addMeta()
+	if err := p.checkLinks(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// render produces every output on all cores and hands each to write.
+func (p *plan) render(ctx context.Context, write func(path string, data []byte) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	work := make(chan output)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for o := range work {
+				data, err := o.render(ctx)
+				if err == nil {
+					err = write(o.path, data)
+				}
+				if err != nil {
+					cancel(fmt.Errorf("render %s: %w", o.path, err))
+				}
+			}
+		})
+	}
+feed:
+	for _, o := range p.outputs {
+		select {
+		case work <- o:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// checkLinks reports every internal link or image in content that points at
+// no file of the site, with the line it is on.
+func (p *plan) checkLinks() error {
+	files := make(map[string]bool, len(p.outputs)+len(p.assets.files))
+	for _, o := range p.outputs {
+		files["/"+o.path] = true
+	}
+	for _, f := range p.assets.files {
+		files[f.url] = true
+	}
+	var probs diag.List
+	for _, pages := range [][]*content.Page{p.site.Posts, p.site.Notes} {
+		for _, pg := range pages {
+			for _, l := range pg.Doc.Links {
+				if target, ok := internalTarget(pg.URL(), l.Dest); ok && !resolves(files, target) {
+					probs.Add(pg.Path, l.Line, "", "broken link %s: no page or file of the site has this URL", l.Dest)
+				}
+			}
+		}
+	}
+	return probs.Err()
+}
+
+// internalTarget resolves a link destination against the page URL. It
+// reports false for external links, fragments and destinations made unsafe
+// (emptied) by the Markdown converter.
+func internalTarget(pageURL, dest string) (string, bool) {
+	if dest == "" || strings.HasPrefix(dest, "#") || strings.HasPrefix(dest, "//") || !markdown.SafeURL(dest) {
+		return "", false
+	}
+	if i := strings.IndexAny(dest, ":"); i >= 0 && !strings.ContainsAny(dest[:i], "/?#") {
+		return "", false // has a scheme
+	}
+	if i := strings.IndexAny(dest, "?#"); i >= 0 {
+		dest = dest[:i]
+	}
+	if dest == "" {
+		return "", false
+	}
+	target := dest
+	if !strings.HasPrefix(dest, "/") {
+		target = path.Join(path.Dir(strings.TrimSuffix(pageURL, "/")+"/x"), dest)
+		if strings.HasSuffix(dest, "/") {
+			target += "/"
+		}
+	}
+	return target, true
+}
+
+// resolves reports whether a URL path is served by one of the files, the
+// way Cloudflare Pages serves them: /x/ and /x both find /x/index.html.
+func resolves(files map[string]bool, target string) bool {
+	if strings.HasSuffix(target, "/") {
+		return files[target+"index.html"]
+	}
+	return files[target] || files[target+"/index.html"] || files[target+".html"]
+}
+
+// outputPaths lists the planned files, sorted; tests use it.
+func (p *plan) outputPaths() []string {
+	out := make([]string, 0, len(p.outputs))
+	for _, o := range p.outputs {
+		out = append(out, o.path)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// displayPath is how messages name a file under the source directory.
+func displayPath(src, rel string) string { return filepath.ToSlash(filepath.Join(src, rel)) }

@@ -1,0 +1,265 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+
+	"github.com/labfront/labfront/internal/content"
+	"github.com/labfront/labfront/templates"
+)
+
+const (
+	homeLatest = 6
+	homeNotes  = 5
+)
+
+// head builds the frame of a page at url (site-relative).
+func (p *plan) head(url, title, description string) templates.Head {
+	cfg := p.site.Config
+	full := cfg.Title
+	if title != "" && title != cfg.Title {
+		full = title + " — " + cfg.Title
+	}
+	if description == "" {
+		description = cfg.Description
+	}
+	h := templates.Head{
+		Lang:        cfg.Language,
+		Title:       full,
+		SiteTitle:   cfg.Title,
+		Description: description,
+		Canonical:   cfg.BaseURL + url,
+		OGType:      "website",
+		Stylesheet:  p.assets.url("site.css"),
+		Favicon:     p.assets.url("favicon.svg"),
+		AtomFeed:    "/feed.xml",
+		JSONFeed:    "/feed.json",
+		AuthorName:  cfg.Author.Name,
+		FooterYears: p.footerYears(),
+	}
+	for _, n := range cfg.Nav {
+		h.Nav = append(h.Nav, templates.NavLink{Title: n.Title, URL: n.URL, Current: n.URL != "/" && strings.HasPrefix(url, n.URL)})
+	}
+	return h
+}
+
+// footerYears spans the years of the content, so the footer never depends
+// on the day of the build.
+func (p *plan) footerYears() string {
+	var first, last int
+	for _, pages := range [][]*content.Page{p.site.Posts, p.site.Notes} {
+		for _, pg := range pages {
+			y := pg.Date.Year()
+			if first == 0 || y < first {
+				first = y
+			}
+			if y > last {
+				last = y
+			}
+		}
+	}
+	switch {
+	case first == 0:
+		return ""
+	case first == last:
+		return strconv.Itoa(first)
+	}
+	return fmt.Sprintf("%d–%d", first, last)
+}
+
+func (p *plan) tagLinks(names []string) []templates.TagLink {
+	var out []templates.TagLink
+	seen := map[string]bool{}
+	for _, n := range names {
+		slug := content.TagSlug(n)
+		if seen[slug] {
+			continue
+		}
+		seen[slug] = true
+		t := p.tag(slug)
+		out = append(out, templates.TagLink{Name: t.Name, URL: t.URL(), Count: len(t.Pages)})
+	}
+	return out
+}
+
+func (p *plan) tag(slug string) *content.Tag {
+	for _, t := range p.site.Tags {
+		if t.Slug == slug {
+			return t
+		}
+	}
+	return &content.Tag{Slug: slug, Name: slug}
+}
+
+func (p *plan) entry(pg *content.Page) templates.Entry {
+	return templates.Entry{
+		Kind:           pg.Kind.Name(),
+		Title:          pg.Title,
+		URL:            pg.URL(),
+		Date:           humanDate(pg.Date),
+		DateISO:        pg.Date.Format("2006-01-02"),
+		Summary:        pg.Summary,
+		Tags:           p.tagLinks(pg.Tags),
+		ReadingMinutes: pg.ReadingMinutes(),
+		Draft:          pg.Draft,
+	}
+}
+
+func (p *plan) entries(pages []*content.Page) []templates.Entry {
+	out := make([]templates.Entry, len(pages))
+	for i, pg := range pages {
+		out[i] = p.entry(pg)
+	}
+	return out
+}
+
+// html renders a component into minified HTML.
+func (p *plan) html(c templ.Component) func(ctx context.Context) ([]byte, error) {
+	return func(ctx context.Context) ([]byte, error) {
+		var b bytes.Buffer
+		if err := c.Render(ctx, &b); err != nil {
+			return nil, err
+		}
+		return p.assets.min.Bytes("text/html", b.Bytes())
+	}
+}
+
+func (p *plan) addHTML(url string, c templ.Component) {
+	p.outputs = append(p.outputs, output{path: url[1:] + "index.html", render: p.html(c)})
+}
+
+func (p *plan) addPages() {
+	site := p.site
+	tags := make([]templates.TagLink, 0, len(site.Tags))
+	for _, t := range site.Tags {
+		tags = append(tags, templates.TagLink{Name: t.Name, URL: t.URL(), Count: len(t.Pages)})
+	}
+
+	home := templates.HomeView{
+		Head:    p.head("/", "", ""),
+		Intro:   site.Config.Description,
+		Author:  site.Config.Author.Name,
+		Latest:  p.entries(site.Posts[:min(homeLatest, len(site.Posts))]),
+		Notes:   p.entries(site.Notes[:min(homeNotes, len(site.Notes))]),
+		Tags:    tags,
+		AllPost: "/blog/",
+	}
+	p.addHTML("/", templates.Home(home))
+
+	p.addPaginated("/blog/", "Blog", "Everything written about building and running the lab, newest first.", site.Posts)
+	p.addList("/notes/", "Technical notes", "Short, reference-style notes anchored to the real lab.", site.Notes)
+	p.addArticles(site.Posts)
+	p.addArticles(site.Notes)
+
+	p.addHTML("/tags/", templates.Tags(templates.TagsView{Head: p.head("/tags/", "Tags", "All topics on "+site.Config.Title+"."), Tags: tags}))
+	for _, t := range site.Tags {
+		p.addList(t.URL(), "Tagged “"+t.Name+"”", fmt.Sprintf("%d %s about %s.", len(t.Pages), plural(len(t.Pages), "entry", "entries"), t.Name), t.Pages)
+	}
+
+	nf := p.head("/404.html", "Page not found", "")
+	nf.NoIndex = true
+	recent := site.Posts[:min(3, len(site.Posts))]
+	p.outputs = append(p.outputs, output{path: "404.html", render: p.html(templates.NotFound(templates.NotFoundView{Head: nf, Recent: p.entries(recent)}))})
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// addPaginated splits pages into /base/, /base/page/2/, … of
+// site.yaml's paginate entries each.
+func (p *plan) addPaginated(base, heading, intro string, pages []*content.Page) {
+	per := p.site.Config.Paginate
+	total := max(1, (len(pages)+per-1)/per)
+	pageURL := func(n int) string {
+		if n == 1 {
+			return base
+		}
+		return fmt.Sprintf("%spage/%d/", base, n)
+	}
+	for n := 1; n <= total; n++ {
+		lo, hi := (n-1)*per, min(n*per, len(pages))
+		title := heading
+		if n > 1 {
+			title = fmt.Sprintf("%s, page %d", heading, n)
+		}
+		v := templates.ListView{
+			Head:       p.head(pageURL(n), title, intro),
+			Heading:    heading,
+			Intro:      intro,
+			Entries:    p.entries(pages[lo:hi]),
+			Pagination: templates.Pagination{Page: n, Pages: total},
+		}
+		if n > 1 {
+			v.Pagination.PrevURL = pageURL(n - 1)
+		}
+		if n < total {
+			v.Pagination.NextURL = pageURL(n + 1)
+		}
+		p.addHTML(pageURL(n), templates.List(v))
+	}
+}
+
+func (p *plan) addList(url, heading, intro string, pages []*content.Page) {
+	p.addHTML(url, templates.List(templates.ListView{
+		Head:    p.head(url, heading, intro),
+		Heading: heading,
+		Intro:   intro,
+		Entries: p.entries(pages),
+	}))
+}
+
+// A table of contents helps only in long pages with several sections.
+const (
+	tocMinWords    = 700
+	tocMinHeadings = 3
+)
+
+func (p *plan) addArticles(pages []*content.Page) {
+	for i, pg := range pages {
+		h := p.head(pg.URL(), pg.Title, pg.Summary)
+		h.OGType = "article"
+		h.Published = pg.Date.Format("2006-01-02T15:04:05Z07:00")
+		h.Modified = pg.LastMod().Format("2006-01-02T15:04:05Z07:00")
+		if pg.Canonical != "" {
+			h.Canonical = pg.Canonical
+		}
+		v := templates.ArticleView{
+			Head:      h,
+			Entry:     p.entry(pg),
+			Body:      templ.Raw(string(pg.Doc.HTML)),
+			Canonical: pg.Canonical,
+		}
+		if pg.Updated.After(pg.Date) {
+			v.Updated, v.UpdatedISO = humanDate(pg.Updated), pg.Updated.Format("2006-01-02")
+		}
+		if pg.Doc.Words >= tocMinWords {
+			var toc []templates.TOCEntry
+			for _, hd := range pg.Doc.Headings {
+				if hd.Level == 2 || hd.Level == 3 {
+					toc = append(toc, templates.TOCEntry{Level: hd.Level, ID: hd.ID, Text: hd.Text})
+				}
+			}
+			if len(toc) >= tocMinHeadings {
+				v.TOC = toc
+			}
+		}
+		if i > 0 {
+			e := p.entry(pages[i-1])
+			v.Next = &e
+		}
+		if i+1 < len(pages) {
+			e := p.entry(pages[i+1])
+			v.Prev = &e
+		}
+		p.addHTML(pg.URL(), templates.Article(v))
+	}
+}
