@@ -46,16 +46,16 @@ func (p *plan) robots() string {
 	return "User-agent: *\nAllow: /\nDisallow: /admin/\n\nSitemap: " + p.site.Config.BaseURL + "/sitemap.xml\n"
 }
 
-func static(s string) func(context.Context) ([]byte, error) {
+func constant(s string) func(context.Context) ([]byte, error) {
 	return func(context.Context) ([]byte, error) { return []byte(s), nil }
 }
 
 func (p *plan) addMeta() {
 	p.outputs = append(p.outputs,
 		output{path: "sitemap.xml", render: p.sitemap},
-		output{path: "robots.txt", render: static(p.robots())},
-		output{path: "_headers", render: static(headersFile())},
-		output{path: "_redirects", render: static(p.redirectsFile())},
+		output{path: "robots.txt", render: constant(p.robots())},
+		output{path: "_headers", render: constant(headersFile())},
+		output{path: "_redirects", render: constant(p.redirectsFile())},
 	)
 	for _, f := range p.assets.files {
 		data := f.data

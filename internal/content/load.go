@@ -141,7 +141,10 @@ func checkDuplicateSlugs(pages []*Page, probs *diag.List) {
 
 func collectTags(lists ...[]*Page) []*Tag {
 	bySlug := map[string]*Tag{}
+	// Per tag, how often each spelling occurs and where it was first seen:
+	// the most common wins, ties go to the newest page's spelling.
 	spellings := map[string]map[string]int{}
+	firstSeen := map[string]int{}
 	for _, pages := range lists {
 		for _, p := range pages {
 			seen := map[string]bool{}
@@ -158,7 +161,11 @@ func collectTags(lists ...[]*Page) []*Tag {
 					spellings[slug] = map[string]int{}
 				}
 				t.Pages = append(t.Pages, p)
-				spellings[slug][strings.TrimSpace(name)]++
+				name = strings.TrimSpace(name)
+				spellings[slug][name]++
+				if _, ok := firstSeen[name]; !ok {
+					firstSeen[name] = len(firstSeen)
+				}
 			}
 		}
 	}
@@ -166,7 +173,7 @@ func collectTags(lists ...[]*Page) []*Tag {
 	for slug, t := range bySlug {
 		best, n := "", 0
 		for name, c := range spellings[slug] {
-			if c > n || (c == n && name < best) {
+			if c > n || (c == n && firstSeen[name] < firstSeen[best]) {
 				best, n = name, c
 			}
 		}

@@ -59,7 +59,7 @@ func (l List) Sort() {
 		if l[i].Line != l[j].Line {
 			return l[i].Line < l[j].Line
 		}
-		return l[i].Msg < l[j].Msg
+		return l[i].Error() < l[j].Error()
 	})
 }
 

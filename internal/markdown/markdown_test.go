@@ -1,0 +1,113 @@
+package markdown
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/labfront/labfront/internal/sitetest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestGolden(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "features.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := New().Convert(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "features.html")
+	if *update {
+		if err := os.WriteFile(golden, doc.HTML, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(doc.HTML) != string(want) {
+		t.Errorf("HTML differs from %s (run go test -update to accept):\n%s", golden, doc.HTML)
+	}
+	var heads []string
+	for _, h := range doc.Headings {
+		heads = append(heads, h.ID+"="+h.Text)
+	}
+	if got := strings.Join(heads, "|"); got != "title=Title|table-of-things=Table of things|lists-and-tasks=Lists and tasks|code=Code" {
+		t.Errorf("headings = %q", got)
+	}
+	if len(doc.Links) != 1 || doc.Links[0].Dest != "/blog/x/" || doc.Links[0].Line != 7 {
+		t.Errorf("links = %+v, want /blog/x/ on line 7", doc.Links)
+	}
+	if doc.FrontMatter == nil || doc.FrontMatterErr != nil {
+		t.Errorf("front matter = %v, %v", doc.FrontMatter, doc.FrontMatterErr)
+	}
+	if doc.Words < 30 {
+		t.Errorf("words = %d, want the body counted", doc.Words)
+	}
+}
+
+// TestUnsafeInput feeds attacks and checks nothing executable survives.
+func TestUnsafeInput(t *testing.T) {
+	for _, tc := range []struct{ name, md string }{
+		{"script tag", "<script>alert(1)</script>"},
+		{"inline script", "hello <script>alert(1)</script> world"},
+		{"img onerror", `<img src=x onerror="alert(1)">`},
+		{"event handler in block", "<div onclick=\"alert(1)\">x</div>"},
+		{"javascript link", "[x](javascript:alert(1))"},
+		{"javascript link upper", "[x](JavaScript:alert(1))"},
+		{"entity-encoded tab", "[x](java&#9;script:alert(1))"},
+		{"entity-encoded colon", "[x](javascript&#58;alert(1))"},
+		{"vbscript", "[x](vbscript:msgbox)"},
+		{"data html", "[x](data:text/html;base64,PHNjcmlwdD4=)"},
+		{"image javascript", "![x](javascript:alert(1))"},
+		{"autolink", "<javascript:alert(1)>"},
+		{"reference link", "[x][r]\n\n[r]: javascript:alert(1)"},
+		{"iframe", "<iframe src=\"https://evil.test\"></iframe>"},
+		{"object", "<object data=\"x.swf\"></object>"},
+		{"svg onload", "<svg onload=alert(1)>"},
+		{"html in link text", "[<img src=x onerror=alert(1)>](/ok)"},
+		{"html comment trick", "<!-- --><script>alert(1)</script>"},
+		{"attribute breakout in title", `[x](/ok "a\" onmouseover=\"alert(1)")`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := New().Convert([]byte(tc.md))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found := sitetest.Executable(string(doc.HTML)); len(found) > 0 {
+				t.Errorf("executable markup %q in:\n%s", found, doc.HTML)
+			}
+		})
+	}
+}
+
+func TestSafeURL(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		safe bool
+	}{
+		{"/blog/x/", true},
+		{"../x/", true},
+		{"#section", true},
+		{"https://example.com/a:b", true},
+		{"mailto:ops@example.dev", true},
+		{"/path/with:colon", true},
+		{"?q=a:b", true},
+		{"javascript:alert(1)", false},
+		{" javascript:alert(1)", false},
+		{"java\tscript:alert(1)", false},
+		{"java&#10;script:alert(1)", false},
+		{"data:image/png;base64,AAAA", false},
+		{"file:///etc/passwd", false},
+	} {
+		if got := SafeURL(tc.in); got != tc.safe {
+			t.Errorf("SafeURL(%q) = %v, want %v", tc.in, got, tc.safe)
+		}
+	}
+}
