@@ -75,7 +75,6 @@ func chromaCSS() ([]byte, error) {
 
 var bgRule = regexp.MustCompile(`(?m)^/\* (Background|PreWrapper) \*/.*$`)
 
-
 func loadAssets(static fs.FS) (*assets, error) {
 	a := &assets{byName: map[string]string{}, min: newMinifier()}
 	if static == nil {

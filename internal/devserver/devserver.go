@@ -337,4 +337,3 @@ func addTree(w *fsnotify.Watcher, root string) error {
 	}
 	return err
 }
-
