@@ -10,6 +10,9 @@ import (
 // so the policy can forbid both; 'self' covers the fingerprinted assets.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; upgrade-insecure-requests"
 
+// xmlPolicy is the policy of the feed and the sitemap.
+const xmlPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'"
+
 // headersFile is Cloudflare Pages' _headers. Rules that match the same path
 // are merged with their values joined, so the asset rule first detaches
 // ("! Cache-Control") the short HTML caching of the catch-all rule.
@@ -29,6 +32,11 @@ func headersFile() string {
 		fmt.Fprintf(&b, "  %s: %s\n", h[0], h[1])
 	}
 	b.WriteString("\n/assets/*\n  ! Cache-Control\n  Cache-Control: public, max-age=31536000, immutable\n")
+	// Browsers show XML with a built-in viewer that styles itself inline,
+	// which the page policy would block; these documents run nothing.
+	for _, xmlDoc := range []string{"/feed.xml", "/sitemap.xml"} {
+		fmt.Fprintf(&b, "\n%s\n  ! Content-Security-Policy\n  Content-Security-Policy: %s\n", xmlDoc, xmlPolicy)
+	}
 	b.WriteString("\n/feed.xml\n  Content-Type: application/atom+xml; charset=utf-8\n")
 	b.WriteString("\n/feed.json\n  Content-Type: application/feed+json; charset=utf-8\n")
 	return b.String()
@@ -36,6 +44,10 @@ func headersFile() string {
 
 func (p *plan) redirectsFile() string {
 	var b strings.Builder
+	// Browsers ask for /favicon.ico on pages that name no icon (feeds).
+	if icon := p.assets.url("favicon.svg"); icon != "" {
+		fmt.Fprintf(&b, "/favicon.ico %s 302\n", icon)
+	}
 	for _, a := range p.site.Config.Aliases {
 		fmt.Fprintf(&b, "%s %s %d\n", a.From, a.To, a.Status)
 	}

@@ -16,7 +16,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
+	"github.com/labfront/labfront/internal/pagesrv"
 	"github.com/labfront/labfront/web"
 )
 
@@ -122,7 +122,7 @@ func (s *server) routes() http.Handler {
 		_, _ = w.Write(reloadJS) // a failed write means the client left
 	})
 	mux.HandleFunc("GET /_labfront/events", s.events)
-	mux.HandleFunc("GET /", s.file)
+	mux.Handle("GET /", s.site())
 	return mux
 }
 
@@ -209,52 +209,37 @@ func (s *server) closeClients() {
 	}
 }
 
-// file serves the built site the way Cloudflare Pages does: /x/ is
-// x/index.html, /x redirects to /x/ when that is a page, anything else is
-// 404.html with status 404. HTML gets the reload script.
-func (s *server) file(w http.ResponseWriter, r *http.Request) {
-	p := path.Clean("/" + r.URL.Path)
-	if strings.HasSuffix(r.URL.Path, "/") && p != "/" {
-		p += "/"
+// site serves the last good build through pagesrv, with the reload script
+// in every page and no caching, since every build replaces files.
+func (s *server) site() http.Handler {
+	pages := pagesrv.Handler{
+		Root: s.out,
+		HTML: injectReload,
+		Header: func(h http.Header) {
+			h.Set("Cache-Control", "no-store")
+			// The dev server is plain http on loopback.
+			h.Set("Content-Security-Policy", strings.ReplaceAll(h.Get("Content-Security-Policy"), "; upgrade-insecure-requests", ""))
+			h.Del("Strict-Transport-Security")
+		},
 	}
-	name := filepath.Join(s.out, filepath.FromSlash(p))
-	if strings.HasSuffix(p, "/") {
-		name = filepath.Join(name, "index.html")
-	}
-	st, err := os.Stat(name)
-	if err == nil && st.IsDir() {
-		if _, err := os.Stat(filepath.Join(name, "index.html")); err == nil {
-			http.Redirect(w, r, p+"/", http.StatusMovedPermanently)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := os.Stat(s.out); err != nil {
+			// No build has succeeded yet: the overlay explains why.
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write(injectReload([]byte("<!DOCTYPE html><title>labfront</title><body><p>No successful build yet.</p></body>")))
 			return
 		}
-	}
-	if err != nil || st.IsDir() {
-		s.html(w, filepath.Join(s.out, "404.html"), http.StatusNotFound)
-		return
-	}
-	if strings.HasSuffix(name, ".html") {
-		s.html(w, name, http.StatusOK)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-cache")
-	http.ServeFile(w, r, name)
+		pages.ServeHTTP(w, r)
+	})
 }
 
-func (s *server) html(w http.ResponseWriter, name string, code int) {
-	data, err := os.ReadFile(name)
-	if err != nil {
-		// No build has succeeded yet: the overlay explains why.
-		data = []byte("<!DOCTYPE html><title>labfront</title><p>No successful build yet.</p>")
+func injectReload(page []byte) []byte {
+	if i := bytes.LastIndex(page, []byte("</body>")); i >= 0 {
+		return append(page[:i:i], append([]byte(reloadTag), page[i:]...)...)
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	if i := bytes.LastIndex(data, []byte("</body>")); i >= 0 {
-		data = append(data[:i:i], append([]byte(reloadTag), data[i:]...)...)
-	} else {
-		data = append(data, reloadTag...)
-	}
-	_, _ = w.Write(data) // a failed write means the client left
+	return append(page, reloadTag...)
 }
 
 // watch rebuilds after changes to content/, static/ and templates/.

@@ -29,6 +29,8 @@
   const events = new EventSource("/_labfront/events");
   events.addEventListener("state", (ev) => {
     const s = JSON.parse(ev.data);
+    // Lets tests (and curious people) see which build the page is tracking.
+    document.documentElement.dataset.labfrontBuild = s.version;
     if (s.error) {
       show(s.error);
       seen = seen === null ? s.version : seen;

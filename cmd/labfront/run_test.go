@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labfront/labfront/internal/sitetest"
+)
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	good := sitetest.Write(t, "-- content/site.yaml --\n"+sitetest.MinimalSiteYAML)
+	bad := sitetest.Write(t, `
+-- content/site.yaml --
+title: Broken
+-- content/posts/2026-01-01-x.md --
+---
+title: X
+date: 2026-01-01
+colour: red
+---
+[gone](/blog/nowhere/)
+`)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr []string // each must appear, in order
+	}{
+		{"no command", nil, exitUsage, nil},
+		{"help", []string{"--help"}, exitOK, nil},
+		{"unknown command", []string{"deploy-everything"}, exitUsage, []string{`unknown command "deploy-everything"`}},
+		{"unknown flag", []string{"build", "--colour"}, exitUsage, []string{"flag provided but not defined: -colour"}},
+		{"stray argument", []string{"check", "--src", good, "extra"}, exitUsage, []string{"check takes no arguments"}},
+		{"check ok", []string{"check", "--src", good}, exitOK, nil},
+		{"check problems", []string{"check", "--src", bad}, exitInput, []string{
+			bad + "/content/posts/2026-01-01-x.md:4: colour: unknown key",
+			bad + "/content/site.yaml:1: base_url: required",
+			"labfront: 2 problems",
+		}},
+		{"build problems", []string{"build", "--src", bad, "--out", filepath.Join(t.TempDir(), "d")}, exitInput, []string{"colour: unknown key"}},
+		{"new without title", []string{"new", "post"}, exitUsage, []string{"usage: labfront new post|note TITLE"}},
+		{"new wrong kind", []string{"new", "page", "X"}, exitUsage, []string{`"page" is not post or note`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, stderr)
+			}
+			rest := stderr
+			for _, want := range tc.stderr {
+				i := strings.Index(rest, want)
+				if i < 0 {
+					t.Errorf("stderr lacks %q (in order):\n%s", want, stderr)
+					break
+				}
+				rest = rest[i+len(want):]
+			}
+			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
+				t.Errorf("stack trace on stderr:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func TestBrokenLinkIsReportedWithLine(t *testing.T) {
+	src := sitetest.Write(t, "-- content/site.yaml --\n"+sitetest.MinimalSiteYAML+`
+-- content/notes/n.md --
+---
+title: N
+date: 2026-01-01
+---
+Line five.
+
+See [this](/notes/missing/).
+`)
+	code, _, stderr := runCLI(t, "check", "--src", src)
+	want := src + "/content/notes/n.md:7: broken link /notes/missing/: no page or file of the site has this URL\n"
+	if code != exitInput || !strings.HasPrefix(stderr, want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant it to start with:\n%s", code, stderr, want)
+	}
+}
+
+func TestNewThenBuild(t *testing.T) {
+	src := sitetest.Write(t, "-- content/site.yaml --\n"+sitetest.MinimalSiteYAML)
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, now: func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }}
+	if err := cmdNew(context.Background(), e, []string{"post", "--src", src, "Hello,", "Proxmox", "World!"}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(src, "content/posts/2026-11-25-hello-proxmox-world.md")
+	body, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("new post not written: %v (stdout %q)", err, out.String())
+	}
+	for _, want := range []string{"title: \"Hello, Proxmox World!\"\n", "date: 2026-11-25\n", "draft: true\n"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("new post lacks %q:\n%s", want, body)
+		}
+	}
+	if err := cmdNew(context.Background(), e, []string{"post", "--src", src, "Hello, Proxmox World!"}); err == nil {
+		t.Error("a second new with the same title must not overwrite the first")
+	}
+	if err := cmdNew(context.Background(), e, []string{"note", "--src", src, "Ingress rules"}); err != nil {
+		t.Fatal(err)
+	}
+
+	dist := filepath.Join(t.TempDir(), "dist")
+	if code, _, stderr := runCLI(t, "build", "--src", src, "--out", dist); code != exitOK {
+		t.Fatalf("build of the new draft site failed: %s", stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dist, "blog/hello-proxmox-world/index.html")); err == nil {
+		t.Error("the new post is a draft and must not be built without --drafts")
+	}
+	if code, _, stderr := runCLI(t, "build", "--src", src, "--out", dist, "--drafts", "--base-url", "https://preview.lab.test/"); code != exitOK {
+		t.Fatalf("build --drafts failed: %s", stderr)
+	}
+	page := sitetest.ReadFile(t, dist, "blog/hello-proxmox-world/index.html")
+	if !strings.Contains(page, `href="https://preview.lab.test/blog/hello-proxmox-world/"`) {
+		t.Error("--base-url did not change the canonical URL")
+	}
+	sitetest.ReadFile(t, dist, "notes/ingress-rules/index.html")
+}

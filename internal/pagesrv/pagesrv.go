@@ -1,0 +1,154 @@
+// Package pagesrv serves a built site the way Cloudflare Pages does, so the
+// dev server and the browser tests see what visitors will: /x/ serves
+// x/index.html, /x redirects to /x/, misses get 404.html with status 404,
+// _redirects rules apply, and _headers rules set headers (with Pages' "!"
+// detach syntax and its joining of repeated headers).
+package pagesrv
+
+import (
+	"bufio"
+	"bytes"
+	"mime"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Handler serves Root. HTML, when set, may rewrite every HTML body (the dev
+// server injects its reload script).
+type Handler struct {
+	Root string
+	HTML func([]byte) []byte
+	// Header, when set, adjusts the headers _headers produced for a path
+	// (tests drop upgrade-insecure-requests on plain-http servers).
+	Header func(h http.Header)
+}
+
+func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := path.Clean("/" + r.URL.Path)
+	if strings.HasSuffix(r.URL.Path, "/") && p != "/" {
+		p += "/"
+	}
+	if to, status, ok := h.redirect(p); ok {
+		if status >= 300 && status < 400 {
+			http.Redirect(w, r, to, status)
+			return
+		}
+		h.serve(w, r, to, status)
+		return
+	}
+	h.serve(w, r, p, http.StatusOK)
+}
+
+func (h Handler) serve(w http.ResponseWriter, r *http.Request, p string, status int) {
+	name := filepath.Join(h.Root, filepath.FromSlash(p))
+	if strings.HasSuffix(p, "/") {
+		name = filepath.Join(name, "index.html")
+	}
+	st, err := os.Stat(name)
+	if err == nil && st.IsDir() {
+		if _, err := os.Stat(filepath.Join(name, "index.html")); err == nil {
+			http.Redirect(w, r, p+"/", http.StatusPermanentRedirect)
+			return
+		}
+	}
+	if err != nil || st.IsDir() || strings.HasPrefix(path.Base(p), "_") {
+		p, name, status = "/404.html", filepath.Join(h.Root, "404.html"), http.StatusNotFound
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		http.Error(w, "404 page not found", http.StatusNotFound)
+		return
+	}
+	h.applyHeaders(w.Header(), p)
+	ctype := mime.TypeByExtension(path.Ext(name))
+	if w.Header().Get("Content-Type") == "" && ctype != "" {
+		w.Header().Set("Content-Type", ctype)
+	}
+	if strings.HasSuffix(name, ".html") && h.HTML != nil {
+		data = h.HTML(data)
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(data) // a failed write means the client left
+	}
+}
+
+// redirect applies the first matching _redirects rule.
+func (h Handler) redirect(p string) (to string, status int, ok bool) {
+	data, err := os.ReadFile(filepath.Join(h.Root, "_redirects"))
+	if err != nil {
+		return "", 0, false
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		splat, match := matchPattern(f[0], p)
+		if !match {
+			continue
+		}
+		status = http.StatusFound
+		if len(f) > 2 {
+			if n, err := strconv.Atoi(f[2]); err == nil {
+				status = n
+			}
+		}
+		return strings.ReplaceAll(f[1], ":splat", splat), status, true
+	}
+	return "", 0, false
+}
+
+// matchPattern matches a Pages path pattern; a trailing * captures the rest.
+func matchPattern(pattern, p string) (splat string, ok bool) {
+	if prefix, found := strings.CutSuffix(pattern, "*"); found {
+		if strings.HasPrefix(p, prefix) {
+			return p[len(prefix):], true
+		}
+		return "", false
+	}
+	return "", pattern == p
+}
+
+func (h Handler) applyHeaders(hdr http.Header, p string) {
+	data, err := os.ReadFile(filepath.Join(h.Root, "_headers"))
+	if err == nil {
+		applyRules(hdr, data, p)
+	}
+	if h.Header != nil {
+		h.Header(hdr)
+	}
+}
+
+func applyRules(hdr http.Header, rules []byte, p string) {
+	sc := bufio.NewScanner(bytes.NewReader(rules))
+	active := false
+	for sc.Scan() {
+		line := sc.Text()
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case trimmed == "" || strings.HasPrefix(trimmed, "#"):
+		case !strings.HasPrefix(line, " ") && !strings.HasPrefix(line, "\t"):
+			_, active = matchPattern(trimmed, p)
+		case !active:
+		case strings.HasPrefix(trimmed, "!"):
+			hdr.Del(strings.TrimSpace(trimmed[1:]))
+		default:
+			k, v, found := strings.Cut(trimmed, ":")
+			if !found {
+				continue
+			}
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			if old := hdr.Get(k); old != "" {
+				v = old + ", " + v
+			}
+			hdr.Set(k, v)
+		}
+	}
+}
