@@ -5,14 +5,30 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/labfront/labfront/internal/sitetest"
 	"github.com/labfront/labfront/static"
 )
 
-func BenchmarkBuildExample(b *testing.B) {
+func benchBuild(b *testing.B, src string) {
 	out := filepath.Join(b.TempDir(), "dist")
+	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Build(context.Background(), Options{Src: "..", Out: out, Static: static.FS()}); err != nil {
+		if _, err := Build(context.Background(), Options{Src: src, Out: out, Static: static.FS()}); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkBuildExample builds the repository's example site: the dev
+// server's rebuild after each save costs about this much.
+func BenchmarkBuildExample(b *testing.B) { benchBuild(b, "..") }
+
+// BenchmarkBuild1000 builds a generated corpus of 1,000 posts of about 900
+// words with tags, code, tables and links.
+func BenchmarkBuild1000(b *testing.B) {
+	src := b.TempDir()
+	if err := sitetest.WriteCorpus(src, 1000); err != nil {
+		b.Fatal(err)
+	}
+	benchBuild(b, src)
 }
