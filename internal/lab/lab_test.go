@@ -1,0 +1,223 @@
+package lab
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/labfront/labfront/internal/diag"
+)
+
+// base is a small valid lab; tests append to or edit it.
+const base = `sites:
+  - id: jove
+    name: Jove
+    networks: [{id: jove-lan, name: LAN, cidr: 10.10.0.0/24}]
+  - id: kronos
+    name: Kronos
+    networks: [{id: kronos-lan, name: LAN}]
+nodes:
+  - {id: pve-io, name: pve-io, type: hypervisor, site: jove, specs: {cores: 32, memory_gb: 128, storage_tb: 4.5}}
+  - {id: pve-titan, name: pve-titan, type: hypervisor, site: kronos, specs: {cores: 24, storage_tb: 2}}
+  - {id: nas, name: tank, alias: Storage, type: nas, site: kronos, specs: {cores: 4, storage_tb: 40.9}}
+  - {id: vault, name: secret-vault, type: vm, site: kronos, parent: pve-titan, public: false}
+  - {id: ct-200, name: orch-io, type: orchestrator, site: jove, parent: pve-io, specs: {cores: 12}}
+  - {id: cf, name: Cloudflare Edge, type: cloud}
+links:
+  - {from: pve-io, to: pve-titan, type: tailscale, latency_ms: 38}
+  - {from: pve-titan, to: nas, type: backup}
+  - {from: pve-titan, to: vault, type: lan}
+  - {from: ct-200, to: cf, type: tunnel}
+services:
+  - {id: pve, name: Proxmox VE, category: Core, description: Hypervisor, tech: KVM, node: pve-io}
+  - {id: vaultwarden, name: Vaultwarden, category: Core, description: Passwords, tech: Rust, node: vault}
+swarm:
+  name: Build Swarm
+  agents:
+    - {id: a1, name: orch-io, role: Orchestrator, cores: 12, memory_gb: 8, host: ct-200}
+    - {id: a2, name: hidden, role: Drone, cores: 16, memory_gb: 8, host: vault}
+`
+
+func problems(t *testing.T, src string) []string {
+	t.Helper()
+	_, err := Parse([]byte(src), "lab.yaml")
+	if err == nil {
+		return nil
+	}
+	list, ok := diag.As(err)
+	if !ok {
+		t.Fatalf("not an input error: %v", err)
+	}
+	var out []string
+	for _, p := range list {
+		out = append(out, p.Error())
+	}
+	return out
+}
+
+func TestValidation(t *testing.T) {
+	if got := problems(t, base); got != nil {
+		t.Fatalf("base lab is invalid: %q", got)
+	}
+	for _, tc := range []struct {
+		name, old, new string
+		want           []string
+	}{
+		{"unknown link target", "{from: pve-titan, to: nas, type: backup}", "{from: pve-titan, to: nope, type: backup}",
+			[]string{`lab.yaml:17: links[1].to: unknown node "nope"`}},
+		{"unknown parent", "parent: pve-io, specs", "parent: pve-zz, specs",
+			[]string{`lab.yaml:13: nodes[4].parent: unknown node "pve-zz"`}},
+		{"unknown service node", "tech: KVM, node: pve-io}", "tech: KVM, node: ghost}",
+			[]string{`lab.yaml:21: services[0].node: unknown node "ghost"`}},
+		{"unknown swarm host", "memory_gb: 8, host: ct-200}", "memory_gb: 8, host: ct-999}",
+			[]string{`lab.yaml:26: swarm.agents[0].host: unknown node "ct-999"`}},
+		{"unknown site", "type: nas, site: kronos", "type: nas, site: mars",
+			[]string{`lab.yaml:11: nodes[2].site: unknown site "mars"`}},
+		{"duplicate node id", "{id: cf, name: Cloudflare Edge", "{id: nas, name: Cloudflare Edge",
+			[]string{`lab.yaml:14: nodes[5].id: duplicate node id "nas"`, `lab.yaml:19: links[3].to: unknown node "cf"`}},
+		{"duplicate network id", "networks: [{id: kronos-lan, name: LAN}]", "networks: [{id: jove-lan, name: LAN}]",
+			[]string{`lab.yaml:7: sites[1].networks[0].id: duplicate network id "jove-lan"`}},
+		{"unknown node type", "type: nas, site", "type: toaster, site",
+			[]string{`lab.yaml:11: nodes[2].type: unknown node type "toaster" (one of: network, hypervisor, orchestrator, drone, gateway, workstation, nas, media, container, vm, cloud, vpn)`}},
+		{"unknown link type", "type: tunnel}", "type: wormhole}",
+			[]string{`lab.yaml:19: links[3].type: unknown link type "wormhole" (one of: lan, tailscale, tunnel, backup, service, dataflow, uplink)`}},
+		{"non-cloud node without site", "{id: cf, name: Cloudflare Edge, type: cloud}", "{id: cf, name: Cloudflare Edge, type: vm}",
+			[]string{`lab.yaml:14: nodes[5].site: required for a vm node (only cloud nodes may have no site)`}},
+		{"parent cycle", "type: hypervisor, site: jove, specs: {cores: 32", "type: hypervisor, site: jove, parent: ct-200, specs: {cores: 32",
+			[]string{
+				`lab.yaml:9: nodes[0].parent: parent cycle: "pve-io" is its own ancestor`,
+				`lab.yaml:13: nodes[4].parent: parent cycle: "ct-200" is its own ancestor`,
+			}},
+		{"unknown key", "  name: Build Swarm\n", "  name: Build Swarm\n  colour: red\n",
+			[]string{`lab.yaml:25: swarm.colour: unknown key (allowed: name, description, agents)`}},
+		{"missing required", "{id: pve, name: Proxmox VE, category: Core, description: Hypervisor, tech: KVM, node: pve-io}", "{id: pve, name: Proxmox VE, node: pve-io}",
+			[]string{`lab.yaml:21: services[0].category: required`, `lab.yaml:21: services[0].description: required`, `lab.yaml:21: services[0].tech: required`}},
+		{"bad id", "{id: ct-200, name", "{id: CT_200, name",
+			[]string{`lab.yaml:13: nodes[4].id: "CT_200" is not a valid id: use lower-case letters, digits and '-'`, `lab.yaml:19: links[3].from: unknown node "ct-200"`, `lab.yaml:26: swarm.agents[0].host: unknown node "ct-200"`}},
+		{"self link", "{from: ct-200, to: cf, type: tunnel}", "{from: cf, to: cf, type: tunnel}",
+			[]string{`lab.yaml:19: links[3].to: a link cannot connect "cf" to itself`}},
+		{"negative cores", "specs: {cores: 12}", "specs: {cores: -12}",
+			[]string{`lab.yaml:13: nodes[4].specs.cores: must not be negative`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := strings.Replace(base, tc.old, tc.new, 1)
+			if src == base {
+				t.Fatalf("edit %q not found in base", tc.old)
+			}
+			got := problems(t, src)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("problems:\n got %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func mustParse(t *testing.T, src string) *Lab {
+	t.Helper()
+	l, err := Parse([]byte(src), "lab.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestStats(t *testing.T) {
+	l := mustParse(t, base)
+	for _, tc := range []struct {
+		name      string
+		lab       *Lab
+		want      Stats
+		wantStore string
+	}{
+		// All: physical = pve-io, pve-titan, nas (vault is a vm with a parent, ct-200 has a parent, cf is cloud).
+		{"full lab", l, Stats{PhysicalCores: 60, Systems: 5, StorageTB: 47.4, Sites: 2, VPNNodes: 2, Connections: 4, SwarmCores: 28, SwarmAgents: 2, SwarmSites: 2}, "47 TB+"},
+		// Public: vault, its link, its service and its agent are gone.
+		{"public view", l.Public(), Stats{PhysicalCores: 60, Systems: 4, StorageTB: 47.4, Sites: 2, VPNNodes: 2, Connections: 3, SwarmCores: 12, SwarmAgents: 1, SwarmSites: 1}, "47 TB+"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.lab.Stats()
+			got.StorageTB = float64(int(got.StorageTB*10+0.5)) / 10
+			if got != tc.want {
+				t.Errorf("stats\n got %+v\nwant %+v", got, tc.want)
+			}
+			if s := tc.lab.Stats().StorageLabel(); s != tc.wantStore {
+				t.Errorf("storage label %q, want %q", s, tc.wantStore)
+			}
+		})
+	}
+}
+
+func TestStatEdgeCases(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		nodes string
+		links string
+		check func(Stats) bool
+	}{
+		{"containers and vms are not physical", "  - {id: h, name: h, type: hypervisor, site: s, specs: {cores: 8}}\n  - {id: c, name: c, type: container, site: s, specs: {cores: 4}}\n  - {id: v, name: v, type: vm, site: s, specs: {cores: 2}}\n", "",
+			func(s Stats) bool { return s.PhysicalCores == 8 && s.Systems == 3 }},
+		{"a child of any type is not physical", "  - {id: h, name: h, type: hypervisor, site: s, specs: {cores: 8}}\n  - {id: n, name: n, type: nas, site: s, parent: h, specs: {cores: 4, storage_tb: 9}}\n", "",
+			func(s Stats) bool { return s.PhysicalCores == 8 && s.StorageTB == 0 }},
+		{"cloud is not a system", "  - {id: a, name: a, type: cloud}\n  - {id: b, name: b, type: workstation, site: s}\n", "",
+			func(s Stats) bool { return s.Systems == 1 }},
+		{"vpn nodes end tailscale links only", "  - {id: a, name: a, type: vpn, site: s}\n  - {id: b, name: b, type: vpn, site: s}\n  - {id: c, name: c, type: vpn, site: s}\n",
+			"  - {from: a, to: b, type: tailscale}\n  - {from: b, to: c, type: lan}\n",
+			func(s Stats) bool { return s.VPNNodes == 2 && s.Connections == 2 }},
+		{"storage rounds down", "  - {id: a, name: a, type: nas, site: s, specs: {storage_tb: 11.99}}\n", "",
+			func(s Stats) bool { return s.StorageLabel() == "11 TB+" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "sites: [{id: s, name: S}]\nnodes:\n" + tc.nodes + "links:\n" + tc.links
+			if tc.links == "" {
+				src = "sites: [{id: s, name: S}]\nnodes:\n" + tc.nodes + "links: []\n"
+			}
+			s := mustParse(t, src).Stats()
+			if !tc.check(s) {
+				t.Errorf("stats %+v", s)
+			}
+		})
+	}
+}
+
+func TestPublicView(t *testing.T) {
+	pub := mustParse(t, base).Public()
+	var ids, names []string
+	for _, n := range pub.Nodes {
+		ids = append(ids, n.ID)
+		names = append(names, n.Name)
+	}
+	if !slices.Equal(ids, []string{"pve-io", "pve-titan", "storage", "ct-200", "cf"}) {
+		t.Errorf("public ids %q", ids)
+	}
+	if slices.Contains(names, "tank") || !slices.Contains(names, "Storage") {
+		t.Errorf("alias not applied: %q", names)
+	}
+	for _, k := range pub.Links {
+		if k.From == "vault" || k.To == "vault" || k.From == "nas" || k.To == "nas" {
+			t.Errorf("link %+v leaks a private node or a real id", k)
+		}
+	}
+	if len(pub.Services) != 1 || pub.Services[0].ID != "pve" {
+		t.Errorf("services %+v", pub.Services)
+	}
+	if n := pub.Node("pve-io"); n == nil || !slices.Equal(n.Services, []string{"pve"}) || n.Live != (Live{}) {
+		t.Errorf("pve-io public node %+v", n)
+	}
+}
+
+func TestLeaks(t *testing.T) {
+	src := strings.Replace(base, "{from: ct-200, to: cf, type: tunnel}", "{from: ct-200, to: cf, type: tunnel, label: backs up to secret-vault}", 1) +
+		"decisions:\n  - {title: Storage, body: \"Everything lands on tank first.\"}\n"
+	got := mustParse(t, src).Leaks("lab.yaml")
+	var msgs []string
+	for _, p := range got {
+		msgs = append(msgs, p.Error())
+	}
+	want := []string{
+		`lab.yaml:19: label: mentions "secret-vault", which is private (public: false) or hidden behind an alias; public pages would show it`,
+		`lab.yaml:29: decisions[0]: mentions "tank", which is private (public: false) or hidden behind an alias; public pages would show it`,
+	}
+	if !slices.Equal(msgs, want) {
+		t.Errorf("leaks\n got %q\nwant %q", msgs, want)
+	}
+}
