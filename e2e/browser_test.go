@@ -126,7 +126,7 @@ func (c *consoleErrors) check(t *testing.T) {
 func buildExample(t *testing.T) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "dist")
-	if _, err := web.Build(context.Background(), web.Options{Src: "..", Out: out, Static: static.FS()}); err != nil {
+	if _, err := web.Build(context.Background(), web.Options{Src: "..", Out: out, Static: static.FS(), Islands: web.Islands()}); err != nil {
 		t.Fatalf("build example: %v", err)
 	}
 	return out

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labfront/labfront/internal/devserver"
 	"github.com/labfront/labfront/static"
+	"github.com/labfront/labfront/web"
 )
 
 // copyTree copies the example content so the test can edit it.
@@ -87,6 +88,7 @@ func TestDevServerLiveReload(t *testing.T) {
 			Src:     src,
 			Addr:    "127.0.0.1:0",
 			Static:  static.FS,
+			Islands: web.Islands,
 			Log:     slog.New(slog.NewTextHandler(testLog{t}, nil)),
 			OnReady: func(url string) { ready <- url },
 		})

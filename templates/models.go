@@ -14,18 +14,20 @@ type Head struct {
 	Description string
 	// Canonical is the absolute URL of the page (or the canonical: from
 	// front matter, for syndicated content).
-	Canonical   string
-	OGType      string // website or article
-	Published   string // RFC 3339, articles only
-	Modified    string
-	NoIndex     bool
-	Stylesheet  string // fingerprinted URL
-	Favicon     string
-	AtomFeed    string
-	JSONFeed    string
-	Nav         []NavLink
-	AuthorName  string
-	FooterYears string // e.g. "2024–2026", from content dates, never the clock
+	Canonical  string
+	OGType     string // website or article
+	Published  string // RFC 3339, articles only
+	Modified   string
+	NoIndex    bool
+	Stylesheet string // fingerprinted URL
+	// PageStylesheets are extra stylesheets of one kind of page.
+	PageStylesheets []string
+	Favicon         string
+	AtomFeed        string
+	JSONFeed        string
+	Nav             []NavLink
+	AuthorName      string
+	FooterYears     string // e.g. "2024–2026", from content dates, never the clock
 }
 
 // NavLink is a navigation entry.

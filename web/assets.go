@@ -107,12 +107,17 @@ func loadAssets(static fs.FS) (*assets, error) {
 		if err != nil {
 			return fmt.Errorf("minify %s: %w", p, err)
 		}
-		sum := sha256.Sum256(data)
-		ext := path.Ext(p)
-		url := "/assets/" + strings.TrimSuffix(p, ext) + "." + hex.EncodeToString(sum[:])[:10] + ext
-		a.files = append(a.files, assetFile{url: url, data: data})
-		a.byName[p] = url
+		a.add(p, data)
 		return nil
 	})
 	return a, err
+}
+
+// add fingerprints a file's final bytes into /assets/.
+func (a *assets) add(name string, data []byte) {
+	sum := sha256.Sum256(data)
+	ext := path.Ext(name)
+	url := "/assets/" + strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:])[:10] + ext
+	a.files = append(a.files, assetFile{url: url, data: data})
+	a.byName[name] = url
 }

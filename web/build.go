@@ -28,9 +28,13 @@ type Options struct {
 	Out     string
 	BaseURL string // overrides site.yaml's base_url when set
 	Drafts  bool
+	// Snapshot is a status snapshot file to colour the topology with.
+	Snapshot string
 	// Static holds the stylesheets and icons to fingerprint.
 	Static fs.FS
-	Log    *slog.Logger
+	// Islands holds the TypeScript islands (see Islands).
+	Islands fs.FS
+	Log     *slog.Logger
 }
 
 // Result summarises a finished build.
@@ -51,6 +55,7 @@ type output struct {
 // plan is the assembled site: every output file and the assets.
 type plan struct {
 	site    *content.Site
+	lab     *labSection // nil when the site has no lab.yaml
 	assets  *assets
 	outputs []output
 }
@@ -92,12 +97,23 @@ func assemble(opts Options) (*plan, error) {
 	if opts.BaseURL != "" {
 		site.Config.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	}
+	ls, err := loadLab(opts)
+	if err != nil {
+		if _, ok := diag.As(err); ok {
+			return nil, err
+		}
+		return nil, fmt.Errorf("load lab: %w", err)
+	}
 	a, err := loadAssets(opts.Static)
 	if err != nil {
 		return nil, fmt.Errorf("assets: %w", err)
 	}
-	p := &plan{site: site, assets: a}
+	if err := a.addIslands(opts.Islands); err != nil {
+		return nil, fmt.Errorf("scripts: %w", err)
+	}
+	p := &plan{site: site, lab: ls, assets: a}
 	p.addPages()
+	p.addArchitecture()
 	p.addFeeds()
 	p.addMeta()
 	if err := p.checkLinks(); err != nil {

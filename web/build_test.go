@@ -77,7 +77,7 @@ Note body.
 
 func build(t *testing.T, src, out string, drafts bool) {
 	t.Helper()
-	if _, err := Build(context.Background(), Options{Src: src, Out: out, Drafts: drafts, Static: static.FS()}); err != nil {
+	if _, err := Build(context.Background(), Options{Src: src, Out: out, Drafts: drafts, Static: static.FS(), Islands: Islands()}); err != nil {
 		t.Fatalf("build: %v", err)
 	}
 }
@@ -359,7 +359,7 @@ title: Broken
 date: not a date
 ---
 `)
-	_, err := Build(context.Background(), Options{Src: src, Out: out, Static: static.FS()})
+	_, err := Build(context.Background(), Options{Src: src, Out: out, Static: static.FS(), Islands: Islands()})
 	probs, ok := diag.As(err)
 	if !ok || len(probs) != 1 || probs[0].Line != 3 || probs[0].Field != "date" {
 		t.Fatalf("want one date problem on line 3, got %v", err)
@@ -391,7 +391,7 @@ Broken: [missing](/blog/nope/).
 
 Relative and broken: [up](../nothing/) and an image ![alt](/img/missing.png).
 `)
-	err := Check(Options{Src: src, Static: static.FS()})
+	err := Check(Options{Src: src, Static: static.FS(), Islands: Islands()})
 	probs, ok := diag.As(err)
 	if !ok {
 		t.Fatalf("want link problems, got %v", err)
@@ -419,14 +419,14 @@ func TestRefusesToReplaceForeignDirectory(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(out, "thesis.tex"), []byte("years of work"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Build(context.Background(), Options{Src: src, Out: out, Static: static.FS()})
+	_, err := Build(context.Background(), Options{Src: src, Out: out, Static: static.FS(), Islands: Islands()})
 	if err == nil || !strings.Contains(err.Error(), "does not look like a labfront build") {
 		t.Fatalf("want a refusal, got %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(out, "thesis.tex")); err != nil {
 		t.Fatal("the foreign file is gone")
 	}
-	if _, err := Build(context.Background(), Options{Src: src, Out: src, Static: static.FS()}); err == nil {
+	if _, err := Build(context.Background(), Options{Src: src, Out: src, Static: static.FS(), Islands: Islands()}); err == nil {
 		t.Fatal("building into the source directory must be refused")
 	}
 }
@@ -500,6 +500,12 @@ func TestExampleSite(t *testing.T) {
 	for p := range tree {
 		files["/"+p] = true
 	}
+	var ownScripts []string
+	for p := range tree {
+		if strings.HasPrefix(p, "assets/") && strings.HasSuffix(p, ".js") {
+			ownScripts = append(ownScripts, "/"+p)
+		}
+	}
 	checked := 0
 	for p, body := range tree {
 		if !strings.HasSuffix(p, ".html") {
@@ -515,7 +521,7 @@ func TestExampleSite(t *testing.T) {
 				t.Errorf("%s links to %s, which is not in the build", p, ref)
 			}
 		}
-		if found := sitetest.Executable(body); len(found) > 0 {
+		if found := sitetest.Executable(body, ownScripts...); len(found) > 0 {
 			t.Errorf("%s: executable markup %q", p, found)
 		}
 	}

@@ -148,6 +148,7 @@ func (p *plan) addPages() {
 		Notes:   p.entries(site.Notes[:min(homeNotes, len(site.Notes))]),
 		Tags:    tags,
 		AllPost: "/blog/",
+		Lab:     p.labSummary(),
 	}
 	p.addHTML("/", templates.Home(home))
 

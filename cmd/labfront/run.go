@@ -29,7 +29,7 @@ const (
 const usageText = `labfront — a homelab's public site and private control room
 
 Usage:
-  labfront build  [--src DIR] [--out DIR] [--base-url URL] [--drafts]
+  labfront build  [--src DIR] [--out DIR] [--base-url URL] [--drafts] [--snapshot FILE]
   labfront check  [--src DIR]
   labfront serve  [--src DIR] [--addr 127.0.0.1:8080] [--drafts=false]
   labfront new    post|note TITLE [--src DIR]
@@ -156,6 +156,7 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	out := flags.String("out", "dist", "where to write the site")
 	baseURL := flags.String("base-url", "", "override site.yaml's base_url")
 	drafts := flags.Bool("drafts", false, "include pages marked draft: true")
+	snap := flags.String("snapshot", "", "colour the topology from this status snapshot (JSON)")
 	pos, err := parse(flags, args)
 	if err != nil {
 		return err
@@ -163,7 +164,7 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	if err := noArgs("build", pos); err != nil {
 		return err
 	}
-	_, err = web.Build(ctx, web.Options{Src: *src, Out: *out, BaseURL: *baseURL, Drafts: *drafts, Static: staticFS(*src), Log: e.log})
+	_, err = web.Build(ctx, web.Options{Src: *src, Out: *out, BaseURL: *baseURL, Drafts: *drafts, Snapshot: *snap, Static: staticFS(*src), Islands: islandsFS(*src), Log: e.log})
 	return err
 }
 
@@ -179,7 +180,7 @@ func cmdCheck(_ context.Context, e *env, args []string) error {
 	}
 	// The same stages as build, without writing: drafts are validated by the
 	// load stage either way, and links are checked as build would see them.
-	if err := web.Check(web.Options{Src: *src, Static: staticFS(*src)}); err != nil {
+	if err := web.Check(web.Options{Src: *src, Static: staticFS(*src), Islands: islandsFS(*src)}); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, "ok: no problems found")
@@ -211,6 +212,15 @@ func cmdNew(_ context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "created %s (a draft: remove draft: true to publish)\n", path)
 	return nil
+}
+
+// islandsFS prefers the checkout's web/ts for the same reason.
+func islandsFS(src string) fs.FS {
+	dir := filepath.Join(src, "web", "ts")
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		return os.DirFS(dir)
+	}
+	return web.Islands()
 }
 
 // staticFS prefers the source checkout's static/ folder, so stylesheet edits

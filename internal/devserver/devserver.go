@@ -43,6 +43,7 @@ type Config struct {
 	Addr    string
 	Drafts  bool
 	Static  func() fs.FS // called before each build, so a new static/ dir is picked up
+	Islands func() fs.FS
 	Log     *slog.Logger
 	OnReady func(url string) // called once the listener is open
 	// Restart is called when Go templates change: they are compiled into
@@ -129,7 +130,7 @@ func (s *server) routes() http.Handler {
 // rebuild builds the site into s.out and tells every page.
 func (s *server) rebuild(ctx context.Context) {
 	start := time.Now()
-	_, err := web.Build(ctx, web.Options{Src: s.cfg.Src, Out: s.out, Drafts: s.cfg.Drafts, Static: s.cfg.Static()})
+	_, err := web.Build(ctx, web.Options{Src: s.cfg.Src, Out: s.out, Drafts: s.cfg.Drafts, Static: s.cfg.Static(), Islands: s.cfg.Islands()})
 	s.mu.Lock()
 	s.builds++
 	next := state{Version: s.boot + "-" + strconv.Itoa(s.builds)}
@@ -242,14 +243,15 @@ func injectReload(page []byte) []byte {
 	return append(page, reloadTag...)
 }
 
-// watch rebuilds after changes to content/, static/ and templates/.
+// watch rebuilds after changes to content/, static/, templates/ and the
+// islands in web/ts/.
 func (s *server) watch(ctx context.Context) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("watch: %w", err)
 	}
 	defer w.Close()
-	for _, dir := range []string{"content", "static", "templates"} {
+	for _, dir := range []string{"content", "static", "templates", "web/ts"} {
 		if err := addTree(w, filepath.Join(s.cfg.Src, dir)); err != nil {
 			return fmt.Errorf("watch %s: %w", dir, err)
 		}

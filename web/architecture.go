@@ -1,0 +1,251 @@
+package web
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labfront/labfront/internal/lab"
+	"github.com/labfront/labfront/internal/snapshot"
+	"github.com/labfront/labfront/internal/topology"
+	"github.com/labfront/labfront/templates"
+)
+
+// labSection is the public lab, drawn once per build and shared by the
+// architecture page, the home summary, topology.json and snapshot.json.
+type labSection struct {
+	pub     *lab.Lab
+	snap    *snapshot.Snapshot // public ids; nil without --snapshot
+	drawing *topology.Drawing
+}
+
+// loadLab reads content/lab.yaml (optional) and the snapshot (optional).
+func loadLab(opts Options) (*labSection, error) {
+	l, err := lab.Load(filepath.Join(opts.Src, "content", "lab.yaml"), displayPath(opts.Src, "content/lab.yaml"))
+	if err != nil || l == nil {
+		return nil, err
+	}
+	if leaks := l.Leaks(displayPath(opts.Src, "content/lab.yaml")); len(leaks) > 0 {
+		return nil, leaks.Err()
+	}
+	var snap *snapshot.Snapshot
+	if opts.Snapshot != "" {
+		raw, err := snapshot.Load(opts.Snapshot)
+		if err != nil {
+			return nil, err
+		}
+		snap = snapshot.Public(raw, l)
+	}
+	pub := l.Public()
+	return &labSection{pub: pub, snap: snap, drawing: topology.Draw(pub, snap)}, nil
+}
+
+// heroStats are the numbers shown on the home page and the architecture
+// page, as text in the HTML.
+func (ls *labSection) heroStats() []templates.Stat {
+	s := ls.pub.Stats()
+	return []templates.Stat{
+		{Value: strconv.Itoa(s.PhysicalCores), Label: "Physical cores"},
+		{Value: strconv.Itoa(s.Systems), Label: "Systems"},
+		{Value: s.StorageLabel(), Label: "Storage"},
+		{Value: strconv.Itoa(s.Sites), Label: "Sites"},
+		{Value: strconv.Itoa(s.VPNNodes), Label: "VPN nodes"},
+		{Value: strconv.Itoa(s.Connections), Label: "Connections"},
+	}
+}
+
+func (p *plan) addArchitecture() {
+	ls := p.lab
+	if ls == nil {
+		return
+	}
+	pub := ls.pub
+	title := pub.Title
+	if title == "" {
+		title = "Architecture"
+	}
+	head := p.head("/architecture/", title, firstSentence(pub.Description))
+	for _, css := range []string{"architecture.css", "topology.css"} {
+		if u := p.assets.url(css); u != "" {
+			head.PageStylesheets = append(head.PageStylesheets, u)
+		}
+	}
+	v := templates.ArchitectureView{
+		Head:    head,
+		Title:   title,
+		Intro:   pub.Description,
+		Stats:   ls.heroStats(),
+		Graph:   ls.drawing.View,
+		Script:  p.assets.url("topology.js"),
+		DataURL: "/topology.json",
+	}
+	siteNames := map[string]string{}
+	netNames := map[string]string{}
+	for _, s := range pub.Sites {
+		siteNames[s.ID] = s.Name
+		sv := templates.SiteView{ID: s.ID, Name: s.Name, Role: s.Role}
+		for _, n := range s.Networks {
+			sv.Networks = append(sv.Networks, templates.NetworkView{ID: n.ID, Name: n.Name, CIDR: n.CIDR})
+			netNames[n.ID] = s.Name + " · " + n.Name
+			if n.CIDR != "" {
+				netNames[n.ID] += " (" + n.CIDR + ")"
+			}
+		}
+		v.Sites = append(v.Sites, sv)
+	}
+	v.NodeTypes, v.LinkTypes = legend(pub)
+	serviceNames := map[string]string{}
+	for _, s := range pub.Services {
+		serviceNames[s.ID] = s.Name
+	}
+	nodeNames := map[string]string{}
+	for _, n := range pub.Nodes {
+		nodeNames[n.ID] = n.Name
+	}
+	for _, n := range pub.Nodes {
+		d := templates.NodeDetail{
+			ID: n.ID, Name: n.Name, Type: n.Type, TypeLabel: topology.TypeLabels[n.Type],
+			SiteID: n.Site, SiteName: siteNames[n.Site], ParentID: n.Parent, ParentName: nodeNames[n.Parent],
+			Description: n.Description, Specs: specs(n.Specs),
+		}
+		for _, id := range n.Networks {
+			d.Networks = append(d.Networks, netNames[id])
+		}
+		for _, id := range n.Services {
+			d.Services = append(d.Services, serviceNames[id])
+		}
+		for _, k := range pub.Links {
+			other := ""
+			switch n.ID {
+			case k.From:
+				other = k.To
+			case k.To:
+				other = k.From
+			default:
+				continue
+			}
+			label := k.Label
+			if k.LatencyMS > 0 {
+				label = strings.TrimSpace(label + " " + trimFloat(k.LatencyMS) + " ms")
+			}
+			d.Connections = append(d.Connections, templates.Connection{NodeID: other, NodeName: nodeNames[other], Type: k.Type, Label: label})
+		}
+		if ls.snap != nil {
+			st := ls.snap.Status(n.ID)
+			d.Status = st.Status
+			if !st.CheckedAt.IsZero() {
+				d.CheckedAt = st.CheckedAt.UTC().Format("2 Jan 2006 15:04 UTC")
+			}
+		}
+		v.Nodes = append(v.Nodes, d)
+	}
+	for _, f := range pub.Flows {
+		fv := templates.FlowView{Name: f.Name, Summary: f.Summary}
+		for _, s := range f.Steps {
+			fv.Steps = append(fv.Steps, templates.StepView{Name: s.Name, Detail: s.Detail, Latency: s.Latency})
+		}
+		v.Flows = append(v.Flows, fv)
+	}
+	for _, s := range pub.Services {
+		i := slices.IndexFunc(v.ServiceGroups, func(g templates.ServiceGroup) bool { return g.Category == s.Category })
+		if i < 0 {
+			v.ServiceGroups = append(v.ServiceGroups, templates.ServiceGroup{Category: s.Category})
+			i = len(v.ServiceGroups) - 1
+		}
+		v.ServiceGroups[i].Services = append(v.ServiceGroups[i].Services, templates.ServiceView{
+			ID: s.ID, Name: s.Name, Description: s.Description, Tech: s.Tech, URL: s.URL, NodeID: s.Node, NodeName: nodeNames[s.Node],
+		})
+	}
+	if sw := pub.Swarm; sw != nil && len(sw.Agents) > 0 {
+		st := pub.Stats()
+		sv := &templates.SwarmView{Name: sw.Name, Description: sw.Description, Stats: []templates.Stat{
+			{Value: strconv.Itoa(st.SwarmCores), Label: "Allocated cores"},
+			{Value: strconv.Itoa(st.SwarmAgents), Label: "Build agents"},
+			{Value: strconv.Itoa(st.SwarmSites), Label: "Network sites"},
+		}}
+		for _, a := range sw.Agents {
+			sv.Agents = append(sv.Agents, templates.AgentView{
+				Name: a.Name, Role: a.Role, Cores: strconv.Itoa(a.Cores), Memory: trimFloat(a.MemoryGB) + " GB",
+				HostID: a.Host, HostName: nodeNames[a.Host], Site: siteNames[pub.SiteOf(a.Host)],
+			})
+		}
+		v.Swarm = sv
+	}
+	for _, d := range pub.Decisions {
+		v.Decisions = append(v.Decisions, templates.DecisionView{Title: d.Title, Body: d.Body, Tradeoffs: d.Tradeoffs})
+	}
+	p.addHTML("/architecture/", templates.Architecture(v))
+	p.outputs = append(p.outputs,
+		output{path: "topology.json", render: func(context.Context) ([]byte, error) { return ls.drawing.JSON(pub, ls.snap) }},
+		output{path: "snapshot.json", render: func(context.Context) ([]byte, error) {
+			snap := ls.snap
+			if snap == nil {
+				snap = snapshot.Public(nil, pub)
+			}
+			return snap.Marshal()
+		}},
+	)
+}
+
+// legend lists the node and link types that occur, in the fixed order of
+// lab.NodeTypes and lab.LinkTypes.
+func legend(pub *lab.Lab) (nodes, links []templates.LegendItem) {
+	nc, lc := map[string]int{}, map[string]int{}
+	for _, n := range pub.Nodes {
+		nc[n.Type]++
+	}
+	for _, k := range pub.Links {
+		lc[k.Type]++
+	}
+	for _, t := range lab.NodeTypes {
+		if nc[t] > 0 {
+			nodes = append(nodes, templates.LegendItem{Type: t, Label: topology.TypeLabels[t], Count: nc[t]})
+		}
+	}
+	for _, t := range lab.LinkTypes {
+		if lc[t] > 0 {
+			links = append(links, templates.LegendItem{Type: t, Label: topology.TypeLabels[t], Count: lc[t]})
+		}
+	}
+	return nodes, links
+}
+
+func specs(s lab.Specs) []templates.Stat {
+	var out []templates.Stat
+	if s.CPU != "" {
+		out = append(out, templates.Stat{Label: "CPU", Value: s.CPU})
+	}
+	if s.Cores > 0 {
+		out = append(out, templates.Stat{Label: "Cores", Value: strconv.Itoa(s.Cores)})
+	}
+	if s.MemoryGB > 0 {
+		out = append(out, templates.Stat{Label: "Memory", Value: trimFloat(s.MemoryGB) + " GB"})
+	}
+	if s.StorageTB > 0 {
+		out = append(out, templates.Stat{Label: "Storage", Value: trimFloat(s.StorageTB) + " TB"})
+	}
+	if s.OS != "" {
+		out = append(out, templates.Stat{Label: "OS", Value: s.OS})
+	}
+	return out
+}
+
+func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// firstSentence makes a meta description from a paragraph.
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i > 0 {
+		return s[:i+1]
+	}
+	return s
+}
+
+// labSummary is the home page's slot for the lab.
+func (p *plan) labSummary() *templates.LabSummary {
+	if p.lab == nil {
+		return nil
+	}
+	return &templates.LabSummary{Stats: p.lab.heroStats(), URL: "/architecture/"}
+}
