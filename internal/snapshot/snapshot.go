@@ -42,14 +42,14 @@ const (
 // Snapshot is the last known state of the lab.
 type Snapshot struct {
 	Version     int                   `json:"version"`
-	GeneratedAt time.Time             `json:"generated_at"`
+	GeneratedAt time.Time             `json:"generated_at,omitzero"`
 	Nodes       map[string]NodeStatus `json:"nodes"`
 }
 
 // NodeStatus is one node's last known state.
 type NodeStatus struct {
 	Status    string    `json:"status"`
-	CheckedAt time.Time `json:"checked_at"`
+	CheckedAt time.Time `json:"checked_at,omitzero"`
 	Detail    string    `json:"detail,omitempty"`
 }
 
