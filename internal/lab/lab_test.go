@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"encoding/json"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -219,5 +221,89 @@ func TestLeaks(t *testing.T) {
 	}
 	if !slices.Equal(msgs, want) {
 		t.Errorf("leaks\n got %q\nwant %q", msgs, want)
+	}
+}
+
+// TestSchemaMatchesLoader keeps content/lab.schema.json, which editors use
+// to complete and check lab.yaml, in step with what the loader accepts.
+func TestSchemaMatchesLoader(t *testing.T) {
+	raw, err := os.ReadFile("../../content/lab.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type object struct {
+		Properties           map[string]json.RawMessage `json:"properties"`
+		AdditionalProperties *bool                      `json:"additionalProperties"`
+	}
+	var schema struct {
+		object
+		Defs map[string]object `json:"$defs"`
+	}
+	if err := json.Unmarshal(raw, &schema); err != nil {
+		t.Fatalf("schema is not JSON: %v", err)
+	}
+	check := func(name string, o object) {
+		var got []string
+		for k := range o.Properties {
+			got = append(got, k)
+		}
+		slices.Sort(got)
+		want := slices.Clone(Keys[name])
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("schema %s properties %q, loader accepts %q", name, got, want)
+		}
+		if o.AdditionalProperties == nil || *o.AdditionalProperties {
+			t.Errorf("schema %s allows unknown keys; the loader rejects them", name)
+		}
+	}
+	check("lab", schema.object)
+	for name := range Keys {
+		if name == "lab" {
+			continue
+		}
+		o, ok := schema.Defs[name]
+		if !ok {
+			t.Errorf("schema has no $defs.%s", name)
+			continue
+		}
+		check(name, o)
+	}
+	example, err := os.ReadFile("../../content/lab.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(example), "# yaml-language-server: $schema=./lab.schema.json") {
+		t.Error("the example lab.yaml does not point editors at the schema")
+	}
+	if _, err := Parse(example, "content/lab.yaml"); err != nil {
+		t.Errorf("the example lab.yaml is invalid: %v", err)
+	}
+}
+
+// TestExampleLab pins the numbers the seed architecture page shows.
+func TestExampleLab(t *testing.T) {
+	l, err := Load("../../content/lab.yaml", "content/lab.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if leaks := l.Leaks("content/lab.yaml"); len(leaks) > 0 {
+		t.Errorf("example leaks: %v", leaks)
+	}
+	s := l.Public().Stats()
+	if s.SwarmCores != 54 || s.SwarmAgents != 4 || s.SwarmSites != 2 || s.Sites != 2 {
+		t.Errorf("swarm %d cores, %d agents, %d sites; sites %d (the seed says 54, 4, 2; 2)", s.SwarmCores, s.SwarmAgents, s.SwarmSites, s.Sites)
+	}
+	if len(l.Flows) != 2 || len(l.Decisions) != 5 {
+		t.Errorf("%d flows and %d decisions, the seed has 2 and 5", len(l.Flows), len(l.Decisions))
+	}
+	cats := map[string]bool{}
+	for _, sv := range l.Public().Services {
+		cats[sv.Category] = true
+	}
+	for _, c := range []string{"AI & Machine Learning", "Core Infrastructure", "Build System", "Observability"} {
+		if !cats[c] {
+			t.Errorf("no public service in category %q", c)
+		}
 	}
 }

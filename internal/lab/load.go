@@ -17,6 +17,24 @@ import (
 
 var validID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
+// Keys lists the keys each kind of mapping in lab.yaml may have. The JSON
+// Schema in content/lab.schema.json must say the same; a test checks it.
+var Keys = map[string][]string{
+	"lab":      {"title", "description", "sites", "nodes", "links", "services", "swarm", "flows", "decisions"},
+	"site":     {"id", "name", "role", "description", "networks"},
+	"network":  {"id", "name", "cidr"},
+	"node":     {"id", "name", "type", "site", "parent", "alias", "public", "description", "networks", "specs", "services", "live"},
+	"specs":    {"cores", "memory_gb", "storage_tb", "cpu", "os"},
+	"live":     {"proxmox", "prometheus", "probe", "tailscale"},
+	"link":     {"from", "to", "type", "label", "latency_ms"},
+	"service":  {"id", "name", "category", "description", "tech", "node", "url", "public"},
+	"swarm":    {"name", "description", "agents"},
+	"agent":    {"id", "name", "role", "cores", "memory_gb", "host"},
+	"flow":     {"name", "summary", "steps"},
+	"step":     {"name", "detail", "latency"},
+	"decision": {"title", "body", "tradeoffs"},
+}
+
 // Load reads a lab.yaml. A missing file is (nil, nil): a site need not
 // describe a lab. Problems come back as a diag.List naming display.
 func Load(path, display string) (*Lab, error) {
@@ -83,17 +101,17 @@ func (r *reader) id(kind string, f yamldoc.Fields, field string) string {
 
 func (r *reader) read(root *yaml.Node) *Lab {
 	d := r.doc
-	top := d.Map(root, "", "title", "description", "sites", "nodes", "links", "services", "swarm", "flows", "decisions")
+	top := d.Map(root, "", Keys["lab"]...)
 	top.Require("sites", "nodes", "links")
 	l := &Lab{Title: top.String("title"), Description: top.String("description")}
 	for i, n := range top.List("sites") {
 		name := fmt.Sprintf("sites[%d]", i)
-		f := d.Map(n, name, "id", "name", "role", "description", "networks")
+		f := d.Map(n, name, Keys["site"]...)
 		f.Require("id", "name")
 		s := Site{ID: r.id("site", f, name), Name: f.String("name"), Role: f.String("role"), Description: f.String("description")}
 		for j, nn := range f.List("networks") {
 			nname := fmt.Sprintf("%s.networks[%d]", name, j)
-			nf := d.Map(nn, nname, "id", "name", "cidr")
+			nf := d.Map(nn, nname, Keys["network"]...)
 			nf.Require("id", "name")
 			s.Networks = append(s.Networks, Network{ID: r.id("network", nf, nname), Name: nf.String("name"), CIDR: nf.String("cidr")})
 		}
@@ -101,7 +119,7 @@ func (r *reader) read(root *yaml.Node) *Lab {
 	}
 	for i, n := range top.List("nodes") {
 		name := fmt.Sprintf("nodes[%d]", i)
-		f := d.Map(n, name, "id", "name", "type", "site", "parent", "alias", "public", "description", "networks", "specs", "services", "live")
+		f := d.Map(n, name, Keys["node"]...)
 		f.Require("id", "name", "type")
 		node := Node{
 			ID: r.id("node", f, name), Name: f.String("name"), Type: f.String("type"), Site: f.String("site"),
@@ -126,21 +144,21 @@ func (r *reader) read(root *yaml.Node) *Lab {
 			r.refer("service", id, f, "services", fmt.Sprintf("%s.services[%d]", name, j))
 		}
 		if f.Has("specs") {
-			s := f.Sub("specs", "cores", "memory_gb", "storage_tb", "cpu", "os")
+			s := f.Sub("specs", Keys["specs"]...)
 			node.Specs = Specs{Cores: s.Int("cores", 0), MemoryGB: s.Float("memory_gb", 0), StorageTB: s.Float("storage_tb", 0), CPU: s.String("cpu"), OS: s.String("os")}
 			r.nonNegative(s, name+".specs", "cores", float64(node.Specs.Cores))
 			r.nonNegative(s, name+".specs", "memory_gb", node.Specs.MemoryGB)
 			r.nonNegative(s, name+".specs", "storage_tb", node.Specs.StorageTB)
 		}
 		if f.Has("live") {
-			s := f.Sub("live", "proxmox", "prometheus", "probe", "tailscale")
+			s := f.Sub("live", Keys["live"]...)
 			node.Live = Live{Proxmox: s.String("proxmox"), Prometheus: s.String("prometheus"), Probe: s.String("probe"), Tailscale: s.String("tailscale")}
 		}
 		l.Nodes = append(l.Nodes, node)
 	}
 	for i, n := range top.List("links") {
 		name := fmt.Sprintf("links[%d]", i)
-		f := d.Map(n, name, "from", "to", "type", "label", "latency_ms")
+		f := d.Map(n, name, Keys["link"]...)
 		f.Require("from", "to", "type")
 		link := Link{From: f.String("from"), To: f.String("to"), Type: f.String("type"), Label: f.String("label"), LatencyMS: f.Float("latency_ms", 0), Line: d.Line(n)}
 		if link.Type != "" && !slices.Contains(LinkTypes, link.Type) {
@@ -156,7 +174,7 @@ func (r *reader) read(root *yaml.Node) *Lab {
 	}
 	for i, n := range top.List("services") {
 		name := fmt.Sprintf("services[%d]", i)
-		f := d.Map(n, name, "id", "name", "category", "description", "tech", "node", "url", "public")
+		f := d.Map(n, name, Keys["service"]...)
 		f.Require("id", "name", "category", "description", "tech")
 		s := Service{ID: r.id("service", f, name), Name: f.String("name"), Category: f.String("category"), Description: f.String("description"),
 			Tech: f.String("tech"), Node: f.String("node"), URL: f.String("url"), Public: true, Line: d.Line(n)}
@@ -167,12 +185,12 @@ func (r *reader) read(root *yaml.Node) *Lab {
 		l.Services = append(l.Services, s)
 	}
 	if top.Has("swarm") {
-		f := top.Sub("swarm", "name", "description", "agents")
+		f := top.Sub("swarm", Keys["swarm"]...)
 		f.Require("name", "agents")
 		sw := &Swarm{Name: f.String("name"), Description: f.String("description")}
 		for i, n := range f.List("agents") {
 			name := fmt.Sprintf("swarm.agents[%d]", i)
-			af := d.Map(n, name, "id", "name", "role", "cores", "memory_gb", "host")
+			af := d.Map(n, name, Keys["agent"]...)
 			af.Require("id", "name", "role", "cores", "memory_gb", "host")
 			a := Agent{ID: r.id("agent", af, name), Name: af.String("name"), Role: af.String("role"), Cores: af.Int("cores", 0), MemoryGB: af.Float("memory_gb", 0), Host: af.String("host"), Line: d.Line(n)}
 			r.nonNegative(af, name, "cores", float64(a.Cores))
@@ -183,18 +201,18 @@ func (r *reader) read(root *yaml.Node) *Lab {
 	}
 	for i, n := range top.List("flows") {
 		name := fmt.Sprintf("flows[%d]", i)
-		f := d.Map(n, name, "name", "summary", "steps")
+		f := d.Map(n, name, Keys["flow"]...)
 		f.Require("name", "steps")
 		fl := Flow{Name: f.String("name"), Summary: f.String("summary"), Line: d.Line(n)}
 		for j, sn := range f.List("steps") {
-			sf := d.Map(sn, fmt.Sprintf("%s.steps[%d]", name, j), "name", "detail", "latency")
+			sf := d.Map(sn, fmt.Sprintf("%s.steps[%d]", name, j), Keys["step"]...)
 			sf.Require("name")
 			fl.Steps = append(fl.Steps, Step{Name: sf.String("name"), Detail: sf.String("detail"), Latency: sf.String("latency")})
 		}
 		l.Flows = append(l.Flows, fl)
 	}
 	for i, n := range top.List("decisions") {
-		f := d.Map(n, fmt.Sprintf("decisions[%d]", i), "title", "body", "tradeoffs")
+		f := d.Map(n, fmt.Sprintf("decisions[%d]", i), Keys["decision"]...)
 		f.Require("title", "body")
 		l.Decisions = append(l.Decisions, Decision{Title: f.String("title"), Body: f.String("body"), Tradeoffs: f.String("tradeoffs"), Line: d.Line(n)})
 	}
