@@ -3,8 +3,8 @@ package topology
 import (
 	"bytes"
 	"context"
-	"io"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
