@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -30,12 +31,14 @@ func publish(ctx context.Context, out string, p *plan) (Result, error) {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return Result{}, fmt.Errorf("publish: %w", err)
 	}
+	// Every directory is made once, up front, so the writers on all cores
+	// only create files.
+	if err := makeDirs(tmp, p.outputPaths()); err != nil {
+		return Result{}, errors.Join(fmt.Errorf("publish: %w", err), os.RemoveAll(tmp))
+	}
 	var files, pages, size atomic.Int64
 	err = p.render(ctx, func(rel string, data []byte) error {
 		dst := filepath.Join(tmp, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
-		}
 		if err := os.WriteFile(dst, data, 0o644); err != nil {
 			return err
 		}
@@ -53,6 +56,23 @@ func publish(ctx context.Context, out string, p *plan) (Result, error) {
 		return Result{}, errors.Join(fmt.Errorf("publish: %w", err), os.RemoveAll(tmp))
 	}
 	return Result{Files: int(files.Load()), Pages: int(pages.Load()), Bytes: size.Load()}, nil
+}
+
+func makeDirs(root string, paths []string) error {
+	made := map[string]bool{}
+	for _, p := range paths {
+		dir := path.Dir(p)
+		if dir == "." || made[dir] {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Join(root, filepath.FromSlash(dir)), 0o755); err != nil {
+			return err
+		}
+		for d := dir; d != "." && !made[d]; d = path.Dir(d) {
+			made[d] = true
+		}
+	}
+	return nil
 }
 
 // guardOut refuses to replace a directory that is not a previous build:
