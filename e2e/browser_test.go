@@ -154,10 +154,10 @@ func TestBrowseExampleSite(t *testing.T) {
 	if h1 := get(t, ctx, chromedp.Text(chromedp.CSS("h1"))); h1 != "Jove & Kronos" {
 		t.Errorf("home h1 = %q", h1)
 	}
-	first := get(t, ctx, chromedp.Text(chromedp.CSS(".entries .entry h3 a")))
+	first := get(t, ctx, chromedp.Text(chromedp.CSS(".entries .entry :is(h2, h3) a")))
 
 	// Follow the newest post.
-	do(t, ctx, chromedp.Click(chromedp.CSS(".entries .entry h3 a")), chromedp.WaitVisible(chromedp.CSS("article.article h1")))
+	do(t, ctx, chromedp.Click(chromedp.CSS(".entries .entry :is(h2, h3) a")), chromedp.WaitVisible(chromedp.CSS("article.article h1")))
 	if h1 := get(t, ctx, chromedp.Text(chromedp.CSS("article.article h1"))); h1 != first {
 		t.Errorf("post h1 = %q, want the linked title %q", h1, first)
 	}
@@ -205,7 +205,7 @@ func TestSiteWorksWithoutJavaScript(t *testing.T) {
 	do(t, ctx,
 		chromedp.Click(chromedp.CSS(`nav[aria-label="Main"] a[href="/blog/"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".list-head h1")),
-		chromedp.Click(chromedp.CSS(".entries .entry h3 a")),
+		chromedp.Click(chromedp.CSS(".entries .entry :is(h2, h3) a")),
 		chromedp.WaitVisible(chromedp.CSS(".prose")),
 	)
 	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelector('.prose').innerText.length`)); n < 1000 {

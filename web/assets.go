@@ -51,29 +51,52 @@ const (
 )
 
 func chromaCSS() ([]byte, error) {
-	f := chromahtml.New(chromahtml.WithClasses(true))
+	light, err := styleCSS(lightStyle)
+	if err != nil {
+		return nil, err
+	}
+	dark, err := styleCSS(darkStyle)
+	if err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
-	write := func(name string) error {
-		s := styles.Get(name)
-		if s == nil {
-			return fmt.Errorf("chroma style %q is missing", name)
-		}
-		return f.WriteCSS(&b, s)
-	}
-	if err := write(lightStyle); err != nil {
-		return nil, err
-	}
+	b.Write(light)
 	b.WriteString("\n@media (prefers-color-scheme: dark) {\n")
-	if err := write(darkStyle); err != nil {
-		return nil, err
+	b.Write(dark)
+	// A token class that only the light theme colours would keep its dark
+	// ink on the dark background: let it inherit the block's colour.
+	darkHas := map[string]bool{}
+	for _, m := range tokenRule.FindAllSubmatch(dark, -1) {
+		darkHas[string(m[1])] = true
+	}
+	for _, m := range tokenRule.FindAllSubmatch(light, -1) {
+		if sel := string(m[1]); !darkHas[sel] && strings.Contains(string(m[2]), "color:") {
+			fmt.Fprintf(&b, "%s { color: inherit }\n", sel)
+			darkHas[sel] = true
+		}
 	}
 	b.WriteString("}\n")
-	// chroma puts its background on .chroma and .bg; the stylesheet owns
-	// code block backgrounds so they match the page in both themes.
+	return b.Bytes(), nil
+}
+
+// styleCSS writes one chroma style as class rules, without its background:
+// the stylesheet owns code block backgrounds so they match the page.
+func styleCSS(name string) ([]byte, error) {
+	s := styles.Get(name)
+	if s == nil || s.Name != name {
+		return nil, fmt.Errorf("chroma style %q is missing", name)
+	}
+	var b bytes.Buffer
+	if err := chromahtml.New(chromahtml.WithClasses(true)).WriteCSS(&b, s); err != nil {
+		return nil, err
+	}
 	return bgRule.ReplaceAll(b.Bytes(), nil), nil
 }
 
-var bgRule = regexp.MustCompile(`(?m)^/\* (Background|PreWrapper) \*/.*$`)
+var (
+	bgRule    = regexp.MustCompile(`(?m)^/\* (Background|PreWrapper) \*/.*$`)
+	tokenRule = regexp.MustCompile(`(?m)^/\* \w+ \*/ (\.chroma \.[\w-]+) \{([^}]*)\}`)
+)
 
 func loadAssets(static fs.FS) (*assets, error) {
 	a := &assets{byName: map[string]string{}, min: newMinifier()}

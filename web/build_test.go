@@ -175,8 +175,15 @@ func TestBuildOutputs(t *testing.T) {
 		if !strings.Contains(tree["index.html"], `<link rel="stylesheet" href="`+css+`">`) {
 			t.Errorf("home page does not link %s", css)
 		}
-		if !strings.Contains(tree[css[1:]], ".chroma") {
-			t.Error("stylesheet lacks the syntax highlighting rules")
+		sheet := tree[css[1:]]
+		dark := strings.Index(sheet, "@media (prefers-color-scheme:dark){.chroma")
+		if !strings.Contains(sheet, ".chroma .k{") || dark < 0 {
+			t.Fatal("stylesheet lacks the light and dark syntax highlighting rules")
+		}
+		// github-dark has no rule for attribute names; they must not keep
+		// github's near-black ink on the dark background.
+		if !strings.Contains(sheet[dark:], ".chroma .na{color:inherit}") {
+			t.Error("dark theme leaves light-only token colours in place")
 		}
 	})
 

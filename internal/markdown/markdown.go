@@ -136,8 +136,19 @@ func (c *Converter) Convert(src []byte) (*Document, error) {
 	if err := c.md.Renderer().Render(&buf, src, root); err != nil {
 		return nil, fmt.Errorf("render markdown: %w", err)
 	}
-	doc.HTML = buf.Bytes()
+	doc.HTML = wrapTables(buf.Bytes())
 	return doc, nil
+}
+
+// wrapTables puts each table in a scrolling wrapper, so a wide table scrolls
+// on a phone without losing its table semantics. Markdown tables cannot
+// nest and raw HTML never passes through, so every <table> is ours.
+func wrapTables(html []byte) []byte {
+	if !bytes.Contains(html, []byte("<table>")) {
+		return html
+	}
+	html = bytes.ReplaceAll(html, []byte("<table>"), []byte(`<div class="table-wrap"><table>`))
+	return bytes.ReplaceAll(html, []byte("</table>"), []byte("</table></div>"))
 }
 
 func countWords(b []byte) int {
@@ -166,7 +177,8 @@ func plainText(n ast.Node, src []byte) string {
 				b.WriteByte(' ')
 			}
 		case *ast.String:
-			b.Write(c.Value)
+			// The typographer's quotes are entities ("&ldquo;").
+			b.WriteString(stdhtml.UnescapeString(string(c.Value)))
 		case *ast.CodeSpan:
 			for x := c.FirstChild(); x != nil; x = x.NextSibling() {
 				if t, ok := x.(*ast.Text); ok {

@@ -38,7 +38,7 @@ func TestGolden(t *testing.T) {
 	for _, h := range doc.Headings {
 		heads = append(heads, h.ID+"="+h.Text)
 	}
-	if got := strings.Join(heads, "|"); got != "title=Title|table-of-things=Table of things|lists-and-tasks=Lists and tasks|code=Code" {
+	if got := strings.Join(heads, "|"); got != "title=Title|table-of-things=Table of things|lists-and-tasks=Lists and tasks|code-quoted=Code “quoted”" {
 		t.Errorf("headings = %q", got)
 	}
 	if len(doc.Links) != 1 || doc.Links[0].Dest != "/blog/x/" || doc.Links[0].Line != 7 {

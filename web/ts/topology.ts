@@ -332,8 +332,12 @@ function setup(fig: HTMLElement): void {
   const linkBoxes = Array.from(controls?.querySelectorAll<HTMLInputElement>('input[data-filter="link"]') || []);
   const status = el("p", "topology-status");
   status.setAttribute("role", "status");
-  const hint = el("p", "topology-hint", "Drag to pan · scroll or +/− to zoom · drag a node to move it · arrow keys pan, 0 resets");
+  const hint = el("p", "topology-hint");
   hint.id = "topology-hint";
+  hint.append(
+    el("span", "pointer", "Drag to pan · scroll or +/− to zoom · drag a node to move it · arrow keys pan, 0 resets"),
+    el("span", "touch", "Drag to pan · pinch to zoom · tap a node for its details"),
+  );
 
   function filter(): void {
     const site = siteSelect ? siteSelect.value : "";
