@@ -468,3 +468,27 @@ func save(t *testing.T, ctx context.Context, path string) {
 		t.Fatal(err)
 	}
 }
+
+func TestArchitectureScratch(t *testing.T) {
+	ctx, console := archPage(t)
+	do(t, ctx, chromedp.EmulateViewport(1366, 900))
+	x, y := point(t, ctx, `a.node[data-id="cloudflared"] .shape`)
+	do(t, ctx, chromedp.MouseEvent(chromedp.MouseMoved, x, y))
+	time.Sleep(300 * time.Millisecond)
+	save(t, ctx, "/tmp/arch/s-hover.jpg")
+	do(t, ctx, chromedp.MouseEvent(chromedp.MouseMoved, 5, 5))
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.querySelector('select[data-filter="network"]');
+		s.value = 'kronos-lan';
+		s.dispatchEvent(new Event('change', {bubbles: true}));
+	})()`))
+	do(t, ctx, chromedp.Click(chromedp.CSS(`input[data-filter="link"][value="service"]`)))
+	do(t, ctx, chromedp.Focus(chromedp.CSS(`a.node[data-id="pve-titan"]`)))
+	do(t, ctx, chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"))
+	time.Sleep(400 * time.Millisecond)
+	x, y = point(t, ctx, `a.node[data-id="kronos-nas"] .shape`)
+	do(t, ctx, drag(x, y, x+80, y-60))
+	time.Sleep(300 * time.Millisecond)
+	save(t, ctx, "/tmp/arch/s-filter.jpg")
+	console.check(t)
+}

@@ -176,7 +176,7 @@ func TestBuildOutputs(t *testing.T) {
 			t.Errorf("home page does not link %s", css)
 		}
 		sheet := tree[css[1:]]
-		dark := strings.Index(sheet, "@media (prefers-color-scheme:dark){.chroma")
+		dark := strings.Index(sheet, "@media(prefers-color-scheme:dark){.chroma")
 		if !strings.Contains(sheet, ".chroma .k{") || dark < 0 {
 			t.Fatal("stylesheet lacks the light and dark syntax highlighting rules")
 		}
