@@ -470,25 +470,17 @@ func save(t *testing.T, ctx context.Context, path string) {
 }
 
 func TestArchitectureScratch(t *testing.T) {
-	ctx, console := archPage(t)
-	do(t, ctx, chromedp.EmulateViewport(1366, 900))
-	x, y := point(t, ctx, `a.node[data-id="cloudflared"] .shape`)
-	do(t, ctx, chromedp.MouseEvent(chromedp.MouseMoved, x, y))
-	time.Sleep(300 * time.Millisecond)
-	save(t, ctx, "/tmp/arch/s-hover.jpg")
-	do(t, ctx, chromedp.MouseEvent(chromedp.MouseMoved, 5, 5))
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
-		const s = document.querySelector('select[data-filter="network"]');
-		s.value = 'kronos-lan';
-		s.dispatchEvent(new Event('change', {bubbles: true}));
-	})()`))
-	do(t, ctx, chromedp.Click(chromedp.CSS(`input[data-filter="link"][value="service"]`)))
-	do(t, ctx, chromedp.Focus(chromedp.CSS(`a.node[data-id="pve-titan"]`)))
-	do(t, ctx, chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"))
+	srv := pagesServer(t, "/tmp/arch/snapdist")
+	ctx := browser(t)
+	console := watchConsole(ctx)
+	do(t, ctx, chromedp.EmulateViewport(1366, 900), chromedp.Navigate(srv.URL+"/architecture/"))
+	waitJS(t, ctx, `!!document.querySelector('figure.topology-figure.has-data')`, "island")
+	x, y := point(t, ctx, `a.node[data-id="drone-titan"] .shape`)
+	do(t, ctx, chromedp.MouseClickXY(x, y))
 	time.Sleep(400 * time.Millisecond)
-	x, y = point(t, ctx, `a.node[data-id="kronos-nas"] .shape`)
-	do(t, ctx, drag(x, y, x+80, y-60))
-	time.Sleep(300 * time.Millisecond)
-	save(t, ctx, "/tmp/arch/s-filter.jpg")
+	save(t, ctx, "/tmp/arch/s-snap.jpg")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`.node-panel .panel-link`)))
+	time.Sleep(400 * time.Millisecond)
+	save(t, ctx, "/tmp/arch/s-snap2.jpg")
 	console.check(t)
 }

@@ -9,22 +9,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// Slugify makes a URL slug from a title: lower case, runs of anything but
-// letters and digits turned into one "-".
-func Slugify(title string) string { return TagSlug(title) }
+	"github.com/labfront/labfront/internal/slug"
+)
 
 // NewPage writes a new post or note with front matter and today's date and
 // returns its path. It never overwrites: an existing file is an error. The
 // page starts as a draft so it cannot be published by accident.
 func NewPage(src string, kind Kind, title string, today time.Time) (string, error) {
 	title = strings.TrimSpace(title)
-	slug := Slugify(title)
-	if slug == "" {
+	name := slug.Make(title)
+	if name == "" {
 		return "", fmt.Errorf("the title %q has no letters or digits to make a URL from", title)
 	}
-	name := slug + ".md"
+	name += ".md"
 	if kind == Post {
 		name = today.Format(time.DateOnly) + "-" + name
 	}

@@ -7,10 +7,10 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/markdown"
+	"github.com/labfront/labfront/internal/slug"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
 
@@ -88,24 +88,9 @@ func SlugFromFile(name string) string {
 	return datePrefix.ReplaceAllString(base, "")
 }
 
-// TagSlug lower-cases a tag and turns each run of spaces and punctuation
-// into one "-", so "Home Lab", "home-lab" and "HOME_LAB" are one tag.
-func TagSlug(tag string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(tag) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
-			continue
-		}
-		dash = true
-	}
-	return b.String()
-}
+// TagSlug is a tag's URL segment: tags are matched case-insensitively and
+// "Home Lab" and "home-lab" are one tag.
+func TagSlug(tag string) string { return slug.Make(tag) }
 
 var validSlug = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 

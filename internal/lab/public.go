@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/slug"
 )
 
 // Public returns the lab as the public may see it, the only form any public
@@ -99,7 +100,7 @@ func (l *Lab) publicIDs(hidden map[string]bool) map[string]string {
 		if hidden[n.ID] || n.Alias == "" {
 			continue
 		}
-		base := slug(n.Alias)
+		base := slug.Make(n.Alias)
 		id := base
 		for i := 2; taken[id] || id == ""; i++ {
 			id = base + "-" + strconv.Itoa(i)
@@ -108,23 +109,6 @@ func (l *Lab) publicIDs(hidden map[string]bool) map[string]string {
 		ids[n.ID] = id
 	}
 	return ids
-}
-
-func slug(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
-			continue
-		}
-		dash = true
-	}
-	return b.String()
 }
 
 // Leaks reports public text (names, descriptions, labels, flows,
@@ -139,7 +123,7 @@ func (l *Lab) Leaks(display string) diag.List {
 			secrets = append(secrets, n.Name, n.ID)
 		} else if n.Alias != "" && !strings.EqualFold(n.Alias, n.Name) {
 			secrets = append(secrets, n.Name)
-			if !strings.EqualFold(slug(n.Alias), n.ID) {
+			if !strings.EqualFold(slug.Make(n.Alias), n.ID) {
 				secrets = append(secrets, n.ID)
 			}
 		}

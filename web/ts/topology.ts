@@ -224,7 +224,6 @@ function setup(fig: HTMLElement): void {
     vb = v;
     const same = v.x === home.x && v.y === home.y && v.w === home.w && v.h === home.h;
     svg!.setAttribute("viewBox", same ? homeAttr : `${round(v.x)} ${round(v.y)} ${round(v.w)} ${round(v.h)}`);
-    fig.classList.toggle("is-zoomed", !same);
   }
 
   /** Keeps part of the graph in view however far it is panned. */
@@ -323,7 +322,6 @@ function setup(fig: HTMLElement): void {
       l.el.classList.toggle("is-highlighted", on);
       l.el.classList.toggle("is-dimmed", !!c && !on);
     }
-    fig.classList.toggle("has-focus", !!c);
   }
 
   // ---------- Filters ----------
@@ -529,7 +527,10 @@ function setup(fig: HTMLElement): void {
     pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
     cancelAnimationFrame(frame);
     if (pointers.size === 2) {
-      if (gesture && gesture.node) fig.classList.remove("is-dragging");
+      if (gesture && gesture.node) {
+        gesture.node.el.classList.remove("is-dragging");
+        fig.classList.remove("is-dragging");
+      }
       gesture = { mode: "pinch", id: -1, sx: 0, sy: 0, ox: 0, oy: 0, s: 1, moved: true };
       pinch = spread();
       for (const id of pointers.keys()) if (!svg.hasPointerCapture(id)) svg.setPointerCapture(id);
@@ -609,7 +610,7 @@ function setup(fig: HTMLElement): void {
     }
     const n = nodeOf(e.target);
     if (n) {
-      if (!byId.has(n.id)) return; // no data yet: follow the link to the static details
+      if (!panel || !byId.has(n.id)) return; // no data (yet): follow the link to the static details
       e.preventDefault();
       select(n);
     } else if (selected) {
@@ -660,7 +661,6 @@ function setup(fig: HTMLElement): void {
 
   // ---------- Keyboard ----------
   svg.setAttribute("tabindex", "0");
-  svg.setAttribute("aria-describedby", hint.id);
   svg.addEventListener("keydown", (e) => {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
     const n = nodeOf(e.target);
@@ -690,7 +690,7 @@ function setup(fig: HTMLElement): void {
         break;
       case "Enter":
       case " ":
-        if (!n || !byId.has(n.id)) return;
+        if (!n || !panel || !byId.has(n.id)) return;
         select(n);
         break;
       case "Escape":
@@ -738,6 +738,7 @@ function setup(fig: HTMLElement): void {
     foot.append(status, hint);
     controls.append(foot);
     controls.hidden = false;
+    svg.setAttribute("aria-describedby", hint.id);
   }
 
   fig.classList.add("is-interactive");
