@@ -228,3 +228,42 @@ func slugs(pages []*Page) []string {
 	}
 	return out
 }
+
+func TestCacheReusesUnchangedPages(t *testing.T) {
+	dir := sitetest.Write(t, "-- content/site.yaml --\n"+sitetest.MinimalSiteYAML+`-- content/posts/2026-01-01-a.md --
+---
+title: A
+date: 2026-01-01
+---
+A.
+-- content/posts/2026-01-02-b.md --
+---
+title: B
+date: 2026-01-02
+---
+B.
+`)
+	cache := NewCache()
+	first, err := Load(dir, Options{Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sitetest.WriteInto(t, dir, "-- content/posts/2026-01-02-b.md --\n---\ntitle: B edited\ndate: 2026-01-02\n---\nB.\n")
+	second, err := Load(dir, Options{Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Posts[1] != first.Posts[1] {
+		t.Error("the unchanged post was converted again")
+	}
+	if second.Posts[0] == first.Posts[0] || second.Posts[0].Title != "B edited" {
+		t.Errorf("the edited post was not reloaded: %q", second.Posts[0].Title)
+	}
+	// A broken edit is reported every time, never served from the cache.
+	sitetest.WriteInto(t, dir, "-- content/posts/2026-01-02-b.md --\n---\ntitle: B\n---\n")
+	for range 2 {
+		if _, err := Load(dir, Options{Cache: cache}); err == nil {
+			t.Fatal("a page without a date loaded")
+		}
+	}
+}

@@ -39,6 +39,9 @@ func (t *Tag) URL() string { return "/tags/" + t.Slug + "/" }
 // Options change what Load includes.
 type Options struct {
 	Drafts bool
+	// Cache, when set, reuses pages whose files have not changed since the
+	// last load with the same cache.
+	Cache *Cache
 }
 
 // Load reads src/content. A returned error is a diag.List when the input is
@@ -50,7 +53,7 @@ func Load(src string, opts Options) (*Site, error) {
 
 	conv := markdown.New()
 	for _, kind := range []Kind{Post, Note} {
-		pages, err := loadDir(conv, src, kind, &probs)
+		pages, err := loadDir(conv, opts.Cache, src, kind, &probs)
 		if err != nil {
 			return nil, err
 		}
@@ -84,7 +87,7 @@ func newestFirst(a, b *Page) int {
 
 // loadDir converts every .md file of one section on all cores; Markdown
 // rendering dominates load time.
-func loadDir(conv *markdown.Converter, src string, kind Kind, probs *diag.List) ([]*Page, error) {
+func loadDir(conv *markdown.Converter, cache *Cache, src string, kind Kind, probs *diag.List) ([]*Page, error) {
 	dir := filepath.Join(src, "content", kind.Dir())
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -107,7 +110,7 @@ func loadDir(conv *markdown.Converter, src string, kind Kind, probs *diag.List) 
 		wg.Go(func() {
 			for i := range work {
 				rel := "content/" + kind.Dir() + "/" + names[i]
-				pages[i] = loadPage(conv, kind, filepath.Join(dir, names[i]), displayPath(src, rel), &fileProbs[i])
+				pages[i] = loadPage(conv, cache, kind, filepath.Join(dir, names[i]), displayPath(src, rel), &fileProbs[i])
 			}
 		})
 	}

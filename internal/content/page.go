@@ -96,12 +96,24 @@ var validSlug = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 // loadPage reads and validates one content file. It returns nil when the
 // file is too broken to publish; the reasons are in probs.
-func loadPage(conv *markdown.Converter, kind Kind, path, display string, probs *diag.List) *Page {
+func loadPage(conv *markdown.Converter, cache *Cache, kind Kind, path, display string, probs *diag.List) *Page {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		probs.Add(display, 0, "", "%v", err)
 		return nil
 	}
+	// Only valid pages are cached, so a cached page has no problems to
+	// report again.
+	p, sum := cache.get(display, src)
+	if p != nil {
+		return p
+	}
+	p = parsePage(conv, kind, path, display, src, probs)
+	cache.put(display, sum, p)
+	return p
+}
+
+func parsePage(conv *markdown.Converter, kind Kind, path, display string, src []byte, probs *diag.List) *Page {
 	doc, err := conv.Convert(src)
 	if err != nil {
 		probs.Add(display, 0, "", "%v", err)

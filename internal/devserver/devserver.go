@@ -24,6 +24,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
+	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/pagesrv"
 	"github.com/labfront/labfront/web"
 )
@@ -58,9 +59,10 @@ type state struct {
 }
 
 type server struct {
-	cfg  Config
-	out  string
-	boot string // distinguishes this process's versions from a previous one's
+	cfg   Config
+	out   string
+	boot  string // distinguishes this process's versions from a previous one's
+	cache *content.Cache
 
 	mu      sync.Mutex
 	cur     state
@@ -79,6 +81,7 @@ func Serve(ctx context.Context, cfg Config) error {
 		cfg:     cfg,
 		out:     filepath.Join(tmp, "site"),
 		boot:    strconv.FormatInt(time.Now().UnixNano(), 36),
+		cache:   content.NewCache(),
 		clients: map[chan state]struct{}{},
 	}
 	s.rebuild(ctx)
@@ -130,7 +133,7 @@ func (s *server) routes() http.Handler {
 // rebuild builds the site into s.out and tells every page.
 func (s *server) rebuild(ctx context.Context) {
 	start := time.Now()
-	_, err := web.Build(ctx, web.Options{Src: s.cfg.Src, Out: s.out, Drafts: s.cfg.Drafts, Static: s.cfg.Static(), Islands: s.cfg.Islands()})
+	_, err := web.Build(ctx, web.Options{Src: s.cfg.Src, Out: s.out, Drafts: s.cfg.Drafts, Cache: s.cache, Static: s.cfg.Static(), Islands: s.cfg.Islands()})
 	s.mu.Lock()
 	s.builds++
 	next := state{Version: s.boot + "-" + strconv.Itoa(s.builds)}
