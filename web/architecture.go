@@ -2,6 +2,9 @@ package web
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -23,23 +26,43 @@ type labSection struct {
 
 // loadLab reads content/lab.yaml (optional) and the snapshot (optional).
 func loadLab(opts Options) (*labSection, error) {
-	l, err := lab.Load(filepath.Join(opts.Src, "content", "lab.yaml"), displayPath(opts.Src, "content/lab.yaml"))
-	if err != nil || l == nil {
+	display := displayPath(opts.Src, "content/lab.yaml")
+	data, err := os.ReadFile(filepath.Join(opts.Src, "content", "lab.yaml"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
 		return nil, err
 	}
-	if leaks := l.Leaks(displayPath(opts.Src, "content/lab.yaml")); len(leaks) > 0 {
+	var snapData []byte
+	if opts.Snapshot != "" {
+		if snapData, err = os.ReadFile(opts.Snapshot); err != nil {
+			return nil, err
+		}
+	}
+	key := labKey(data, snapData)
+	if ls := opts.Cache.lab(key); ls != nil {
+		return ls, nil
+	}
+	l, err := lab.Parse(data, display)
+	if err != nil {
+		return nil, err
+	}
+	if leaks := l.Leaks(display); len(leaks) > 0 {
 		return nil, leaks.Err()
 	}
 	var snap *snapshot.Snapshot
 	if opts.Snapshot != "" {
-		raw, err := snapshot.Load(opts.Snapshot)
+		raw, err := snapshot.Parse(snapData, opts.Snapshot)
 		if err != nil {
 			return nil, err
 		}
 		snap = snapshot.Public(raw, l)
 	}
 	pub := l.Public()
-	return &labSection{pub: pub, snap: snap, drawing: topology.Draw(pub, snap)}, nil
+	ls := &labSection{pub: pub, snap: snap, drawing: topology.Draw(pub, snap)}
+	opts.Cache.putLab(key, ls)
+	return ls, nil
 }
 
 // heroStats are the numbers shown on the home page and the architecture

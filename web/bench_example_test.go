@@ -32,3 +32,19 @@ func BenchmarkBuild1000(b *testing.B) {
 	}
 	benchBuild(b, src)
 }
+
+// BenchmarkRebuildExample is the dev server's rebuild after a save: every
+// page unchanged but one is served from the content cache.
+func BenchmarkRebuildExample(b *testing.B) {
+	out := filepath.Join(b.TempDir(), "dist")
+	opts := Options{Src: "..", Out: out, Static: static.FS(), Islands: Islands(), Cache: NewCache()}
+	if _, err := Build(context.Background(), opts); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Build(context.Background(), opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

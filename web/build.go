@@ -28,9 +28,9 @@ type Options struct {
 	Out     string
 	BaseURL string // overrides site.yaml's base_url when set
 	Drafts  bool
-	// Cache carries converted pages from one build to the next (the dev
-	// server's rebuilds); nil converts every file.
-	Cache *content.Cache
+	// Cache carries work from one build to the next (the dev server's
+	// rebuilds); nil does everything afresh.
+	Cache *Cache
 	// Snapshot is a status snapshot file to colour the topology with.
 	Snapshot string
 	// Static holds the stylesheets and icons to fingerprint.
@@ -90,7 +90,7 @@ func Check(opts Options) error {
 }
 
 func assemble(opts Options) (*plan, error) {
-	site, err := content.Load(opts.Src, content.Options{Drafts: opts.Drafts, Cache: opts.Cache})
+	site, err := content.Load(opts.Src, content.Options{Drafts: opts.Drafts, Cache: opts.Cache.pages()})
 	if err != nil {
 		if _, ok := diag.As(err); ok {
 			return nil, err

@@ -24,7 +24,6 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
-	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/pagesrv"
 	"github.com/labfront/labfront/web"
 )
@@ -62,7 +61,7 @@ type server struct {
 	cfg   Config
 	out   string
 	boot  string // distinguishes this process's versions from a previous one's
-	cache *content.Cache
+	cache *web.Cache
 
 	mu      sync.Mutex
 	cur     state
@@ -81,7 +80,7 @@ func Serve(ctx context.Context, cfg Config) error {
 		cfg:     cfg,
 		out:     filepath.Join(tmp, "site"),
 		boot:    strconv.FormatInt(time.Now().UnixNano(), 36),
-		cache:   content.NewCache(),
+		cache:   web.NewCache(),
 		clients: map[chan state]struct{}{},
 	}
 	s.rebuild(ctx)
