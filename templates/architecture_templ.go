@@ -970,7 +970,7 @@ func Architecture(v ArchitectureView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 85, "</figure><aside class=\"node-panel\" aria-live=\"polite\" hidden><h3>Node details</h3><p>Select a node in the graph to see its specs, services and connections.</p></aside></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 85, "</figure><aside class=\"node-panel\" aria-label=\"Node details\" hidden><h3>Node details</h3><p>Select a node in the graph to see its specs, services and connections.</p></aside></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -219,6 +219,7 @@ function setup(fig: HTMLElement): void {
   // ---------- View box: zoom and pan ----------
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   let frame = 0;
+  let goal: Box | null = null; // where a glide is going
 
   function show(v: Box): void {
     vb = v;
@@ -262,15 +263,27 @@ function setup(fig: HTMLElement): void {
     return bound({ x: px - (cx - ox) * s * k, y: py - (cy - oy) * s * k, w, h: home.h / z });
   }
 
+  /** Stops a glide where it was going, so the next step starts from there. */
+  function settle(): void {
+    cancelAnimationFrame(frame);
+    if (goal) show(goal);
+    goal = null;
+  }
+
   function glide(to: Box): void {
     cancelAnimationFrame(frame);
+    goal = null;
     if (reduceMotion.matches) return show(to);
+    goal = to;
     const from = { ...vb };
     const t0 = performance.now();
     const tick = (now: number) => {
       const t = Math.min(1, (now - t0) / 220);
       const e = 1 - (1 - t) ** 3;
-      if (t >= 1) return show(to);
+      if (t >= 1) {
+        goal = null;
+        return show(to);
+      }
       show({ x: from.x + (to.x - from.x) * e, y: from.y + (to.y - from.y) * e, w: from.w + (to.w - from.w) * e, h: from.h + (to.h - from.h) * e });
       frame = requestAnimationFrame(tick);
     };
@@ -278,7 +291,7 @@ function setup(fig: HTMLElement): void {
   }
 
   function panBy(fx: number, fy: number): void {
-    cancelAnimationFrame(frame);
+    settle();
     glide(bound({ ...vb, x: vb.x + vb.w * fx, y: vb.y + vb.h * fy }));
   }
 
@@ -394,6 +407,7 @@ function setup(fig: HTMLElement): void {
       meta.append(el("span", "", "on "), b);
     }
     if (meta.childElementCount) body.push(meta);
+    if (n.checked_at) body.push(el("p", "panel-meta", `Last checked ${when(n.checked_at)}`));
     if (n.description) body.push(el("p", "panel-desc", n.description));
 
     const sp = n.specs || {};
@@ -447,8 +461,6 @@ function setup(fig: HTMLElement): void {
       }
       body.push(section(`Connections (${conns.length})`, ul));
     }
-
-    if (n.checked_at) body.push(el("p", "panel-meta", `Checked ${when(n.checked_at)}`));
 
     const more = el("a", "panel-more", "Full details ↓");
     more.href = `#node-${n.id}`;
@@ -526,6 +538,7 @@ function setup(fig: HTMLElement): void {
     swallowClick = false;
     pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
     cancelAnimationFrame(frame);
+    goal = null;
     if (pointers.size === 2) {
       if (gesture && gesture.node) {
         gesture.node.el.classList.remove("is-dragging");
@@ -628,6 +641,7 @@ function setup(fig: HTMLElement): void {
       if (Math.abs(next - z) < 1e-9) return; // at a limit: let the page scroll
       e.preventDefault();
       cancelAnimationFrame(frame);
+      goal = null;
       show(zoomed(next, e.clientX, e.clientY));
     },
     { passive: false },
@@ -667,10 +681,12 @@ function setup(fig: HTMLElement): void {
     switch (e.key) {
       case "+":
       case "=":
+        settle();
         glide(zoomed(zoom() * STEP));
         break;
       case "-":
       case "_":
+        settle();
         glide(zoomed(zoom() / STEP));
         break;
       case "0":
@@ -730,6 +746,7 @@ function setup(fig: HTMLElement): void {
       const b = e.target instanceof Element ? e.target.closest<HTMLElement>("button[data-zoom]") : null;
       if (!b) return;
       const how = b.dataset.zoom;
+      settle();
       if (how === "in") glide(zoomed(zoom() * STEP));
       else if (how === "out") glide(zoomed(zoom() / STEP));
       else if (how === "reset") reset();
