@@ -103,7 +103,7 @@ func place(pub *lab.Lab) ([]point, float64) {
 func optimise(g *ordered, n int) [][2]float64 {
 	// Small labs get many careful steps; big ones fewer and a coarser
 	// Barnes-Hut approximation, which keeps 1,000 nodes well under a second.
-	updates := max(40, min(400, 20000/max(n, 1)))
+	updates := max(30, min(400, 20000/max(n, 1)))
 	theta := 0.5
 	if n > 200 {
 		theta = 0.9
