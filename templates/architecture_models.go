@@ -11,7 +11,7 @@ type ArchitectureView struct {
 	Sites         []SiteView
 	NodeTypes     []LegendItem // the node types that occur, in a fixed order
 	LinkTypes     []LegendItem
-	Nodes         []NodeDetail
+	NodeGroups    []NodeGroup
 	Flows         []FlowView
 	ServiceGroups []ServiceGroup
 	Swarm         *SwarmView
@@ -71,6 +71,12 @@ type SiteView struct {
 // NetworkView is a network of a site.
 type NetworkView struct {
 	ID, Name, CIDR string
+}
+
+// NodeGroup is the nodes of one site (or of none: the cloud).
+type NodeGroup struct {
+	ID, Title, Role string
+	Nodes           []NodeDetail
 }
 
 // NodeDetail is a node's section in the page: what the graph links to.

@@ -119,6 +119,13 @@ func (p *plan) addArchitecture() {
 		v.Sites = append(v.Sites, sv)
 	}
 	v.NodeTypes, v.LinkTypes = legend(pub)
+	groupOf := map[string]int{}
+	for i, s := range pub.Sites {
+		groupOf[s.ID] = i
+		v.NodeGroups = append(v.NodeGroups, templates.NodeGroup{ID: "site-" + s.ID, Title: s.Name, Role: s.Role})
+	}
+	groupOf[""] = len(v.NodeGroups)
+	v.NodeGroups = append(v.NodeGroups, templates.NodeGroup{ID: "cloud", Title: "Cloud and edge"})
 	serviceNames := map[string]string{}
 	for _, s := range pub.Services {
 		serviceNames[s.ID] = s.Name
@@ -162,8 +169,11 @@ func (p *plan) addArchitecture() {
 				d.CheckedAt = st.CheckedAt.UTC().Format("2 Jan 2006 15:04 UTC")
 			}
 		}
-		v.Nodes = append(v.Nodes, d)
+		// Validation guarantees every site exists; siteless nodes are cloud.
+		i := groupOf[n.Site]
+		v.NodeGroups[i].Nodes = append(v.NodeGroups[i].Nodes, d)
 	}
+	v.NodeGroups = slices.DeleteFunc(v.NodeGroups, func(g templates.NodeGroup) bool { return len(g.Nodes) == 0 })
 	for _, f := range pub.Flows {
 		fv := templates.FlowView{Name: f.Name, Summary: f.Summary}
 		for _, s := range f.Steps {
