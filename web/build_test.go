@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/sitetest"
 	"github.com/labfront/labfront/static"
 )
@@ -534,5 +536,34 @@ func TestExampleSite(t *testing.T) {
 	}
 	if checked < 100 {
 		t.Errorf("only %d internal links checked; the example site should have far more", checked)
+	}
+
+	// The example lab has a private node and aliased nodes: none of what
+	// they hide may appear anywhere in the built site.
+	l, err := lab.Load("../content/lab.yaml", "content/lab.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var secrets []string
+	for _, n := range l.Nodes {
+		switch {
+		case !n.Public:
+			secrets = append(secrets, n.Name, n.ID, n.Description)
+		case n.Alias != "":
+			secrets = append(secrets, n.Name)
+		}
+	}
+	if len(secrets) < 3 {
+		t.Fatalf("the example lab should exercise privacy (private nodes, aliases); secrets: %q", secrets)
+	}
+	word := func(s string) *regexp.Regexp {
+		return regexp.MustCompile(`(?i)(^|[^\pL\pN_-])` + regexp.QuoteMeta(s) + `($|[^\pL\pN_-])`)
+	}
+	for p, body := range tree {
+		for _, s := range secrets {
+			if word(s).MatchString(body) {
+				t.Errorf("%s reveals %q", p, s)
+			}
+		}
 	}
 }
