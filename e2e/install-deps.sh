@@ -1,26 +1,33 @@
 #!/bin/sh
 # Installs what the end-to-end tests need when it is missing: Debian's
-# chromium. As root it uses apt; otherwise it says what to install. With
-# CI=true a tool that cannot be installed is an error, never a skip.
+# chromium (browser tests) and prometheus with prometheus-node-exporter
+# (live-data tests). As root it uses apt; otherwise it says what to
+# install. With CI=true a tool that cannot be installed is an error, never
+# a skip.
 set -eu
 
-need_chromium() {
-	for b in chromium chromium-browser google-chrome; do
-		command -v "$b" >/dev/null 2>&1 && return 1
+missing=""
+have() {
+	for b in "$@"; do
+		command -v "$b" >/dev/null 2>&1 && return 0
 	done
-	return 0
+	return 1
 }
+have chromium chromium-browser google-chrome || missing="$missing chromium"
+have prometheus || missing="$missing prometheus"
+have prometheus-node-exporter || missing="$missing prometheus-node-exporter"
 
-if need_chromium; then
+if [ -n "$missing" ]; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		echo "installing chromium (Debian package) for the browser tests"
+		echo "installing Debian packages for the end-to-end tests:$missing"
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get update -qq
-		apt-get install -y -qq chromium >/dev/null
+		# shellcheck disable=SC2086 # one word per package
+		apt-get install -y -qq --no-install-recommends $missing >/dev/null
 	elif [ "${CI:-}" = true ]; then
-		echo "chromium is missing and cannot be installed (not root or no apt-get)" >&2
+		echo "missing and not installable here (not root or no apt-get):$missing" >&2
 		exit 1
 	else
-		echo "note: chromium is missing; browser tests will be skipped (install Debian's chromium package)" >&2
+		echo "note: missing$missing; the tests that need them will be skipped" >&2
 	fi
 fi

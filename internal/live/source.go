@@ -1,0 +1,34 @@
+package live
+
+import (
+	"net/http"
+	"time"
+)
+
+// Source configures one collector. The admin server's config loader fills
+// it from the YAML and the environment.
+type Source struct {
+	Name     string
+	Type     string // prometheus, proxmox, tailscale, probe, demo
+	URL      string
+	Interval time.Duration
+	Timeout  time.Duration
+	// Secret is the source's credential (a Proxmox API token
+	// "user@realm!id=uuid", a Tailscale API key), resolved from an
+	// environment variable or a file. It is never logged or rendered.
+	Secret string
+	// Tailnet names the Tailscale tailnet ("-" for the key's default).
+	Tailnet string
+	// Insecure accepts a self-signed TLS certificate (Proxmox's default).
+	Insecure bool
+	// HTTP is the client to use; nil means a default client with Timeout.
+	HTTP *http.Client
+}
+
+// Client returns the source's HTTP client.
+func (s Source) Client() *http.Client {
+	if s.HTTP != nil {
+		return s.HTTP
+	}
+	return &http.Client{Timeout: s.Timeout}
+}
