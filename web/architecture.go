@@ -118,7 +118,7 @@ func (p *plan) addArchitecture() {
 		}
 		v.Sites = append(v.Sites, sv)
 	}
-	v.NodeTypes, v.LinkTypes = legend(pub)
+	v.NodeTypes, v.LinkTypes = topology.Legend(pub)
 	groupOf := map[string]int{}
 	for i, s := range pub.Sites {
 		groupOf[s.ID] = i
@@ -220,29 +220,6 @@ func (p *plan) addArchitecture() {
 			return snap.Marshal()
 		}},
 	)
-}
-
-// legend lists the node and link types that occur, in the fixed order of
-// lab.NodeTypes and lab.LinkTypes.
-func legend(pub *lab.Lab) (nodes, links []templates.LegendItem) {
-	nc, lc := map[string]int{}, map[string]int{}
-	for _, n := range pub.Nodes {
-		nc[n.Type]++
-	}
-	for _, k := range pub.Links {
-		lc[k.Type]++
-	}
-	for _, t := range lab.NodeTypes {
-		if nc[t] > 0 {
-			nodes = append(nodes, templates.LegendItem{Type: t, Label: topology.TypeLabels[t], Count: nc[t]})
-		}
-	}
-	for _, t := range lab.LinkTypes {
-		if lc[t] > 0 {
-			links = append(links, templates.LegendItem{Type: t, Label: topology.TypeLabels[t], Count: lc[t]})
-		}
-	}
-	return nodes, links
 }
 
 func specs(s lab.Specs) []templates.Stat {

@@ -144,3 +144,32 @@ func (a *assets) add(name string, data []byte) {
 	a.files = append(a.files, assetFile{url: url, data: data})
 	a.byName[name] = url
 }
+
+// Assets is the fingerprinted stylesheets, icons and islands, for servers
+// that render pages themselves (the admin server) rather than build dist/.
+type Assets struct{ a *assets }
+
+// LoadAssets fingerprints static files and bundles the islands.
+func LoadAssets(static, islands fs.FS) (*Assets, error) {
+	a, err := loadAssets(static)
+	if err != nil {
+		return nil, fmt.Errorf("assets: %w", err)
+	}
+	if err := a.addIslands(islands); err != nil {
+		return nil, fmt.Errorf("scripts: %w", err)
+	}
+	return &Assets{a: a}, nil
+}
+
+// URL is the fingerprinted URL of a static file name ("site.css").
+func (s *Assets) URL(name string) string { return s.a.url(name) }
+
+// File returns the bytes served at a fingerprinted URL.
+func (s *Assets) File(url string) ([]byte, bool) {
+	for _, f := range s.a.files {
+		if f.url == url {
+			return f.data, true
+		}
+	}
+	return nil, false
+}

@@ -33,6 +33,7 @@ Usage:
   labfront check  [--src DIR]
   labfront serve  [--src DIR] [--addr 127.0.0.1:8080] [--drafts=false]
   labfront new    post|note TITLE [--src DIR]
+  labfront admin  --config FILE
 
 Run "labfront COMMAND -h" for a command's flags.
 `
@@ -57,6 +58,7 @@ func commands() map[string]command {
 		"check": cmdCheck,
 		"serve": cmdServe,
 		"new":   cmdNew,
+		"admin": cmdAdmin,
 	}
 }
 

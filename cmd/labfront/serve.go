@@ -2,15 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
+	"time"
 
+	"github.com/labfront/labfront/api"
 	"github.com/labfront/labfront/internal/devserver"
+	"github.com/labfront/labfront/internal/live"
 )
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -39,7 +44,47 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if isCheckout(*src) {
 		cfg.Restart = func(ctx context.Context) error { return restart(ctx, *src) }
 	}
+	admin, stop, err := demoAdmin(ctx, e, *src, *addr)
+	if err != nil {
+		// The site is still worth serving; say why the admin pages are not.
+		e.log.Warn("admin pages not mounted", "err", err)
+	} else {
+		defer stop()
+		cfg.Admin = admin
+	}
 	return devserver.Serve(ctx, cfg)
+}
+
+// demoAdmin starts the admin server in dev mode on the simulated lab, for
+// the dev server to mount at /admin/.
+func demoAdmin(ctx context.Context, e *env, src, addr string) (http.Handler, func(), error) {
+	state, err := os.MkdirTemp("", "labfront-admin-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := &api.Config{
+		Listen: addr, Site: src, StateDir: state, Concurrency: 2,
+		Auth:    api.AuthConfig{Mode: api.ModeDev},
+		Sources: []live.Source{{Name: "demo", Type: "demo", Interval: 5 * time.Second, Timeout: 2 * time.Second}},
+	}
+	srv, err := api.New(ctx, cfg, api.Options{Static: staticFS(src), Islands: islandsFS(src), Log: e.log})
+	if err != nil {
+		return nil, nil, errors.Join(err, os.RemoveAll(state))
+	}
+	pollCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.Poll(pollCtx)
+	}()
+	stop := func() {
+		cancel()
+		<-done
+		if err := os.RemoveAll(state); err != nil {
+			e.log.Warn("remove admin state", "err", err)
+		}
+	}
+	return srv.Handler(), stop, nil
 }
 
 // isCheckout reports whether src is labfront's own repository, where

@@ -46,6 +46,9 @@ type Config struct {
 	Islands func() fs.FS
 	Log     *slog.Logger
 	OnReady func(url string) // called once the listener is open
+	// Admin, when set, is mounted at /admin/ and /api/: the admin pages on
+	// demo data, so the dev server shows the whole product.
+	Admin http.Handler
 	// Restart is called when Go templates change: they are compiled into
 	// the binary, so a rebuild of the site alone cannot show them.
 	Restart func(ctx context.Context) error
@@ -125,7 +128,11 @@ func (s *server) routes() http.Handler {
 		_, _ = w.Write(reloadJS) // a failed write means the client left
 	})
 	mux.HandleFunc("GET /_labfront/events", s.events)
-	mux.Handle("GET /", s.site())
+	if s.cfg.Admin != nil {
+		mux.Handle("/admin/", s.cfg.Admin)
+		mux.Handle("/api/", s.cfg.Admin)
+	}
+	mux.Handle("/", s.site())
 	return mux
 }
 

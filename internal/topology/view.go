@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/snapshot"
@@ -227,4 +229,45 @@ func (d *Drawing) JSON(pub *lab.Lab, snap *snapshot.Snapshot) ([]byte, error) {
 		return nil, fmt.Errorf("encode topology: %w", err)
 	}
 	return append(b, '\n'), nil
+}
+
+// WithStatus returns the drawn graph coloured by status, without laying it
+// out again: the admin server lays the lab out once and recolours it on
+// every request.
+func (d *Drawing) WithStatus(status func(id string) string, asOf time.Time) templates.TopologyGraph {
+	g := d.View
+	g.Nodes = slices.Clone(g.Nodes)
+	for i := range g.Nodes {
+		n := &g.Nodes[i]
+		n.Status = status(n.ID)
+		n.Title = n.Name + " — " + TypeLabels[n.Type] + " — " + n.Status
+	}
+	if !asOf.IsZero() {
+		g.AsOf = asOf.UTC().Format("2 Jan 2006 15:04:05 UTC")
+		g.AsOfISO = asOf.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	return g
+}
+
+// Legend lists the node and link types that occur in l, in the fixed order
+// of lab.NodeTypes and lab.LinkTypes, with their counts.
+func Legend(l *lab.Lab) (nodes, links []templates.LegendItem) {
+	nc, lc := map[string]int{}, map[string]int{}
+	for _, n := range l.Nodes {
+		nc[n.Type]++
+	}
+	for _, k := range l.Links {
+		lc[k.Type]++
+	}
+	for _, t := range lab.NodeTypes {
+		if nc[t] > 0 {
+			nodes = append(nodes, templates.LegendItem{Type: t, Label: TypeLabels[t], Count: nc[t]})
+		}
+	}
+	for _, t := range lab.LinkTypes {
+		if lc[t] > 0 {
+			links = append(links, templates.LegendItem{Type: t, Label: TypeLabels[t], Count: lc[t]})
+		}
+	}
+	return nodes, links
 }

@@ -1,0 +1,59 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// actionTimeout bounds an action, including waiting for its task.
+const actionTimeout = 2 * time.Minute
+
+// nodeAction runs an admin action (the route table has already checked
+// identity, the admin role and the origin). It asks for confirmation,
+// refuses when the target's source is unreachable, and audits every
+// attempt before answering.
+func (s *Server) nodeAction(c echo.Context) error {
+	n := s.lab.Node(c.Param("id"))
+	if n == nil {
+		return echo.NewHTTPError(http.StatusNotFound, "No node has this id in lab.yaml.")
+	}
+	name := c.Param("action")
+	var act *nodeAction
+	for _, a := range s.actions(n) {
+		if a.name == name {
+			act = &a
+			break
+		}
+	}
+	if act == nil {
+		return echo.NewHTTPError(http.StatusNotFound, "This node has no such action.")
+	}
+	if c.FormValue("confirm") != "yes" {
+		return echo.NewHTTPError(http.StatusBadRequest, "Confirm the action first: tick the box next to the button.")
+	}
+	rec := AuditRecord{Time: s.now().UTC(), Who: identity(c).Email, Action: name, Target: n.ID + " via " + act.source}
+	outcome := "done"
+	switch {
+	case act.refusal != "":
+		rec.Result, rec.Error, outcome = "refused", act.refusal, "refused"
+	default:
+		// The action must finish even if the browser goes away.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), actionTimeout)
+		err := act.actor.Act(ctx, n, name)
+		cancel()
+		rec.Result = "ok"
+		if err != nil {
+			rec.Result, rec.Error, outcome = "failed", err.Error(), "failed"
+		}
+	}
+	if err := s.audit.append(rec); err != nil {
+		// An action that cannot be audited must not look like a success.
+		return errors.Join(echo.NewHTTPError(http.StatusInternalServerError, "The audit log could not be written."), err)
+	}
+	s.log.Info("admin action", "who", rec.Who, "action", name, "target", rec.Target, "result", rec.Result)
+	return c.Redirect(http.StatusSeeOther, "/admin/nodes/"+n.ID+"?outcome="+outcome)
+}

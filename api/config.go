@@ -1,0 +1,205 @@
+// Package api is the SSR admin server: it runs inside the homelab behind
+// cloudflared, shows live cluster data with the same templ components as the
+// static site, performs admin actions, and keeps serving the last good data
+// when parts of the homelab are unreachable. Every route is in one table
+// (routes.go) with the access it needs; nothing else decides who gets in.
+package api
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/yamldoc"
+)
+
+// Auth modes.
+const (
+	ModeAccess = "access" // Cloudflare Access JWTs
+	ModeOIDC   = "oidc"   // our own OpenID Connect login
+	ModeDev    = "dev"    // everyone is admin; loopback only
+)
+
+// Config is the admin server's YAML configuration. Secrets never live in
+// it: they come from environment variables or files it names.
+type Config struct {
+	Listen   string
+	Site     string
+	StateDir string
+	Auth     AuthConfig
+	Sources  []live.Source
+	// Concurrency bounds how many sources are collected at once.
+	Concurrency int
+}
+
+// AuthConfig says who may use the server.
+type AuthConfig struct {
+	Mode       string
+	TeamDomain string // access: the issuer, keys at TeamDomain/cdn-cgi/access/certs
+	AUD        string // access: the application audience tag
+	Issuer     string // oidc
+	ClientID   string // oidc
+	// ClientSecret comes from LABFRONT_OIDC_CLIENT_SECRET.
+	ClientSecret string
+	// SessionKey encrypts the OIDC session cookie; from
+	// LABFRONT_SESSION_KEY (32+ bytes), else random per start.
+	SessionKey string
+	Admins     []string
+}
+
+// Environment variables the server reads secrets from.
+const (
+	EnvClientSecret = "LABFRONT_OIDC_CLIENT_SECRET"
+	EnvSessionKey   = "LABFRONT_SESSION_KEY"
+)
+
+var sourceTypes = []string{"prometheus", "proxmox", "tailscale", "probe", "demo"}
+
+// LoadConfig reads and validates the file; problems carry file and line.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfig(data, path, os.Getenv)
+}
+
+// ParseConfig reads config YAML; getenv resolves secrets.
+func ParseConfig(data []byte, display string, getenv func(string) string) (*Config, error) {
+	var probs diag.List
+	doc := &yamldoc.Doc{Path: display, Problems: &probs}
+	root := doc.Parse(data)
+	if root == nil {
+		return nil, probs.Err()
+	}
+	f := doc.Map(root, "", "listen", "site", "state_dir", "auth", "sources", "concurrency")
+	cfg := &Config{Listen: f.String("listen"), Site: f.String("site"), StateDir: f.String("state_dir"), Concurrency: f.Int("concurrency", 4)}
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:8443"
+	}
+	if cfg.Site == "" {
+		cfg.Site = "."
+	}
+	if cfg.StateDir == "" {
+		cfg.StateDir = "./state"
+	}
+	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
+		doc.Errorf(f.Node("listen"), "listen", "must be host:port, found %q", cfg.Listen)
+	}
+	f.Require("auth")
+	a := f.Sub("auth", "mode", "team_domain", "aud", "issuer", "client_id", "admins")
+	a.Require("mode")
+	cfg.Auth = AuthConfig{
+		Mode: a.String("mode"), TeamDomain: strings.TrimRight(a.String("team_domain"), "/"), AUD: a.String("aud"),
+		Issuer: a.String("issuer"), ClientID: a.String("client_id"), Admins: a.Strings("admins"),
+		ClientSecret: getenv(EnvClientSecret), SessionKey: getenv(EnvSessionKey),
+	}
+	switch cfg.Auth.Mode {
+	case ModeAccess:
+		a.Require("team_domain", "aud")
+		if cfg.Auth.TeamDomain != "" {
+			if err := checkIssuerURL(cfg.Auth.TeamDomain); err != nil {
+				doc.Errorf(a.Node("team_domain"), "auth.team_domain", "%v", err)
+			}
+		}
+	case ModeOIDC:
+		a.Require("issuer", "client_id")
+		if cfg.Auth.Issuer != "" {
+			if err := checkIssuerURL(cfg.Auth.Issuer); err != nil {
+				doc.Errorf(a.Node("issuer"), "auth.issuer", "%v", err)
+			}
+		}
+		if cfg.Auth.ClientSecret == "" {
+			doc.Errorf(a.Node("client_id"), "auth.client_id", "oidc mode needs the client secret in $%s", EnvClientSecret)
+		}
+	case ModeDev, "":
+	default:
+		doc.Errorf(a.Node("mode"), "auth.mode", "must be access, oidc or dev, found %q", cfg.Auth.Mode)
+	}
+	for i, n := range f.List("sources") {
+		name := fmt.Sprintf("sources[%d]", i)
+		sf := doc.Map(n, name, "name", "type", "url", "interval", "timeout", "secret_env", "secret_file", "tailnet", "insecure")
+		sf.Require("name", "type")
+		src := live.Source{Name: sf.String("name"), Type: sf.String("type"), URL: sf.String("url"), Tailnet: sf.String("tailnet"), Insecure: sf.Bool("insecure")}
+		if src.Type != "" && !slices.Contains(sourceTypes, src.Type) {
+			doc.Errorf(sf.Node("type"), name+".type", "must be one of %s, found %q", strings.Join(sourceTypes, ", "), src.Type)
+		}
+		if src.Type == "prometheus" || src.Type == "proxmox" {
+			sf.Require("url")
+		}
+		src.Interval = duration(doc, sf, name, "interval", 15*time.Second)
+		src.Timeout = duration(doc, sf, name, "timeout", min(src.Interval, 10*time.Second))
+		if env := sf.String("secret_env"); env != "" {
+			src.Secret = getenv(env)
+			if src.Secret == "" {
+				doc.Errorf(sf.Node("secret_env"), name+".secret_env", "$%s is empty or unset", env)
+			}
+		}
+		if file := sf.String("secret_file"); file != "" {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				doc.Errorf(sf.Node("secret_file"), name+".secret_file", "%v", err)
+			}
+			src.Secret = strings.TrimSpace(string(b))
+		}
+		if slices.ContainsFunc(cfg.Sources, func(s live.Source) bool { return s.Name == src.Name }) {
+			doc.Errorf(sf.Node("name"), name+".name", "duplicate source name %q", src.Name)
+		}
+		cfg.Sources = append(cfg.Sources, src)
+	}
+	if err := probs.Err(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func duration(doc *yamldoc.Doc, f yamldoc.Fields, prefix, key string, def time.Duration) time.Duration {
+	s := f.String(key)
+	if s == "" {
+		return def
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		doc.Errorf(f.Node(key), prefix+"."+key, "must be a positive duration like 15s or 1m, found %q", s)
+		return def
+	}
+	return d
+}
+
+// checkIssuerURL allows plain http only on loopback: that is how tests
+// point the server at a local key server, and nothing else should.
+func checkIssuerURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("must be an absolute URL, found %q", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if isLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("http:// is accepted only for 127.0.0.1 or localhost, found %q", raw)
+	}
+	return fmt.Errorf("must be an https URL, found %q", raw)
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// IsAdmin reports whether an email is on the admins list (case-insensitive).
+func (a AuthConfig) IsAdmin(email string) bool {
+	return email != "" && slices.ContainsFunc(a.Admins, func(x string) bool { return strings.EqualFold(x, email) })
+}

@@ -1,0 +1,338 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/labfront/labfront/internal/content"
+	"github.com/labfront/labfront/internal/lab"
+	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/topology"
+	"github.com/labfront/labfront/web"
+)
+
+// Server is the admin server.
+type Server struct {
+	cfg        *Config
+	lab        *lab.Lab
+	origin     string // the public site's origin, allowed by CORS on /api/v1/status
+	store      *live.Store
+	collectors map[string]live.Collector
+	auth       authenticator
+	audit      *audit
+	assets     *web.Assets
+	drawing    *topology.Drawing // the full lab, laid out once
+	metrics    *metrics
+	cop        *http.CrossOriginProtection
+	log        *slog.Logger
+	echo       *echo.Echo
+	now        func() time.Time
+}
+
+// Options are what New needs besides the config.
+type Options struct {
+	Static  fs.FS
+	Islands fs.FS
+	Log     *slog.Logger
+	// Collectors overrides how sources become collectors (tests).
+	Collectors map[string]live.Collector
+	Now        func() time.Time
+}
+
+// New loads the site's lab, opens the state and prepares the routes. ctx
+// lives as long as the server: key sets refresh with it.
+func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
+	if cfg.Auth.Mode == ModeDev || cfg.Auth.Mode == "" {
+		host, _, err := net.SplitHostPort(cfg.Listen)
+		if err != nil || !isLoopback(host) {
+			return nil, fmt.Errorf("auth mode dev has no authentication: it only listens on loopback (127.0.0.1 or localhost), not %q", cfg.Listen)
+		}
+	}
+	l, err := lab.Load(filepath.Join(cfg.Site, "content", "lab.yaml"), filepath.ToSlash(filepath.Join(cfg.Site, "content/lab.yaml")))
+	if err != nil {
+		return nil, err
+	}
+	if l == nil {
+		l = &lab.Lab{}
+	}
+	site, err := content.Load(cfg.Site, content.Options{})
+	if err != nil {
+		return nil, err
+	}
+	assets, err := web.LoadAssets(opts.Static, opts.Islands)
+	if err != nil {
+		return nil, err
+	}
+	store, err := live.OpenStore(cfg.StateDir, cfg.Sources)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg: cfg, lab: l, store: store, audit: newAudit(cfg.StateDir), assets: assets,
+		drawing: topology.Draw(l, nil), log: opts.Log, now: opts.Now,
+		cop: http.NewCrossOriginProtection(), collectors: opts.Collectors,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if u, err := url.Parse(site.Config.BaseURL); err == nil {
+		s.origin = u.Scheme + "://" + u.Host
+	}
+	if s.collectors == nil {
+		s.collectors = map[string]live.Collector{}
+		for _, src := range cfg.Sources {
+			c, err := newCollector(src, l, s.now)
+			if err != nil {
+				return nil, fmt.Errorf("source %s: %w", src.Name, err)
+			}
+			s.collectors[src.Name] = c
+		}
+	}
+	switch cfg.Auth.Mode {
+	case ModeAccess:
+		s.auth = newAccessAuth(ctx, cfg.Auth)
+	case ModeOIDC:
+		return nil, errors.New("auth mode oidc is not available in this build yet; use access or dev")
+	default:
+		s.auth = devAuth{}
+		s.log.Warn("DEVELOPMENT MODE: no authentication, everyone is an admin", "listen", cfg.Listen)
+	}
+	s.metrics = newMetrics(s.store, s.now)
+	s.echo = s.newEcho()
+	return s, nil
+}
+
+// newCollector turns a configured source into its collector.
+func newCollector(src live.Source, l *lab.Lab, now func() time.Time) (live.Collector, error) {
+	switch src.Type {
+	case "demo":
+		return live.NewDemo(l, now), nil
+	case "proxmox":
+		return live.NewProxmox(src, l)
+	case "tailscale":
+		return live.NewTailscale(src, l)
+	case "probe":
+		return live.NewProbe(src, l)
+	}
+	return nil, fmt.Errorf("source type %q is not available in this build yet", src.Type)
+}
+
+// Handler is the server's HTTP handler, for tests and for mounting.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+func (s *Server) newEcho() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.observe, s.securityHeaders)
+	s.register(e)
+	return e
+}
+
+// Run polls the sources and serves until ctx is done, then shuts down
+// gracefully.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is Run on a listener the caller opened.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s.echo, ReadHeaderTimeout: 10 * time.Second}
+	pollCtx, stopPolling := context.WithCancel(ctx)
+	defer stopPolling()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.poll(pollCtx)
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("admin server listening", "addr", ln.Addr().String(), "auth", s.cfg.Auth.Mode, "sources", len(s.cfg.Sources))
+	select {
+	case err := <-errc:
+		stopPolling()
+		<-done
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shut)
+	stopPolling()
+	<-done
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	s.log.Info("admin server stopped")
+	return err
+}
+
+// Poll collects the sources until ctx is done, for callers that serve
+// Handler themselves (`labfront serve`).
+func (s *Server) Poll(ctx context.Context) { s.poll(ctx) }
+
+func (s *Server) poll(ctx context.Context) {
+	p := &live.Poller{
+		Store: s.store, Sources: s.cfg.Sources, Collectors: s.collectors, Concurrency: s.cfg.Concurrency,
+		Log: s.log, Observe: s.metrics.observeCollect, Now: s.now,
+	}
+	updates, stop := s.store.Subscribe()
+	defer stop()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-updates:
+				if err := s.writeSnapshot(); err != nil {
+					s.log.Error("write snapshot", "err", err)
+				}
+			}
+		}
+	}()
+	p.Run(ctx)
+}
+
+// writeSnapshot keeps state_dir/snapshot.json in the format `labfront
+// build --snapshot` reads.
+func (s *Server) writeSnapshot() error {
+	data, err := live.Snapshot(s.lab, s.store.Sources(), s.now()).Marshal()
+	if err != nil {
+		return err
+	}
+	return live.WriteFile(filepath.Join(s.cfg.StateDir, "snapshot.json"), data)
+}
+
+// requireIdentity lets a request through only with a valid identity.
+func (s *Server) requireIdentity(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := s.auth.identify(c.Request())
+		if err != nil {
+			if !errors.Is(err, errNoIdentity) {
+				s.log.Info("rejected credential", "path", c.Path(), "err", err)
+			}
+			if login := s.auth.loginURL(c.Request().URL.RequestURI()); login != "" && c.Request().Method == http.MethodGet && !strings.HasPrefix(c.Path(), "/api/") {
+				return c.Redirect(http.StatusSeeOther, login)
+			}
+			return echo.NewHTTPError(http.StatusUnauthorized, "Sign in to see this page.")
+		}
+		c.Set("identity", id)
+		return next(c)
+	}
+}
+
+func identity(c echo.Context) *Identity {
+	id, _ := c.Get("identity").(*Identity) // set by requireIdentity; nil on public routes
+	return id
+}
+
+// requireAdmin lets through admins only.
+func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if id := identity(c); id == nil || !id.Admin {
+			return echo.NewHTTPError(http.StatusForbidden, "This needs the admin role.")
+		}
+		return next(c)
+	}
+}
+
+// sameOrigin rejects cross-site requests to actions (CSRF), using the
+// browser's Sec-Fetch-Site and Origin headers.
+func (s *Server) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := s.cop.Check(c.Request()); err != nil {
+			return echo.NewHTTPError(http.StatusForbidden, "Cross-origin request refused.")
+		}
+		return next(c)
+	}
+}
+
+// securityHeaders sets the headers of every answer, with a fresh CSP nonce
+// for the page's script tags.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		nonce, err := newNonce()
+		if err != nil {
+			return err
+		}
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'nonce-"+nonce+"'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		if !strings.HasPrefix(c.Request().URL.Path, "/assets/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		ctx := templ.WithNonce(c.Request().Context(), nonce)
+		c.SetRequest(c.Request().WithContext(ctx))
+		return next(c)
+	}
+}
+
+func newNonce() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawStdEncoding.EncodeToString(b), nil
+}
+
+// render writes a page: into a buffer first, so a failing component
+// cannot leave half a page behind.
+func render(c echo.Context, code int, page templ.Component) error {
+	buf := templ.GetBuffer()
+	defer templ.ReleaseBuffer(buf)
+	if err := page.Render(c.Request().Context(), buf); err != nil {
+		return fmt.Errorf("render %s: %w", c.Path(), err)
+	}
+	return c.HTMLBlob(code, bytes.Clone(buf.Bytes()))
+}
+
+// handleError is the one place errors become answers: JSON for the API,
+// a page for everything else; logged once.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, msg := http.StatusInternalServerError, "Something went wrong; it has been logged."
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code = he.Code
+		if m, ok := he.Message.(string); ok {
+			msg = m
+		} else {
+			msg = http.StatusText(code)
+		}
+	}
+	if code >= 500 {
+		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	var werr error
+	if strings.HasPrefix(c.Request().URL.Path, "/api/") || c.Request().Method != http.MethodGet {
+		werr = c.JSON(code, map[string]string{"error": msg})
+	} else {
+		werr = render(c, code, s.errorPage(c, code, msg))
+	}
+	if werr != nil {
+		s.log.Warn("write error answer", "err", werr)
+	}
+}

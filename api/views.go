@@ -1,0 +1,193 @@
+package api
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/labfront/labfront/internal/lab"
+	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/topology"
+	"github.com/labfront/labfront/templates"
+)
+
+var adminNav = []templates.NavLink{
+	{Title: "Dashboard", URL: "/admin/"},
+	{Title: "Topology", URL: "/admin/topology"},
+	{Title: "Audit", URL: "/admin/audit"},
+}
+
+// head builds the admin frame for the page at path.
+func (s *Server) head(c echo.Context, title, path string) templates.AdminHead {
+	h := templates.AdminHead{
+		Title:   title,
+		Favicon: s.assets.URL("favicon.svg"),
+		Script:  s.assets.URL("admin.js"),
+		Dev:     s.cfg.Auth.Mode == ModeDev || s.cfg.Auth.Mode == "",
+		Events:  "/admin/events",
+		Banners: s.banners(),
+	}
+	for _, css := range []string{"site.css", "architecture.css", "admin.css"} {
+		if u := s.assets.URL(css); u != "" {
+			h.Stylesheets = append(h.Stylesheets, u)
+		}
+	}
+	if id := identity(c); id != nil {
+		h.User, h.Role = id.Email, id.Role()
+	}
+	for _, n := range adminNav {
+		n.Current = n.URL == path
+		h.Nav = append(h.Nav, n)
+	}
+	return h
+}
+
+// banners say, for every source that is not live, since when and what is
+// shown instead.
+func (s *Server) banners() []templates.Banner {
+	var out []templates.Banner
+	for _, src := range s.store.Sources() {
+		switch src.State() {
+		case live.StateStale:
+			out = append(out, templates.Banner{State: "stale", Message: fmt.Sprintf("%s unreachable since %s, showing data from %s (%s).",
+				src.Name, clock(src.FailingSince, s.now()), clock(src.FetchedAt, s.now()), ago(src.FetchedAt, s.now()))})
+		case live.StateMissing:
+			msg := src.Name + " has not answered yet: no data."
+			if src.LastError != "" {
+				msg = fmt.Sprintf("%s unreachable since %s and no data has ever arrived.", src.Name, clock(src.FailingSince, s.now()))
+			}
+			out = append(out, templates.Banner{State: "missing", Message: msg})
+		}
+	}
+	return out
+}
+
+// clock shows a time of day, with the date when it is not today.
+func clock(t, now time.Time) string {
+	t, now = t.UTC(), now.UTC()
+	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
+		return t.Format("15:04")
+	}
+	return t.Format("2 Jan 15:04")
+}
+
+// ago is a short relative age.
+func ago(t, now time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+}
+
+func percent(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return strconv.Itoa(int(math.Round(*v*100))) + " %"
+}
+
+func decimal(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return strconv.FormatFloat(*v, 'f', 2, 64)
+}
+
+// spark draws a series into a 100×24 box, scaled to 0–100 % for fractions.
+func spark(name string, pts []live.Point) templates.Sparkline {
+	if len(pts) < 2 {
+		return templates.Sparkline{}
+	}
+	var b strings.Builder
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i, p := range pts {
+		x := float64(i) / float64(len(pts)-1) * 100
+		y := 23 - math.Max(0, math.Min(1, p.V))*22
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%.1f,%.1f", x, y)
+		lo, hi = math.Min(lo, p.V), math.Max(hi, p.V)
+	}
+	last := pts[len(pts)-1].V
+	return templates.Sparkline{Points: b.String(), Label: fmt.Sprintf("%s %.0f–%.0f %%, now %.0f %%", name, lo*100, hi*100, last*100)}
+}
+
+// detail is a node's static description for admin pages: the full lab,
+// private nodes and real names included.
+func (s *Server) detail(n *lab.Node, v live.NodeView) templates.NodeDetail {
+	d := templates.NodeDetail{
+		ID: n.ID, Name: n.Name, Type: n.Type, TypeLabel: topology.TypeLabels[n.Type], SiteID: n.Site,
+		Description: n.Description, Status: v.Status,
+	}
+	for _, site := range s.lab.Sites {
+		if site.ID == n.Site {
+			d.SiteName = site.Name
+		}
+	}
+	if !v.CheckedAt.IsZero() {
+		d.CheckedAt = ago(v.CheckedAt, s.now())
+	}
+	add := func(label, value string) { d.Specs = append(d.Specs, templates.Stat{Label: label, Value: value}) }
+	if n.Specs.CPU != "" {
+		add("CPU", n.Specs.CPU)
+	}
+	if n.Specs.Cores > 0 {
+		add("Cores", strconv.Itoa(n.Specs.Cores))
+	}
+	if n.Specs.MemoryGB > 0 {
+		add("Memory", strconv.FormatFloat(n.Specs.MemoryGB, 'f', -1, 64)+" GB")
+	}
+	if n.Specs.StorageTB > 0 {
+		add("Storage", strconv.FormatFloat(n.Specs.StorageTB, 'f', -1, 64)+" TB")
+	}
+	if n.Specs.OS != "" {
+		add("OS", n.Specs.OS)
+	}
+	for _, k := range s.lab.Links {
+		other := ""
+		switch n.ID {
+		case k.From:
+			other = k.To
+		case k.To:
+			other = k.From
+		default:
+			continue
+		}
+		name := other
+		if o := s.lab.Node(other); o != nil {
+			name = o.Name
+		}
+		d.Connections = append(d.Connections, templates.Connection{NodeID: other, NodeName: name, Type: k.Type, Label: k.Label})
+	}
+	return d
+}
+
+func (s *Server) errorPage(c echo.Context, code int, msg string) templ.Component {
+	title := map[int]string{401: "Sign in needed", 403: "Not allowed", 404: "Not found"}[code]
+	if title == "" {
+		title = "Something went wrong"
+	}
+	return templates.AdminError(templates.ErrorView{Head: s.head(c, title, ""), Code: code, Title: title, Message: msg})
+}
+
+// siteName names a site id.
+func (s *Server) siteName(id string) (name, role string) {
+	i := slices.IndexFunc(s.lab.Sites, func(x lab.Site) bool { return x.ID == id })
+	if i < 0 {
+		return "Cloud and edge", ""
+	}
+	return s.lab.Sites[i].Name, s.lab.Sites[i].Role
+}

@@ -1,0 +1,185 @@
+package live
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Source states, as every admin page shows them.
+const (
+	StateLive    = "live"    // the last attempt succeeded
+	StateStale   = "stale"   // failing; serving the last good data
+	StateMissing = "missing" // no good data at all yet
+)
+
+// SourceState is what the store knows of one source.
+type SourceState struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+	// Last is the last good result and FetchedAt when it was fetched.
+	Last      *Result   `json:"last,omitempty"`
+	FetchedAt time.Time `json:"fetched_at,omitzero"`
+	// LastError is the error of the latest attempt, "" when it succeeded;
+	// FailingSince is when the current run of failures began.
+	LastError    string    `json:"last_error,omitempty"`
+	FailingSince time.Time `json:"failing_since,omitzero"`
+	LastAttempt  time.Time `json:"last_attempt,omitzero"`
+}
+
+// State is live, stale or missing.
+func (s SourceState) State() string {
+	switch {
+	case s.Last == nil:
+		return StateMissing
+	case s.LastError != "":
+		return StateStale
+	}
+	return StateLive
+}
+
+// Store keeps the last good data of every source and persists it, so a
+// restart while the homelab is down still has something to show.
+type Store struct {
+	path string
+
+	mu      sync.Mutex
+	order   []string
+	sources map[string]*SourceState
+	subs    map[chan struct{}]struct{}
+}
+
+// stateFile is the store's file under state_dir.
+const stateFile = "live.json"
+
+// OpenStore loads dir/live.json if present and keeps the sources given, in
+// their order; the data of sources no longer configured is dropped.
+func OpenStore(dir string, sources []Source) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("state dir: %w", err)
+	}
+	s := &Store{path: filepath.Join(dir, stateFile), sources: map[string]*SourceState{}, subs: map[chan struct{}]struct{}{}}
+	var saved []SourceState
+	data, err := os.ReadFile(s.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("read %s: %w", s.path, err)
+	default:
+		if err := json.Unmarshal(data, &saved); err != nil {
+			return nil, fmt.Errorf("read %s: %w", s.path, err)
+		}
+	}
+	for _, src := range sources {
+		st := &SourceState{Name: src.Name, Type: src.Type}
+		if i := slices.IndexFunc(saved, func(x SourceState) bool { return x.Name == src.Name && x.Type == src.Type }); i >= 0 {
+			*st = saved[i]
+		}
+		s.order = append(s.order, src.Name)
+		s.sources[src.Name] = st
+	}
+	return s, nil
+}
+
+// Record stores the outcome of one collection and persists the store.
+func (s *Store) Record(name string, res *Result, collectErr error, at time.Time) error {
+	s.mu.Lock()
+	st, ok := s.sources[name]
+	if !ok {
+		s.mu.Unlock()
+		return fmt.Errorf("record: unknown source %q", name)
+	}
+	st.LastAttempt = at
+	if collectErr != nil {
+		if st.LastError == "" {
+			st.FailingSince = at
+		}
+		st.LastError = collectErr.Error()
+	} else {
+		st.Last, st.FetchedAt, st.LastError, st.FailingSince = res, at, "", time.Time{}
+	}
+	data, err := json.MarshalIndent(s.listLocked(), "", " ")
+	for c := range s.subs {
+		select {
+		case c <- struct{}{}:
+		default: // it has an update pending already
+		}
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("encode live state: %w", err)
+	}
+	return writeAtomic(s.path, data)
+}
+
+// Sources returns a copy of every source's state, in config order.
+func (s *Store) Sources() []SourceState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.listLocked()
+}
+
+func (s *Store) listLocked() []SourceState {
+	out := make([]SourceState, 0, len(s.order))
+	for _, name := range s.order {
+		out = append(out, *s.sources[name])
+	}
+	return out
+}
+
+// Source returns one source's state.
+func (s *Store) Source(name string) (SourceState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.sources[name]
+	if !ok {
+		return SourceState{}, false
+	}
+	return *st, true
+}
+
+// Subscribe returns a channel that receives a value after every change;
+// bursts collapse into one. Call the returned func to stop.
+func (s *Store) Subscribe() (<-chan struct{}, func()) {
+	c := make(chan struct{}, 1)
+	s.mu.Lock()
+	s.subs[c] = struct{}{}
+	s.mu.Unlock()
+	return c, func() {
+		s.mu.Lock()
+		delete(s.subs, c)
+		s.mu.Unlock()
+	}
+}
+
+// writeAtomic replaces path with data so a crash leaves either the old
+// file or the new one, never half of one.
+func writeAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err := f.Write(data); err != nil {
+		return errors.Join(err, f.Close(), os.Remove(tmp))
+	}
+	if err := f.Sync(); err != nil {
+		return errors.Join(err, f.Close(), os.Remove(tmp))
+	}
+	if err := f.Close(); err != nil {
+		return errors.Join(err, os.Remove(tmp))
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return errors.Join(err, os.Remove(tmp))
+	}
+	return nil
+}
+
+// WriteFile replaces path atomically (temp file, sync, rename).
+func WriteFile(path string, data []byte) error { return writeAtomic(path, data) }
