@@ -34,7 +34,7 @@ type DashboardView struct {
 
 // SourceRow is a source's freshness.
 type SourceRow struct {
-	Name, Type, State string
+	Name, Type, State   string
 	Fetched, FetchedISO string // when the shown data was fetched
 	Error               string
 }
