@@ -190,11 +190,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // Handler themselves (`labfront serve`).
 func (s *Server) Poll(ctx context.Context) { s.poll(ctx) }
 
-func (s *Server) poll(ctx context.Context) {
-	p := &live.Poller{
+func (s *Server) poller() *live.Poller {
+	return &live.Poller{
 		Store: s.store, Sources: s.cfg.Sources, Collectors: s.collectors, Concurrency: s.cfg.Concurrency,
 		Log: s.log, Observe: s.metrics.observeCollect, Now: s.now,
 	}
+}
+
+func (s *Server) poll(ctx context.Context) {
+	p := s.poller()
 	updates, stop := s.store.Subscribe()
 	defer stop()
 	go func() {
