@@ -1,0 +1,68 @@
+package api
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labfront/labfront/internal/diag"
+)
+
+func env(vals map[string]string) func(string) string {
+	return func(k string) string { return vals[k] }
+}
+
+func TestExampleConfig(t *testing.T) {
+	data, err := os.ReadFile("../deploy/admin.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig(data, "deploy/admin.example.yaml", env(map[string]string{"PVE_IO_TOKEN": "root@pam!lab=s3cr3t", "TAILSCALE_API_KEY": "tskey-api-x"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Auth.Mode != ModeAccess || cfg.Listen != "127.0.0.1:8443" || len(cfg.Sources) != 4 {
+		t.Fatalf("config %+v", cfg)
+	}
+	if p := cfg.Sources[1]; p.Secret != "root@pam!lab=s3cr3t" || !p.Insecure || p.Interval != 30*time.Second || p.Timeout != 10*time.Second {
+		t.Errorf("proxmox source %+v", p)
+	}
+	if !cfg.Auth.IsAdmin("OPS@example.com") || cfg.Auth.IsAdmin("guest@example.com") {
+		t.Error("admins list")
+	}
+}
+
+func TestConfigProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml string
+		env        map[string]string
+		want       string
+	}{
+		{"unknown key", "listen: 127.0.0.1:1\nauth: {mode: dev}\ncolour: red\n", nil, "c.yaml:3: colour: unknown key"},
+		{"bad mode", "auth: {mode: trust-me}\n", nil, `c.yaml:1: auth.mode: must be access, oidc or dev, found "trust-me"`},
+		{"access needs aud", "auth: {mode: access, team_domain: https://t.cloudflareaccess.com}\n", nil, "auth.aud: required"},
+		{"http issuer off loopback", "auth: {mode: access, team_domain: http://evil.test, aud: x}\n", nil, "http:// is accepted only for 127.0.0.1 or localhost"},
+		{"http issuer on loopback", "auth: {mode: access, team_domain: http://127.0.0.1:9999, aud: x}\n", nil, ""},
+		{"oidc needs the secret", "auth: {mode: oidc, issuer: https://idp.test, client_id: lf}\n", nil, "LABFRONT_OIDC_CLIENT_SECRET"},
+		{"oidc with secret", "auth: {mode: oidc, issuer: https://idp.test, client_id: lf}\n", map[string]string{"LABFRONT_OIDC_CLIENT_SECRET": "x"}, ""},
+		{"unknown source type", "auth: {mode: dev}\nsources:\n  - {name: a, type: snmp}\n", nil, `c.yaml:3: sources[0].type: must be one of prometheus, proxmox, tailscale, probe, demo, found "snmp"`},
+		{"bad interval", "auth: {mode: dev}\nsources:\n  - {name: a, type: demo, interval: often}\n", nil, `sources[0].interval: must be a positive duration`},
+		{"missing secret", "auth: {mode: dev}\nsources:\n  - {name: a, type: tailscale, secret_env: TS_KEY}\n", nil, "$TS_KEY is empty or unset"},
+		{"duplicate source", "auth: {mode: dev}\nsources:\n  - {name: a, type: demo}\n  - {name: a, type: demo}\n", nil, `duplicate source name "a"`},
+		{"prometheus needs url", "auth: {mode: dev}\nsources:\n  - {name: p, type: prometheus}\n", nil, "sources[0].url: required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte(tc.yaml), "c.yaml", env(tc.env))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if _, ok := diag.As(err); !ok || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
