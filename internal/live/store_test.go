@@ -1,0 +1,181 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/labfront/labfront/internal/lab"
+)
+
+func TestStoreStatesAndPersistence(t *testing.T) {
+	dir := t.TempDir()
+	srcs := []Source{{Name: "prom", Type: "prometheus"}, {Name: "pve", Type: "proxmox"}}
+	s, err := OpenStore(dir, srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 25, 13, 58, 0, 0, time.UTC)
+	res := &Result{Nodes: map[string]NodeData{"a": {Status: Up, CPU: Ptr(0.5)}}}
+	if err := s.Record("prom", res, nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Time{t0.Add(4 * time.Minute), t0.Add(5 * time.Minute)} {
+		if err := s.Record("prom", nil, errors.New("connection refused"), at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, _ := s.Source("prom")
+	if st.State() != StateStale || !st.FailingSince.Equal(t0.Add(4*time.Minute)) || !st.FetchedAt.Equal(t0) || st.Last.Nodes["a"].Status != Up {
+		t.Errorf("after failures: %+v (state %s)", st, st.State())
+	}
+	if pve, _ := s.Source("pve"); pve.State() != StateMissing {
+		t.Errorf("never answered: %s", pve.State())
+	}
+	if err := s.Record("nope", res, nil, t0); err == nil {
+		t.Error("recording an unknown source succeeded")
+	}
+
+	// A new store on the same dir sees the same; a source dropped from the
+	// config is dropped from the store.
+	s2, err := OpenStore(dir, srcs[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s2.Sources()
+	if len(got) != 1 || got[0].State() != StateStale || *got[0].Last.Nodes["a"].CPU != 0.5 {
+		t.Errorf("reloaded: %+v", got)
+	}
+	if err := s2.Record("prom", res, nil, t0.Add(6*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s2.Source("prom"); st.State() != StateLive || !st.FailingSince.IsZero() {
+		t.Errorf("after recovery: %+v", st)
+	}
+}
+
+func TestNodesMerge(t *testing.T) {
+	l := &lab.Lab{Nodes: []lab.Node{{ID: "a"}, {ID: "b"}, {ID: "c"}, {ID: "d"}}}
+	t0 := time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
+	live := SourceState{Name: "live", Last: &Result{Nodes: map[string]NodeData{
+		"a": {Status: Up, CPU: Ptr(0.2)}, "b": {Status: Down}, "c": {Status: Up},
+	}}, FetchedAt: t0}
+	stale := SourceState{Name: "stale", LastError: "down", Last: &Result{Nodes: map[string]NodeData{
+		"a": {Status: Down, CPU: Ptr(0.9), Memory: Ptr(0.3)}, "d": {Status: Up},
+	}}, FetchedAt: t0.Add(-time.Hour)}
+	v := Nodes(l, []SourceState{live, stale})
+	for id, want := range map[string]string{"a": Up, "b": Down, "c": Up, "d": Up} {
+		if v[id].Status != want {
+			t.Errorf("%s: %s, want %s", id, v[id].Status, want)
+		}
+	}
+	if *v["a"].Data.CPU != 0.2 || *v["a"].Data.Memory != 0.3 {
+		t.Error("measurements should come from the first source that has them")
+	}
+	if v["a"].Stale || !v["d"].Stale {
+		t.Errorf("stale flags: a %v, d %v", v["a"].Stale, v["d"].Stale)
+	}
+	if !v["d"].CheckedAt.Equal(t0.Add(-time.Hour)) || !v["a"].CheckedAt.Equal(t0) {
+		t.Error("checked-at is the freshest source's time")
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	for _, tc := range []struct {
+		interval time.Duration
+		failures int
+		want     time.Duration
+	}{
+		{15 * time.Second, 1, 15 * time.Second},
+		{15 * time.Second, 2, 30 * time.Second},
+		{15 * time.Second, 4, 2 * time.Minute},
+		{15 * time.Second, 40, 5 * time.Minute},
+		{10 * time.Minute, 3, 10 * time.Minute},
+	} {
+		if got := backoff(tc.interval, tc.failures); got != tc.want {
+			t.Errorf("backoff(%v, %d) = %v, want %v", tc.interval, tc.failures, got, tc.want)
+		}
+	}
+}
+
+type countingCollector struct {
+	n     atomic.Int32
+	block bool
+}
+
+func (c *countingCollector) Collect(ctx context.Context) (*Result, error) {
+	c.n.Add(1)
+	if c.block {
+		<-ctx.Done() // a source that hangs: only the timeout ends it
+		return nil, ctx.Err()
+	}
+	return &Result{Nodes: map[string]NodeData{}}, nil
+}
+
+// TestPollerStopsCleanly: polling runs each source on its interval, a
+// hung source is cut off by its timeout, and Run returns with no
+// goroutine left behind once ctx ends.
+func TestPollerStopsCleanly(t *testing.T) {
+	before := runtime.NumGoroutine()
+	srcs := []Source{
+		{Name: "fast", Type: "demo", Interval: 10 * time.Millisecond, Timeout: time.Second},
+		{Name: "hung", Type: "demo", Interval: 10 * time.Millisecond, Timeout: 30 * time.Millisecond},
+	}
+	store, err := OpenStore(t.TempDir(), srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, hung := &countingCollector{}, &countingCollector{block: true}
+	p := &Poller{Store: store, Sources: srcs, Collectors: map[string]Collector{"fast": fast, "hung": hung}, Concurrency: 2, Log: discardLog()}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	p.Run(ctx)
+	if fast.n.Load() < 5 {
+		t.Errorf("fast source polled %d times in 300 ms at a 10 ms interval", fast.n.Load())
+	}
+	if h, _ := store.Source("hung"); h.LastError == "" || hung.n.Load()*2 > fast.n.Load() {
+		t.Errorf("hung source: error %q after %d attempts, fast had %d (backoff should space them out)", h.LastError, hung.n.Load(), fast.n.Load())
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines before, %d after Run returned", before, n)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	l := &lab.Lab{Nodes: []lab.Node{{ID: "h", Type: "hypervisor", Specs: lab.Specs{Cores: 8}}, {ID: "c", Type: "container", Parent: "h"}, {ID: "e", Type: "cloud"}}}
+	at := time.Date(2026, 11, 25, 14, 0, 30, 0, time.UTC) // minute 0 of 10: the flaky one is down
+	d := NewDemo(l, func() time.Time { return at })
+	a, err := d.Collect(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := d.Collect(t.Context())
+	if *a.Nodes["h"].CPU != *b.Nodes["h"].CPU {
+		t.Error("the same time gives different values")
+	}
+	if a.Nodes["c"].Status != Down || a.Nodes["h"].Status != Up {
+		t.Errorf("statuses: %+v", a.Nodes)
+	}
+	if _, ok := a.Nodes["e"]; ok {
+		t.Error("cloud services are not simulated")
+	}
+	if cpu := *a.Nodes["h"].CPU; cpu < 0 || cpu > 1 || len(a.Nodes["h"].Series["cpu"]) != 30 {
+		t.Errorf("cpu %v, %d samples", cpu, len(a.Nodes["h"].Series["cpu"]))
+	}
+	later := NewDemo(l, func() time.Time { return at.Add(5 * time.Minute) })
+	c, _ := later.Collect(t.Context())
+	if c.Nodes["c"].Status != Up || *c.Nodes["h"].CPU == *a.Nodes["h"].CPU {
+		t.Error("the simulation does not change over time")
+	}
+}
+
+func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
