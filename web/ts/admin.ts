@@ -30,9 +30,9 @@
       const doc = new DOMParser().parseFromString(await res.text(), "text/html");
       const next = doc.getElementById("main");
       // Don't pull a form out from under someone who is using it.
-      if (next && !main.contains(document.activeElement as Node) || document.activeElement === document.body) {
-        if (next) main.replaceChildren(...Array.from(next.childNodes));
-      }
+      const focused = document.activeElement;
+      const inUse = focused !== null && focused !== document.body && main.contains(focused);
+      if (next && !inUse) main.replaceChildren(...Array.from(next.childNodes));
       say("Live · updated " + new Date().toLocaleTimeString(), true);
     } catch {
       say("Live updates paused; reload for fresh data.", false);
