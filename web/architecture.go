@@ -105,16 +105,11 @@ func (p *plan) addArchitecture() {
 		DataURL: "/topology.json",
 	}
 	siteNames := map[string]string{}
-	netNames := map[string]string{}
 	for _, s := range pub.Sites {
 		siteNames[s.ID] = s.Name
 		sv := templates.SiteView{ID: s.ID, Name: s.Name, Role: s.Role}
 		for _, n := range s.Networks {
 			sv.Networks = append(sv.Networks, templates.NetworkView{ID: n.ID, Name: n.Name, CIDR: n.CIDR})
-			netNames[n.ID] = s.Name + " · " + n.Name
-			if n.CIDR != "" {
-				netNames[n.ID] += " (" + n.CIDR + ")"
-			}
 		}
 		v.Sites = append(v.Sites, sv)
 	}
@@ -126,42 +121,12 @@ func (p *plan) addArchitecture() {
 	}
 	groupOf[""] = len(v.NodeGroups)
 	v.NodeGroups = append(v.NodeGroups, templates.NodeGroup{ID: "cloud", Title: "Cloud and edge"})
-	serviceNames := map[string]string{}
-	for _, s := range pub.Services {
-		serviceNames[s.ID] = s.Name
-	}
 	nodeNames := map[string]string{}
 	for _, n := range pub.Nodes {
 		nodeNames[n.ID] = n.Name
 	}
-	for _, n := range pub.Nodes {
-		d := templates.NodeDetail{
-			ID: n.ID, Name: n.Name, Type: n.Type, TypeLabel: topology.TypeLabels[n.Type],
-			SiteID: n.Site, SiteName: siteNames[n.Site], ParentID: n.Parent, ParentName: nodeNames[n.Parent],
-			Description: n.Description, Specs: specs(n.Specs),
-		}
-		for _, id := range n.Networks {
-			d.Networks = append(d.Networks, netNames[id])
-		}
-		for _, id := range n.Services {
-			d.Services = append(d.Services, serviceNames[id])
-		}
-		for _, k := range pub.Links {
-			other := ""
-			switch n.ID {
-			case k.From:
-				other = k.To
-			case k.To:
-				other = k.From
-			default:
-				continue
-			}
-			label := k.Label
-			if k.LatencyMS > 0 {
-				label = strings.TrimSpace(label + " " + trimFloat(k.LatencyMS) + " ms")
-			}
-			d.Connections = append(d.Connections, templates.Connection{NodeID: other, NodeName: nodeNames[other], Type: k.Type, Label: label})
-		}
+	for i, d := range topology.Details(pub) {
+		n := pub.Nodes[i]
 		if ls.snap != nil {
 			st := ls.snap.Status(n.ID)
 			d.Status = st.Status
@@ -220,26 +185,6 @@ func (p *plan) addArchitecture() {
 			return snap.Marshal()
 		}},
 	)
-}
-
-func specs(s lab.Specs) []templates.Stat {
-	var out []templates.Stat
-	if s.CPU != "" {
-		out = append(out, templates.Stat{Label: "CPU", Value: s.CPU})
-	}
-	if s.Cores > 0 {
-		out = append(out, templates.Stat{Label: "Cores", Value: strconv.Itoa(s.Cores)})
-	}
-	if s.MemoryGB > 0 {
-		out = append(out, templates.Stat{Label: "Memory", Value: trimFloat(s.MemoryGB) + " GB"})
-	}
-	if s.StorageTB > 0 {
-		out = append(out, templates.Stat{Label: "Storage", Value: trimFloat(s.StorageTB) + " TB"})
-	}
-	if s.OS != "" {
-		out = append(out, templates.Stat{Label: "OS", Value: s.OS})
-	}
-	return out
 }
 
 func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -3,6 +3,8 @@ package live
 import (
 	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -146,43 +148,52 @@ func (p *Prometheus) Collect(ctx context.Context) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("prometheus %q: %w", p.name, err)
 	}
+	// Range queries need explicit bounds; instant queries are evaluated at
+	// the server's own time, so a homelab clock that drifted more than the
+	// 5-minute lookback cannot make every series look absent.
 	now := p.now()
 	var s promSnapshot
+	alerts := promTask{"alerts", func(ctx context.Context) error {
+		res, err := p.api.Alerts(ctx)
+		s.alerts = res.Alerts
+		return err
+	}}
+	if len(p.targets) == 0 {
+		// Nothing to measure, but the alerts still matter, and asking for
+		// them tells whether the source is reachable.
+		if err := promRun(ctx, []promTask{alerts}); err != nil {
+			return nil, fmt.Errorf("prometheus %q: %w", p.name, err)
+		}
+		return p.result(&s), nil
+	}
+	instant := func(dst *map[string]float64, q string) func(context.Context) error {
+		return func(ctx context.Context) error {
+			vec, err := p.instant(ctx, q)
+			*dst = promByInstance(vec)
+			return err
+		}
+	}
+	series := func(dst *map[string][]Point, q string) func(context.Context) error {
+		return func(ctx context.Context) error {
+			var err error
+			*dst, err = p.series(ctx, q, now)
+			return err
+		}
+	}
+	// up first: every node's status depends on it.
 	tasks := []promTask{
-		{"alerts", func(ctx context.Context) error {
-			res, err := p.api.Alerts(ctx)
-			s.alerts = res.Alerts
+		{"up", func(ctx context.Context) error {
+			var err error
+			s.up, err = p.instant(ctx, p.queries.up)
 			return err
 		}},
-	}
-	if len(p.targets) > 0 {
-		instant := func(dst *map[string]float64, q string) func(context.Context) error {
-			return func(ctx context.Context) error {
-				vec, err := p.instant(ctx, q, now)
-				*dst = promByInstance(vec)
-				return err
-			}
-		}
-		series := func(dst *map[string][]Point, q string) func(context.Context) error {
-			return func(ctx context.Context) error {
-				var err error
-				*dst, err = p.series(ctx, q, now)
-				return err
-			}
-		}
-		tasks = append(tasks,
-			promTask{"up", func(ctx context.Context) error {
-				var err error
-				s.up, err = p.instant(ctx, p.queries.up, now)
-				return err
-			}},
-			promTask{"cpu", instant(&s.cpu, p.queries.cpu)},
-			promTask{"memory", instant(&s.memory, p.queries.memory)},
-			promTask{"disk", instant(&s.disk, p.queries.disk)},
-			promTask{"load", instant(&s.load, p.queries.load)},
-			promTask{"cpu series", series(&s.cpuSeries, p.queries.cpu)},
-			promTask{"memory series", series(&s.memSeries, p.queries.memory)},
-		)
+		{"cpu", instant(&s.cpu, p.queries.cpu)},
+		{"memory", instant(&s.memory, p.queries.memory)},
+		{"disk", instant(&s.disk, p.queries.disk)},
+		{"load", instant(&s.load, p.queries.load)},
+		{"cpu series", series(&s.cpuSeries, p.queries.cpu)},
+		{"memory series", series(&s.memSeries, p.queries.memory)},
+		alerts,
 	}
 	if err := promRun(ctx, tasks); err != nil {
 		return nil, fmt.Errorf("prometheus %q: %w", p.name, err)
@@ -271,11 +282,12 @@ func (p *Prometheus) firing(alerts []v1.Alert) []Alert {
 	return out
 }
 
-// instant evaluates q at ts and expects an instant vector.
-func (p *Prometheus) instant(ctx context.Context, q string, ts time.Time) (model.Vector, error) {
+// instant evaluates q at the server's current time and expects an instant
+// vector.
+func (p *Prometheus) instant(ctx context.Context, q string) (model.Vector, error) {
 	// Warnings and infos are annotations about the query ("metric might
 	// not be a counter"), not failures; a Result has nowhere to show them.
-	val, _, _, err := p.api.Query(ctx, q, ts)
+	val, _, _, err := p.api.Query(ctx, q, time.Time{})
 	if err != nil {
 		return nil, err
 	}
@@ -352,6 +364,23 @@ func promFraction(m map[string]float64, instance string) *float64 {
 
 func promClamp(v float64) float64 { return max(0, min(1, v)) }
 
+// promExplain adds the server's own message to an API error whose JSON
+// body the client keeps only in Detail, as it does for HTTP 503: the
+// status Prometheus answers when a query times out or is cancelled.
+func promExplain(err error) error {
+	var apiErr *v1.Error
+	if !errors.As(err, &apiErr) || apiErr.Detail == "" {
+		return err
+	}
+	var body struct {
+		Error string `json:"error"`
+	}
+	if jerr := json.Unmarshal([]byte(apiErr.Detail), &body); jerr != nil || body.Error == "" {
+		return err // not a Prometheus error body: a proxy's page, say
+	}
+	return fmt.Errorf("%w: %s", err, body.Error)
+}
+
 // promTask is one request of a collection.
 type promTask struct {
 	name string
@@ -370,6 +399,7 @@ func promRun(ctx context.Context, tasks []promTask) error {
 		first error
 	)
 	sem := make(chan struct{}, promParallel)
+	started := 0
 	for _, t := range tasks {
 		select {
 		case sem <- struct{}{}:
@@ -378,11 +408,12 @@ func promRun(ctx context.Context, tasks []promTask) error {
 		if ctx.Err() != nil {
 			break
 		}
+		started++
 		wg.Go(func() {
 			defer func() { <-sem }()
 			if err := t.run(ctx); err != nil {
 				once.Do(func() {
-					first = fmt.Errorf("query %s: %w", t.name, err)
+					first = fmt.Errorf("query %s: %w", t.name, promExplain(err))
 					cancel()
 				})
 			}
@@ -392,7 +423,10 @@ func promRun(ctx context.Context, tasks []promTask) error {
 	if first != nil {
 		return first
 	}
-	// The parent can be done before every task started, with those that ran
-	// finishing in time: the snapshot is incomplete all the same.
-	return ctx.Err()
+	if started < len(tasks) {
+		// The parent was done before every task started, yet those that
+		// ran finished in time: the snapshot is incomplete all the same.
+		return ctx.Err()
+	}
+	return nil
 }
