@@ -30,6 +30,8 @@ func (s *Server) events(c echo.Context) error {
 		select {
 		case <-c.Request().Context().Done():
 			return nil
+		case <-s.shutdown:
+			return nil
 		case <-updates:
 			if _, err := fmt.Fprintf(w, "event: update\ndata: %d\n\n", s.now().Unix()); err != nil {
 				return nil

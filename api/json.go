@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -37,7 +38,15 @@ func (s *Server) apiStatus(c echo.Context) error {
 	if c.Request().Method == http.MethodOptions {
 		return c.NoContent(http.StatusNoContent)
 	}
-	sources := s.store.Sources()
+	d, err := s.cache.get(s.store.Version(), s.derive)
+	if err != nil {
+		return err
+	}
+	h.Set("Cache-Control", "public, max-age=15, s-maxage=30, stale-if-error=86400")
+	return c.JSONBlob(http.StatusOK, d.status)
+}
+
+func (s *Server) statusJSON(sources []live.SourceState) ([]byte, error) {
 	ans := statusAnswer{Snapshot: snapshot.Public(live.Snapshot(s.lab, sources, s.now()), s.lab), Sources: []publicSource{}}
 	for _, src := range sources {
 		ans.Sources = append(ans.Sources, publicSource{Name: src.Name, State: src.State(), FetchedAt: src.FetchedAt.UTC()})
@@ -45,8 +54,7 @@ func (s *Server) apiStatus(c echo.Context) error {
 			ans.Stale = true
 		}
 	}
-	h.Set("Cache-Control", "public, max-age=15, s-maxage=30, stale-if-error=86400")
-	return c.JSON(http.StatusOK, ans)
+	return json.Marshal(ans)
 }
 
 // snapshotAnswer is /api/v1/snapshot: everything, for signed-in users.

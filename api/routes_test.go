@@ -22,6 +22,37 @@ func concrete(path string) string {
 	return r.Replace(path)
 }
 
+// oidcPublicRoutes are the login flow's routes, public in oidc mode.
+var oidcPublicRoutes = []string{"GET /auth/login", "GET /auth/callback", "GET /auth/logout", "POST /auth/logout"}
+
+// TestRouteTableOIDC: in oidc mode the only routes added are the login
+// flow's, and every other route still refuses a request without a session
+// (pages redirect to the login, everything else is 401).
+func TestRouteTableOIDC(t *testing.T) {
+	env := newOIDCEnv(t, oidcEnvOpts{})
+	s := env.srv
+	var gotPublic []string
+	for _, rt := range s.routes() {
+		key := rt.method + " " + rt.path
+		if rt.access == public {
+			gotPublic = append(gotPublic, key)
+			continue
+		}
+		req := httptest.NewRequest(rt.method, concrete(rt.path), nil)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if rec.Code != http.StatusUnauthorized && !(rec.Code == http.StatusSeeOther && strings.HasPrefix(rec.Header().Get("Location"), "/auth/login")) {
+			t.Errorf("%s without a session: %d %s", key, rec.Code, rec.Header().Get("Location"))
+		}
+	}
+	slices.Sort(gotPublic)
+	want := append(slices.Clone(publicRoutes), oidcPublicRoutes...)
+	slices.Sort(want)
+	if !slices.Equal(gotPublic, want) {
+		t.Errorf("public routes\n got %q\nwant %q", gotPublic, want)
+	}
+}
+
 // TestRouteTable walks every route: all but the public list need a valid
 // identity, and every action also needs the admin role and the same
 // origin. The table is the only source of routes.

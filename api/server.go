@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -23,6 +22,7 @@ import (
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/topology"
+	"github.com/labfront/labfront/templates"
 	"github.com/labfront/labfront/web"
 )
 
@@ -37,6 +37,9 @@ type Server struct {
 	audit      *audit
 	assets     *web.Assets
 	drawing    *topology.Drawing // the full lab, laid out once
+	details    map[string]templates.NodeDetail
+	shutdown   chan struct{} // closed when the server begins to shut down
+	cache      derived
 	metrics    *metrics
 	cop        *http.CrossOriginProtection
 	log        *slog.Logger
@@ -85,10 +88,14 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	s := &Server{
 		cfg: cfg, lab: l, store: store, audit: newAudit(cfg.StateDir), assets: assets,
 		drawing: topology.Draw(l, nil), log: opts.Log, now: opts.Now,
-		cop: http.NewCrossOriginProtection(), collectors: opts.Collectors,
+		cop: http.NewCrossOriginProtection(), collectors: opts.Collectors, shutdown: make(chan struct{}),
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.details = map[string]templates.NodeDetail{}
+	for _, d := range topology.Details(l) {
+		s.details[d.ID] = d
 	}
 	if u, err := url.Parse(site.Config.BaseURL); err == nil {
 		s.origin = u.Scheme + "://" + u.Host
@@ -107,7 +114,11 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	case ModeAccess:
 		s.auth = newAccessAuth(ctx, cfg.Auth)
 	case ModeOIDC:
-		return nil, errors.New("auth mode oidc is not available in this build yet; use access or dev")
+		a, err := newOIDCAuth(ctx, cfg.Auth, s.log, s.now)
+		if err != nil {
+			return nil, err
+		}
+		s.auth = a
 	default:
 		s.auth = devAuth{}
 		s.log.Warn("DEVELOPMENT MODE: no authentication, everyone is an admin", "listen", cfg.Listen)
@@ -122,6 +133,8 @@ func newCollector(src live.Source, l *lab.Lab, now func() time.Time) (live.Colle
 	switch src.Type {
 	case "demo":
 		return live.NewDemo(l, now), nil
+	case "prometheus":
+		return live.NewPrometheus(src, l)
 	case "proxmox":
 		return live.NewProxmox(src, l)
 	case "tailscale":
@@ -157,6 +170,8 @@ func (s *Server) Run(ctx context.Context) error {
 // Serve is Run on a listener the caller opened.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: s.echo, ReadHeaderTimeout: 10 * time.Second}
+	// Open event streams would hold a graceful shutdown to its deadline.
+	srv.RegisterOnShutdown(func() { close(s.shutdown) })
 	pollCtx, stopPolling := context.WithCancel(ctx)
 	defer stopPolling()
 	done := make(chan struct{})
@@ -234,7 +249,12 @@ func (s *Server) requireIdentity(next echo.HandlerFunc) echo.HandlerFunc {
 			if !errors.Is(err, errNoIdentity) {
 				s.log.Info("rejected credential", "path", c.Path(), "err", err)
 			}
-			if login := s.auth.loginURL(c.Request().URL.RequestURI()); login != "" && c.Request().Method == http.MethodGet && !strings.HasPrefix(c.Path(), "/api/") {
+			// Only a page the browser navigates to is sent to the login: an
+			// event stream or fetch redirected there would start logins
+			// that overwrite a real one in progress.
+			mode := c.Request().Header.Get("Sec-Fetch-Mode")
+			if login := s.auth.loginURL(c.Request().URL.RequestURI()); login != "" && c.Request().Method == http.MethodGet &&
+				!strings.HasPrefix(c.Path(), "/api/") && (mode == "" || mode == "navigate") {
 				return c.Redirect(http.StatusSeeOther, login)
 			}
 			return echo.NewHTTPError(http.StatusUnauthorized, "Sign in to see this page.")
@@ -308,7 +328,8 @@ func render(c echo.Context, code int, page templ.Component) error {
 	if err := page.Render(c.Request().Context(), buf); err != nil {
 		return fmt.Errorf("render %s: %w", c.Path(), err)
 	}
-	return c.HTMLBlob(code, bytes.Clone(buf.Bytes()))
+	// HTMLBlob writes before the buffer goes back to the pool.
+	return c.HTMLBlob(code, buf.Bytes())
 }
 
 // handleError is the one place errors become answers: JSON for the API,

@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/live"
-	"github.com/labfront/labfront/internal/topology"
 	"github.com/labfront/labfront/templates"
 )
 
@@ -30,6 +28,7 @@ func (s *Server) head(c echo.Context, title, path string) templates.AdminHead {
 		Favicon: s.assets.URL("favicon.svg"),
 		Script:  s.assets.URL("admin.js"),
 		Dev:     s.cfg.Auth.Mode == ModeDev || s.cfg.Auth.Mode == "",
+		Logout:  s.cfg.Auth.Mode == ModeOIDC,
 		Events:  "/admin/events",
 		Banners: s.banners(),
 	}
@@ -110,67 +109,32 @@ func spark(name string, pts []live.Point) templates.Sparkline {
 	if len(pts) < 2 {
 		return templates.Sparkline{}
 	}
-	var b strings.Builder
+	// Whole units in a 100×24 box are finer than the pixels it is drawn
+	// at, and keep a 500-node dashboard small and quick to build.
+	b := make([]byte, 0, len(pts)*7)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, p := range pts {
-		x := float64(i) / float64(len(pts)-1) * 100
-		y := 23 - math.Max(0, math.Min(1, p.V))*22
+		x := int(math.Round(float64(i) / float64(len(pts)-1) * 100))
+		y := int(math.Round(23 - math.Max(0, math.Min(1, p.V))*22))
 		if i > 0 {
-			b.WriteByte(' ')
+			b = append(b, ' ')
 		}
-		fmt.Fprintf(&b, "%.1f,%.1f", x, y)
+		b = strconv.AppendInt(b, int64(x), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(y), 10)
 		lo, hi = math.Min(lo, p.V), math.Max(hi, p.V)
 	}
 	last := pts[len(pts)-1].V
-	return templates.Sparkline{Points: b.String(), Label: fmt.Sprintf("%s %.0f–%.0f %%, now %.0f %%", name, lo*100, hi*100, last*100)}
+	return templates.Sparkline{Points: string(b), Label: fmt.Sprintf("%s %.0f–%.0f %%, now %.0f %%", name, lo*100, hi*100, last*100)}
 }
 
-// detail is a node's static description for admin pages: the full lab,
-// private nodes and real names included.
+// detail is a node's description for admin pages: the full lab, private
+// nodes and real names included, with its live status.
 func (s *Server) detail(n *lab.Node, v live.NodeView) templates.NodeDetail {
-	d := templates.NodeDetail{
-		ID: n.ID, Name: n.Name, Type: n.Type, TypeLabel: topology.TypeLabels[n.Type], SiteID: n.Site,
-		Description: n.Description, Status: v.Status,
-	}
-	for _, site := range s.lab.Sites {
-		if site.ID == n.Site {
-			d.SiteName = site.Name
-		}
-	}
+	d := s.details[n.ID]
+	d.Status = v.Status
 	if !v.CheckedAt.IsZero() {
 		d.CheckedAt = ago(v.CheckedAt, s.now())
-	}
-	add := func(label, value string) { d.Specs = append(d.Specs, templates.Stat{Label: label, Value: value}) }
-	if n.Specs.CPU != "" {
-		add("CPU", n.Specs.CPU)
-	}
-	if n.Specs.Cores > 0 {
-		add("Cores", strconv.Itoa(n.Specs.Cores))
-	}
-	if n.Specs.MemoryGB > 0 {
-		add("Memory", strconv.FormatFloat(n.Specs.MemoryGB, 'f', -1, 64)+" GB")
-	}
-	if n.Specs.StorageTB > 0 {
-		add("Storage", strconv.FormatFloat(n.Specs.StorageTB, 'f', -1, 64)+" TB")
-	}
-	if n.Specs.OS != "" {
-		add("OS", n.Specs.OS)
-	}
-	for _, k := range s.lab.Links {
-		other := ""
-		switch n.ID {
-		case k.From:
-			other = k.To
-		case k.To:
-			other = k.From
-		default:
-			continue
-		}
-		name := other
-		if o := s.lab.Node(other); o != nil {
-			name = o.Name
-		}
-		d.Connections = append(d.Connections, templates.Connection{NodeID: other, NodeName: name, Type: k.Type, Label: k.Label})
 	}
 	return d
 }

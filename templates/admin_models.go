@@ -1,5 +1,7 @@
 package templates
 
+import "github.com/a-h/templ"
+
 // AdminHead is the frame of every admin page.
 type AdminHead struct {
 	Title       string
@@ -9,6 +11,7 @@ type AdminHead struct {
 	User        string
 	Role        string
 	Dev         bool // dev mode: no authentication; every page says so
+	Logout      bool // show a sign-out button (oidc mode)
 	Nav         []NavLink
 	// Sources that are not live, as banners: "Prometheus unreachable since
 	// 14:02, showing data from 13:58".
@@ -29,7 +32,8 @@ type DashboardView struct {
 	Summary []Stat
 	Sources []SourceRow
 	Alerts  []AlertRow
-	Sites   []SiteNodes
+	// Nodes is the rendered NodeTables of the sites.
+	Nodes templ.Component
 }
 
 // SourceRow is a source's freshness.

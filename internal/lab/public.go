@@ -64,16 +64,27 @@ func (l *Lab) Public() *Lab {
 }
 
 // PublicID maps a node id to its public id ("" when the node is hidden).
+// To map many, use PublicIDs: this builds the whole map each call.
 func (l *Lab) PublicID(id string) string {
-	return l.publicIDs(l.hiddenNodes())[id]
+	return l.PublicIDs()[id]
+}
+
+// PublicIDs maps every public node's id to its public id; hidden nodes are
+// absent.
+func (l *Lab) PublicIDs() map[string]string {
+	return l.publicIDs(l.hiddenNodes())
 }
 
 // hiddenNodes are the private nodes and everything that runs on them.
 func (l *Lab) hiddenNodes() map[string]bool {
 	hidden := map[string]bool{}
+	byID := make(map[string]*Node, len(l.Nodes))
+	for i := range l.Nodes {
+		byID[l.Nodes[i].ID] = &l.Nodes[i]
+	}
 	for _, n := range l.Nodes {
 		for id, steps := n.ID, 0; id != "" && steps <= len(l.Nodes); steps++ {
-			p := l.Node(id)
+			p := byID[id]
 			if p == nil {
 				break
 			}

@@ -50,6 +50,7 @@ type Store struct {
 	path string
 
 	mu      sync.Mutex
+	version uint64 // counts changes, for callers that cache what they derive
 	order   []string
 	sources map[string]*SourceState
 	subs    map[chan struct{}]struct{}
@@ -96,6 +97,7 @@ func (s *Store) Record(name string, res *Result, collectErr error, at time.Time)
 		return fmt.Errorf("record: unknown source %q", name)
 	}
 	st.LastAttempt = at
+	s.version++
 	if collectErr != nil {
 		if st.LastError == "" {
 			st.FailingSince = at
@@ -116,6 +118,13 @@ func (s *Store) Record(name string, res *Result, collectErr error, at time.Time)
 		return fmt.Errorf("encode live state: %w", err)
 	}
 	return writeAtomic(s.path, data)
+}
+
+// Version changes whenever the store does.
+func (s *Store) Version() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version
 }
 
 // Sources returns a copy of every source's state, in config order.

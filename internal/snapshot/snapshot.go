@@ -134,9 +134,10 @@ func Public(s *Snapshot, l *lab.Lab) *Snapshot {
 	if s != nil {
 		out.GeneratedAt = s.GeneratedAt
 	}
+	ids := l.PublicIDs()
 	for _, n := range l.Nodes {
-		pid := l.PublicID(n.ID)
-		if pid == "" {
+		pid, ok := ids[n.ID]
+		if !ok {
 			continue
 		}
 		st := s.Status(n.ID)
