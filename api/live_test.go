@@ -180,3 +180,36 @@ func TestProxmoxAction(t *testing.T) {
 		t.Errorf("refusal not audited: %s", audit)
 	}
 }
+
+// TestMetrics: /metrics reports requests by route, collections and their
+// failures, and the age of each source's data.
+func TestMetrics(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)}
+	src := live.Source{Name: "prom", Type: "prometheus", Interval: time.Minute, Timeout: time.Second}
+	stub := &stubCollector{res: &live.Result{Nodes: map[string]live.NodeData{}}}
+	cfg := devConfig(src)
+	cfg.StateDir = t.TempDir()
+	s := newServerClock(t, cfg, stub, clk)
+	if err := s.poller().Once(t.Context(), src, stub); err != nil {
+		t.Fatal(err)
+	}
+	stub.res, stub.err = nil, errors.New("refused")
+	if err := s.poller().Once(t.Context(), src, stub); err == nil {
+		t.Fatal("want an error")
+	}
+	clk.t = clk.t.Add(90 * time.Second)
+	get(t, s.Handler(), "/admin/", nil)
+	get(t, s.Handler(), "/admin/nodes/no-such-node", nil)
+	body := get(t, s.Handler(), "/metrics", nil).Body.String()
+	for _, want := range []string{
+		`labfront_collect_errors_total{source="prom"} 1`,
+		`labfront_collect_duration_seconds_count{source="prom"} 2`,
+		`labfront_snapshot_age_seconds{source="prom"} 90`,
+		`labfront_http_requests_total{code="200",route="/admin/"} 1`,
+		`labfront_http_requests_total{code="404",route="/admin/nodes/:id"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
