@@ -1,19 +1,15 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,6 +17,7 @@ import (
 
 	"github.com/labfront/labfront/api"
 	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/promtest"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )
@@ -31,7 +28,7 @@ import (
 // restarted while Prometheus is still down serves them from its state dir.
 func TestAdminWithRealPrometheus(t *testing.T) {
 	ctx := browser(t)
-	prom, _, instance := startRealPrometheus(t)
+	prom, _, instance := promtest.Start(t, promtest.Options{})
 
 	site := t.TempDir()
 	writeSiteFile(t, site, "content/site.yaml", "title: Metal Lab\nbase_url: https://lab.test\n")
@@ -46,7 +43,7 @@ links:
   - {from: switch, to: metal, type: lan}
 `, instance))
 
-	src := live.Source{Name: "Prometheus", Type: "prometheus", URL: prom.url, Interval: time.Second, Timeout: 2 * time.Second}
+	src := live.Source{Name: "Prometheus", Type: "prometheus", URL: prom.URL, Interval: time.Second, Timeout: 2 * time.Second}
 	state := t.TempDir()
 	base, stopAdmin := startAdminSite(t, site, state, src)
 	console := watchConsole(ctx)
@@ -72,7 +69,7 @@ links:
 
 	// 2. Prometheus stops: the page says since when it is unreachable and
 	// keeps showing the last values.
-	prom.stop()
+	prom.Stop()
 	stale := pollDashboard(t, ctx, base, 10*time.Second, "the stale banner", func(d dashboardState) bool {
 		return hasStaleBanner(d.Banners)
 	})
@@ -237,152 +234,4 @@ func startAdminSite(t *testing.T, siteDir, stateDir string, sources ...live.Sour
 	}
 	t.Cleanup(stop)
 	return "http://" + ln.Addr().String(), stop
-}
-
-// realProm is a daemon started by the test in its own process group.
-type realProm struct {
-	t    *testing.T
-	name string
-	url  string
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{}
-	once sync.Once
-}
-
-// startRealPrometheus runs Debian's prometheus-node-exporter and a
-// prometheus scraping it every second, on free loopback ports. It returns
-// both daemons and the exporter's instance label. Missing binaries skip
-// the test, except on CI.
-func startRealPrometheus(t *testing.T) (prom, exporter *realProm, instance string) {
-	t.Helper()
-	promBin, exporterBin := realPromBinary(t, "prometheus"), realPromBinary(t, "prometheus-node-exporter")
-	exporter = startRealDaemon(t, "node-exporter", "/metrics", func(addr string) []string {
-		return []string{exporterBin, "--web.listen-address=" + addr, "--no-collector.systemd"}
-	})
-	instance = strings.TrimPrefix(exporter.url, "http://")
-	dir, storage := t.TempDir(), t.TempDir()
-	prom = startRealDaemon(t, "prometheus", "/-/ready", func(addr string) []string {
-		cfg := filepath.Join(dir, "prometheus.yml")
-		writeSiteFile(t, dir, "prometheus.yml", fmt.Sprintf(`global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: node
-    static_configs: [{targets: [%q]}]
-`, instance))
-		return []string{promBin, "--config.file=" + cfg, "--storage.tsdb.path=" + storage, "--web.listen-address=" + addr}
-	})
-	return prom, exporter, instance
-}
-
-func realPromBinary(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required on CI: %v", name, err)
-		}
-		t.Skipf("%s not installed (apt-get install prometheus prometheus-node-exporter): %v", name, err)
-	}
-	return path
-}
-
-// startRealDaemon starts args(addr) on a free loopback port and waits
-// until readyPath answers 200. A port taken again before the daemon binds
-// it makes the daemon exit; it is then retried on another port.
-func startRealDaemon(t *testing.T, name, readyPath string, args func(addr string) []string) *realProm {
-	t.Helper()
-	var lastErr error
-	for range 3 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		if err := ln.Close(); err != nil {
-			t.Fatal(err)
-		}
-		argv := args(addr)
-		d := &realProm{t: t, name: name, url: "http://" + addr, cmd: exec.Command(argv[0], argv[1:]...), out: &syncBuffer{}, done: make(chan struct{})}
-		d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
-		d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		d.cmd.WaitDelay = time.Second
-		if err := d.cmd.Start(); err != nil {
-			t.Fatalf("start %s: %v", name, err)
-		}
-		go func() {
-			_ = d.cmd.Wait() // killed by stop: the status is uninteresting
-			close(d.done)
-		}()
-		t.Cleanup(func() {
-			d.stop()
-			if t.Failed() {
-				t.Logf("%s output:\n%s", name, d.out.String())
-			}
-		})
-		if lastErr = d.waitReady(d.url + readyPath); lastErr == nil {
-			return d
-		}
-		d.stop()
-	}
-	t.Fatalf("%s did not start: %v", name, lastErr)
-	return nil
-}
-
-func (d *realProm) waitReady(url string) error {
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		select {
-		case <-d.done:
-			return fmt.Errorf("%s exited: %s\n%s", d.name, d.cmd.ProcessState, d.out.String())
-		default:
-		}
-		resp, err := client.Get(url)
-		if err == nil {
-			if cerr := resp.Body.Close(); cerr != nil {
-				return cerr
-			}
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("%s: %s", url, resp.Status)
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready after 10 s: %w", d.name, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// stop kills the daemon's process group and waits for it. It is safe to
-// call more than once.
-func (d *realProm) stop() {
-	d.once.Do(func() {
-		if err := syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-			d.t.Errorf("kill %s: %v", d.name, err)
-			return
-		}
-		<-d.done
-	})
-}
-
-// syncBuffer collects a daemon's output for the log of a failed test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

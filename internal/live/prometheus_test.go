@@ -1,17 +1,14 @@
 package live
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -23,6 +20,7 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/internal/lab"
+	"github.com/labfront/labfront/internal/promtest"
 )
 
 // promTestNow is the clock of the fake-server tests; the fixtures in
@@ -567,185 +565,21 @@ func TestPrometheusReal(t *testing.T) {
 // rule LabfrontNodeUp (severity info) that fires for the exporter once it
 // is up. It returns Prometheus's URL, the exporter's instance label and a
 // func that stops both; they are stopped at the end of the test anyway.
-// The test is skipped when the binaries are missing, except on CI.
 func startPrometheus(t *testing.T) (url, instance string, stop func()) {
 	t.Helper()
-	promBin := promBinary(t, "prometheus")
-	exporterBin := promBinary(t, "prometheus-node-exporter")
-
-	exporter, instance := startPromDaemon(t, "node-exporter", "/metrics", func(addr string) []string {
-		return []string{exporterBin, "--web.listen-address=" + addr, "--no-collector.systemd"}
-	})
-
-	dir := t.TempDir()
-	rules := filepath.Join(dir, "rules.yml")
-	promWriteFile(t, rules, `groups:
+	prom, exporter, instance := promtest.Start(t, promtest.Options{
+		Rules: `groups:
   - name: labfront
     rules:
       - alert: LabfrontNodeUp
         expr: up{job="node"} == 1
         labels: {severity: info}
         annotations: {summary: "node {{ $labels.instance }} is up"}
-`)
-	storage := t.TempDir()
-	prom, addr := startPromDaemon(t, "prometheus", "/-/ready", func(addr string) []string {
-		cfg := filepath.Join(dir, "prometheus.yml")
-		promWriteFile(t, cfg, fmt.Sprintf(`global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-rule_files: [%q]
-scrape_configs:
-  - job_name: prometheus
-    static_configs: [{targets: [%q]}]
-  - job_name: node
-    static_configs: [{targets: [%q]}]
-  - job_name: unreachable
-    static_configs: [{targets: [%q]}]
-`, rules, addr, instance, promDeadInstance))
-		return []string{promBin, "--config.file=" + cfg, "--storage.tsdb.path=" + storage, "--web.listen-address=" + addr}
+`,
+		Jobs: map[string]string{"unreachable": promDeadInstance},
 	})
-	return "http://" + addr, instance, func() {
-		prom.stop()
-		exporter.stop()
+	return prom.URL, instance, func() {
+		prom.Stop()
+		exporter.Stop()
 	}
-}
-
-func promBinary(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required on CI: %v", name, err)
-		}
-		t.Skipf("%s not installed (apt-get install prometheus prometheus-node-exporter): %v", name, err)
-	}
-	return path
-}
-
-func promWriteFile(t *testing.T, path, text string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// promDaemon is a process started by a test, in its own process group so
-// that stop also reaches anything it forks.
-type promDaemon struct {
-	t    *testing.T
-	name string
-	cmd  *exec.Cmd
-	out  *promLog
-	done chan struct{} // closed when the process has been waited for
-	once sync.Once
-}
-
-// startPromDaemon starts the command args(addr) on a free loopback port and
-// waits until readyPath answers 200 there. A port picked by listening on
-// :0 can be taken again before the daemon binds it, so a daemon that exits
-// early is retried on another port.
-func startPromDaemon(t *testing.T, name, readyPath string, args func(addr string) []string) (*promDaemon, string) {
-	t.Helper()
-	var lastErr error
-	for range 3 {
-		addr := promFreeAddr(t)
-		argv := args(addr)
-		d := &promDaemon{t: t, name: name, cmd: exec.Command(argv[0], argv[1:]...), out: &promLog{}, done: make(chan struct{})}
-		d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
-		d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		// Wait also waits for the output copy; if a forked child kept the
-		// pipe open it would never end.
-		d.cmd.WaitDelay = time.Second
-		if err := d.cmd.Start(); err != nil {
-			t.Fatalf("start %s: %v", name, err)
-		}
-		go func() {
-			// The exit status is uninteresting: stop kills it.
-			_ = d.cmd.Wait()
-			close(d.done)
-		}()
-		t.Cleanup(func() {
-			d.stop()
-			if t.Failed() {
-				t.Logf("%s output:\n%s", name, d.out.String())
-			}
-		})
-		if lastErr = d.waitReady("http://" + addr + readyPath); lastErr == nil {
-			return d, addr
-		}
-		d.stop()
-	}
-	t.Fatalf("%s did not start: %v", name, lastErr)
-	return nil, ""
-}
-
-func (d *promDaemon) waitReady(url string) error {
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		select {
-		case <-d.done:
-			return fmt.Errorf("%s exited: %s\n%s", d.name, d.cmd.ProcessState, d.out.String())
-		default:
-		}
-		resp, err := client.Get(url)
-		if err == nil {
-			if cerr := resp.Body.Close(); cerr != nil {
-				return cerr
-			}
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("%s: %s", url, resp.Status)
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready after 10 s: %w", d.name, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// stop kills the daemon's process group and waits for it, so no zombie or
-// orphan outlives the test. It is safe to call more than once.
-func (d *promDaemon) stop() {
-	d.once.Do(func() {
-		// ESRCH: the group is already gone.
-		if err := syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-			d.t.Errorf("kill %s: %v", d.name, err)
-			return
-		}
-		<-d.done
-	})
-}
-
-func promFreeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
-
-// promLog collects a daemon's output for the log of a failed test.
-type promLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *promLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *promLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
