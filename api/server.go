@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -328,7 +329,9 @@ func render(c echo.Context, code int, page templ.Component) error {
 	if err := page.Render(c.Request().Context(), buf); err != nil {
 		return fmt.Errorf("render %s: %w", c.Path(), err)
 	}
-	// HTMLBlob writes before the buffer goes back to the pool.
+	// A known length spares the client chunked encoding. HTMLBlob writes
+	// before the buffer goes back to the pool.
+	c.Response().Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	return c.HTMLBlob(code, buf.Bytes())
 }
 
