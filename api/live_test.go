@@ -213,3 +213,16 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminTopologyLinksToNodePages: the shared graph component links each
+// node to its admin page here, not to the public page's sections.
+func TestAdminTopologyLinksToNodePages(t *testing.T) {
+	s := newServer(t, devConfig(), nil)
+	page := get(t, s.Handler(), "/admin/topology", nil).Body.String()
+	if !strings.Contains(page, `href="/admin/nodes/pve-io"`) || strings.Contains(page, `href="#node-`) {
+		t.Error("admin topology nodes do not link to their admin pages")
+	}
+	if !strings.Contains(page, `data-id="vault"`) {
+		t.Error("the admin topology hides the private node; admins see the whole lab")
+	}
+}

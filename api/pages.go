@@ -15,6 +15,7 @@ import (
 func (s *Server) topology(c echo.Context) error {
 	views := live.Nodes(s.lab, s.store.Sources())
 	g := s.drawing.WithStatus(func(id string) string { return views[id].Status }, s.now())
+	g.LinkPrefix = "/admin/nodes/"
 	v := templates.AdminTopologyView{Head: s.head(c, "Topology", "/admin/topology"), Graph: g}
 	v.NodeTypes, v.LinkTypes = topology.Legend(s.lab)
 	return render(c, http.StatusOK, templates.AdminTopology(v))

@@ -27,6 +27,9 @@ type ArchitectureView struct {
 type TopologyGraph struct {
 	Width, Height string
 	ViewBox       string
+	// LinkPrefix plus a node id is where a node links: its details
+	// section on the public page, its page in the admin server.
+	LinkPrefix string
 	Nodes         []GraphNode
 	Links         []GraphLink
 	// AsOf is set when the graph is coloured from a snapshot.

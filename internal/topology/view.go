@@ -36,9 +36,10 @@ type Drawing struct {
 func Draw(pub *lab.Lab, snap *snapshot.Snapshot) *Drawing {
 	pts, height := place(pub)
 	g := templates.TopologyGraph{
-		Width:   num(canvasWidth),
-		Height:  num(height),
-		ViewBox: "0 0 " + num(canvasWidth) + " " + num(height),
+		Width:      num(canvasWidth),
+		Height:     num(height),
+		ViewBox:    "0 0 " + num(canvasWidth) + " " + num(height),
+		LinkPrefix: "#node-",
 	}
 	if snap != nil && !snap.GeneratedAt.IsZero() {
 		g.AsOf = snap.GeneratedAt.UTC().Format("2 Jan 2006 15:04 UTC")
