@@ -30,8 +30,8 @@ type TopologyGraph struct {
 	// LinkPrefix plus a node id is where a node links: its details
 	// section on the public page, its page in the admin server.
 	LinkPrefix string
-	Nodes         []GraphNode
-	Links         []GraphLink
+	Nodes      []GraphNode
+	Links      []GraphLink
 	// AsOf is set when the graph is coloured from a snapshot.
 	AsOf    string
 	AsOfISO string
