@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# bench/build.sh — static build time and peak memory, labfront against
+# Debian's Hugo, on the same deterministic corpus (internal/sitetest).
+#
+#   bench/build.sh                      # N = 1000 and 10000, 3 rounds each
+#   SIZES="1000" ROUNDS=5 bench/build.sh
+#
+# For each N the corpus is generated once; then ROUNDS alternating full
+# builds (hugo, labfront, hugo, labfront, ...) into a freshly removed
+# output directory, each under /usr/bin/time -v and a timeout. Prints the
+# median wall time, CPU time (user + system), peak RSS and labfront/Hugo
+# ratios. Wall time is sensitive to other load on the machine; CPU time
+# much less so.
+# Exit 2: a prerequisite (hugo, /usr/bin/time) is missing and cannot be
+# installed (not root).
+set -euo pipefail
+
+SIZES=${SIZES:-1000 10000}
+ROUNDS=${ROUNDS:-3}
+BUILD_TIMEOUT=${BUILD_TIMEOUT:-600}
+GO=${GO:-go}
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/labfront-bench-build.XXXXXX")
+cleanup() { rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+need_pkg() { # need_pkg COMMAND-PATH DEBIAN-PACKAGE
+	if [ -x "$1" ] || command -v "$1" >/dev/null 2>&1; then return 0; fi
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "build.sh: $1 is missing; install the Debian package '$2' (apt-get install -y $2) and rerun" >&2
+		exit 2
+	fi
+	echo "build.sh: installing $2 ..." >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >"$work/apt-$2.log" 2>&1 || {
+		apt-get update -q >>"$work/apt-$2.log" 2>&1 &&
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >>"$work/apt-$2.log" 2>&1
+	} || { cat "$work/apt-$2.log" >&2; echo "build.sh: could not install $2" >&2; exit 2; }
+}
+need_pkg hugo hugo
+need_pkg /usr/bin/time time
+command -v timeout >/dev/null || { echo "build.sh: timeout (coreutils) missing" >&2; exit 2; }
+
+echo "# building labfront and the corpus tool ($($GO version))" >&2
+(cd "$root" && $GO build -o "$work/labfront" ./cmd/labfront && $GO build -o "$work/corpus" ./bench/cmd/corpus)
+
+# run_one TOOL N ROUND: one timed full build; appends "N tool round wall_s rss_kb files cpu_s" to $work/raw.
+run_one() {
+	local tool=$1 n=$2 round=$3 out="$work/out-$1-$2" tf="$work/time-$1-$2-$3"
+	rm -rf "$out"
+	local -a cmd
+	case $tool in
+	hugo) cmd=(hugo --minify --quiet -s "$work/hugo-$n" -d "$out") ;;
+	labfront) cmd=("$work/labfront" build --src "$work/src-$n" --out "$out") ;;
+	esac
+	if ! timeout "$BUILD_TIMEOUT" /usr/bin/time -v -o "$tf" "${cmd[@]}" >"$work/log-$tool" 2>&1; then
+		echo "build.sh: $tool build failed or timed out (N=$n round $round):" >&2
+		tail -20 "$work/log-$tool" >&2
+		exit 1
+	fi
+	local wall cpu rss files
+	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
+		n = split($2, p, ":"); s = 0
+		for (i = 1; i <= n; i++) s = s * 60 + p[i]
+		printf "%.3f", s }' "$tf")
+	cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ {s += $2} END {printf "%.2f", s}' "$tf")
+	rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tf")
+	files=$(find "$out" -type f | wc -l)
+	echo "$n $tool $round $wall $rss $files $cpu" >>"$work/raw"
+	printf '  N=%-6s round %s  %-8s %8.2f s wall %8.2f s cpu %8.1f MB %7s files\n' "$n" "$round" "$tool" "$wall" "$cpu" "$(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}')" "$files" >&2
+}
+
+: >"$work/raw"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+for n in $SIZES; do
+	echo "# N=$n: generating corpus" >&2
+	"$work/corpus" -n "$n" -out "$work/src-$n"
+	mkdir -p "$work/hugo-$n/content"
+	cp -r "$here/hugo/." "$work/hugo-$n/"
+	# The very same markdown files: content/posts becomes Hugo's "blog" section.
+	ln -s "$work/src-$n/content/posts" "$work/hugo-$n/content/blog"
+	for ((r = 1; r <= ROUNDS; r++)); do
+		run_one hugo "$n" "$r"
+		run_one labfront "$n" "$r"
+	done
+	rm -rf "$work/out-hugo-$n" "$work/out-labfront-$n"
+done
+
+echo
+echo "hugo: $(hugo version | awk '{print $2}'); rounds: $ROUNDS; medians over the rounds; CPU = user + system"
+awk '
+function median(s,   a, k, i, j, t) {
+	k = split(s, a, " ")
+	for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+	return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+}
+{ key = $1 " " $2; W[key] = W[key] " " $4; C[key] = C[key] " " $7; R[key] = R[key] " " $5; F[key] = $6
+  if (!($1 in seen)) { seen[$1] = 1; order[++m] = $1 } }
+END {
+	printf "| %6s | %-8s | %13s | %12s | %18s | %6s | %10s | %9s | %9s |\n", "N", "tool", "median wall s", "median CPU s", "median peak RSS MB", "files", "wall ratio", "CPU ratio", "RSS ratio"
+	printf "|-------:|----------|--------------:|-------------:|-------------------:|-------:|-----------:|----------:|----------:|\n"
+	for (i = 1; i <= m; i++) {
+		n = order[i]
+		hc = median(C[n " hugo"]); lc = median(C[n " labfront"])
+		hw = median(W[n " hugo"]); hr = median(R[n " hugo"]) / 1024
+		lw = median(W[n " labfront"]); lr = median(R[n " labfront"]) / 1024
+		printf "| %6s | %-8s | %13.2f | %12.2f | %18.1f | %6s | %10s | %9s | %9s |\n", n, "hugo", hw, hc, hr, F[n " hugo"], "", "", ""
+		printf "| %6s | %-8s | %13.2f | %12.2f | %18.1f | %6s | %9.2fx | %8.2fx | %8.2fx |\n", n, "labfront", lw, lc, lr, F[n " labfront"], lw / hw, lc / hc, lr / hr
+	}
+}' "$work/raw"
+echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ratios are labfront/hugo; targets (issue 7) at N=10000: wall <= 0.50x, peak RSS <= 0.25x"
