@@ -118,6 +118,14 @@ func TestRouteTable(t *testing.T) {
 			t.Errorf("route %s %s is registered but not in the table", r.Method, r.Path)
 		}
 	}
+	// HEAD gets GET's answer and guards.
+	for path, want := range map[string]int{"/healthz": http.StatusOK, "/admin/": http.StatusUnauthorized} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodHead, path, nil))
+		if rec.Code != want {
+			t.Errorf("HEAD %s: %d, want %d", path, rec.Code, want)
+		}
+	}
 	// And the public ones really answer without identity.
 	for _, p := range []string{"/healthz", "/metrics", "/api/v1/status"} {
 		if rec := get(t, h, p, nil); rec.Code >= 400 {

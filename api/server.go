@@ -153,6 +153,16 @@ func (s *Server) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	// HEAD is answered as GET, with the same guards; net/http drops the
+	// body. Monitoring tools probe with HEAD.
+	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if c.Request().Method == http.MethodHead {
+				c.Request().Method = http.MethodGet
+			}
+			return next(c)
+		}
+	})
 	e.Use(s.observe, s.securityHeaders)
 	s.register(e)
 	return e
