@@ -2,24 +2,17 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/labfront/labfront/api"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/promtest"
-	"github.com/labfront/labfront/static"
-	"github.com/labfront/labfront/web"
 )
 
 // TestAdminWithRealPrometheus: with a real Prometheus scraping a real node
@@ -196,42 +189,4 @@ func writeSiteFile(t *testing.T, dir, name, text string) {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// startAdminSite runs the admin server in dev mode on siteDir and returns
-// its base URL and a func that stops it and waits; it is stopped at the
-// end of the test anyway.
-func startAdminSite(t *testing.T, siteDir, stateDir string, sources ...live.Source) (base string, stop func()) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &api.Config{Listen: ln.Addr().String(), Site: siteDir, StateDir: stateDir, Concurrency: 2,
-		Auth: api.AuthConfig{Mode: api.ModeDev}, Sources: sources}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := api.New(ctx, cfg, api.Options{Static: static.FS(), Islands: web.Islands(), Log: slog.New(slog.NewTextHandler(testLog{t}, nil))})
-	if err != nil {
-		cancel()
-		_ = ln.Close()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil && !errors.Is(err, net.ErrClosed) {
-					t.Errorf("admin server: %v", err)
-				}
-			case <-time.After(15 * time.Second):
-				t.Error("admin server did not shut down")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return "http://" + ln.Addr().String(), stop
 }

@@ -3,11 +3,13 @@ package e2e
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,32 +26,53 @@ import (
 // the given sources and returns its base URL.
 func startAdmin(t *testing.T, stateDir string, sources ...live.Source) string {
 	t.Helper()
+	base, _ := startAdminSite(t, "..", stateDir, sources...)
+	return base
+}
+
+// startAdminSite runs the admin server in dev mode on siteDir and returns
+// its base URL and a func that stops it and waits; it is stopped at the
+// end of the test anyway.
+func startAdminSite(t *testing.T, siteDir, stateDir string, sources ...live.Source) (base string, stop func()) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := &api.Config{Listen: ln.Addr().String(), Site: "..", StateDir: stateDir, Concurrency: 2,
-		Auth: api.AuthConfig{Mode: api.ModeDev}, Sources: sources}
+	cfg := &api.Config{Site: siteDir, StateDir: stateDir, Concurrency: 2, Auth: api.AuthConfig{Mode: api.ModeDev}, Sources: sources}
+	return "http://" + ln.Addr().String(), serveAdmin(t, ln, cfg, testLog{t})
+}
+
+// serveAdmin runs an admin server with cfg on ln, logging to logs, and
+// returns a func that stops it and waits for the graceful shutdown. It is
+// safe to call more than once and runs at the end of the test anyway.
+func serveAdmin(t *testing.T, ln net.Listener, cfg *api.Config, logs io.Writer) func() {
+	t.Helper()
+	cfg.Listen = ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := api.New(ctx, cfg, api.Options{Static: static.FS(), Islands: web.Islands(), Log: slog.New(slog.NewTextHandler(testLog{t}, nil))})
+	srv, err := api.New(ctx, cfg, api.Options{Static: static.FS(), Islands: web.Islands(), Log: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		cancel()
-		t.Fatal(err)
+		t.Fatal(errors.Join(err, ln.Close()))
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil && !errors.Is(err, net.ErrClosed) {
-				t.Errorf("admin server: %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil && !errors.Is(err, net.ErrClosed) {
+					t.Errorf("admin server: %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Error("admin server did not shut down")
 			}
-		case <-time.After(15 * time.Second):
-			t.Error("admin server did not shut down")
-		}
-	})
-	return "http://" + ln.Addr().String()
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 // TestAdminLiveUpdates: the dashboard renders server-side, then its island

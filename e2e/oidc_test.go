@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -17,8 +16,6 @@ import (
 	"github.com/labfront/labfront/api"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/oidctest"
-	"github.com/labfront/labfront/static"
-	"github.com/labfront/labfront/web"
 )
 
 // oidcLog keeps the admin server's log for the test output and for the
@@ -61,20 +58,7 @@ func startOIDCAdmin(t *testing.T, idp *oidctest.Provider, admins []string) (stri
 		Sources: []live.Source{{Name: "demo", Type: "demo", Interval: time.Second, Timeout: time.Second}},
 	}
 	logs := &oidcLog{t: t}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := api.New(ctx, cfg, api.Options{Static: static.FS(), Islands: web.Islands(), Log: slog.New(slog.NewTextHandler(logs, nil))})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("admin server: %v", err)
-		}
-	})
+	serveAdmin(t, ln, cfg, logs)
 	return base, logs
 }
 
