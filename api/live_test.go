@@ -226,3 +226,18 @@ func TestAdminTopologyLinksToNodePages(t *testing.T) {
 		t.Error("the admin topology hides the private node; admins see the whole lab")
 	}
 }
+
+// TestStatusCORS: the public status is readable by the site's own origin
+// (from site.yaml's base_url) and no other.
+func TestStatusCORS(t *testing.T) {
+	s := newServer(t, devConfig(), nil)
+	for origin, allowed := range map[string]bool{"https://lab.example.dev": true, "https://evil.test": false} {
+		rec := get(t, s.Handler(), "/api/v1/status", map[string]string{"Origin": origin})
+		if got := rec.Header().Get("Access-Control-Allow-Origin"); (got == origin) != allowed {
+			t.Errorf("Origin %s: Access-Control-Allow-Origin %q", origin, got)
+		}
+		if !strings.Contains(rec.Header().Get("Cache-Control"), "stale-if-error") {
+			t.Errorf("Cache-Control %q", rec.Header().Get("Cache-Control"))
+		}
+	}
+}

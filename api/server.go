@@ -74,7 +74,8 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	if l == nil {
 		l = &lab.Lab{}
 	}
-	site, err := content.Load(cfg.Site, content.Options{})
+	// Only site.yaml: the posts are the static site's business.
+	site, err := content.LoadConfig(cfg.Site)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +99,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	for _, d := range topology.Details(l) {
 		s.details[d.ID] = d
 	}
-	if u, err := url.Parse(site.Config.BaseURL); err == nil {
+	if u, err := url.Parse(site.BaseURL); err == nil {
 		s.origin = u.Scheme + "://" + u.Host
 	}
 	if s.collectors == nil {

@@ -59,6 +59,14 @@ const (
 
 var siteKeys = []string{"title", "base_url", "description", "author", "language", "substack", "nav", "feed_limit", "paginate", "aliases"}
 
+// LoadConfig reads src/content/site.yaml alone, for callers that need the
+// site's settings without converting every page (the admin server).
+func LoadConfig(src string) (Config, error) {
+	var probs diag.List
+	cfg := loadConfig(filepath.Join(src, "content", "site.yaml"), displayPath(src, "content/site.yaml"), &probs)
+	return cfg, probs.Err()
+}
+
 // loadConfig reads site.yaml; problems go to probs.
 func loadConfig(path, display string, probs *diag.List) Config {
 	cfg := Config{Language: DefaultLanguage, FeedLimit: DefaultFeedLimit, Paginate: DefaultPaginate}
