@@ -13,7 +13,7 @@ func benchBuild(b *testing.B, src string) {
 	out := filepath.Join(b.TempDir(), "dist")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Build(context.Background(), Options{Src: src, Out: out, Static: static.FS(), Islands: Islands()}); err != nil {
+		if _, err := Build(context.Background(), Options{Src: src, Out: out, Static: static.FS(), Islands: Islands(), Clean: true}); err != nil {
 			b.Fatal(err)
 		}
 	}

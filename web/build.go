@@ -37,15 +37,23 @@ type Options struct {
 	Static fs.FS
 	// Islands holds the TypeScript islands (see Islands).
 	Islands fs.FS
-	Log     *slog.Logger
+	// Clean ignores the build cache (it is still refreshed for the next
+	// build).
+	Clean bool
+	Log   *slog.Logger
 }
 
 // Result summarises a finished build.
 type Result struct {
-	Files    int
-	Bytes    int64
-	Pages    int
-	Duration time.Duration
+	Files int
+	Bytes int64
+	Pages int
+	// Rendered outputs went through their templates; Reused ones were
+	// taken from the previous build by their key, without rendering.
+	// Written is how many files got new bytes: the rest are the previous
+	// build's, hard-linked.
+	Rendered, Reused, Written int
+	Duration                  time.Duration
 }
 
 // output is one file of the site, rendered on demand so the render stage
@@ -53,44 +61,81 @@ type Result struct {
 type output struct {
 	path   string // slash-separated, relative to the output root
 	render func(ctx context.Context) ([]byte, error)
+	// key, when set, fingerprints everything render reads besides
+	// labfront itself; the build cache reuses the previous file when the
+	// key is unchanged (see incremental.go). Computed by the render
+	// workers, on all cores.
+	key func() ([32]byte, error)
 }
 
 // plan is the assembled site: every output file and the assets.
 type plan struct {
 	site    *content.Site
+	years   string      // the footer's span of years, see footerYears
 	lab     *labSection // nil when the site has no lab.yaml
 	assets  *assets
 	outputs []output
 }
 
 // Build runs every stage and swaps the result into opts.Out. A failure at
-// any stage leaves the previous output untouched.
+// any stage leaves the previous output untouched. Unless opts.Clean, it
+// starts from the build cache beside opts.Out and refreshes it.
 func Build(ctx context.Context, opts Options) (Result, error) {
 	start := time.Now()
-	p, err := assemble(opts)
+	dir := cacheDir(opts.Out)
+	version, verr := selfVersion()
+	if verr != nil {
+		opts.logger().Warn("build cache off: cannot fingerprint labfront itself", "err", verr)
+	}
+	ix := &buildIndex{Format: cacheFormat, Version: version, Outputs: map[string]outputRecord{}, dir: dir}
+	if verr == nil && !opts.Clean {
+		var err error
+		if ix, err = loadIndex(dir, version); err != nil {
+			opts.logger().Warn("build cache ignored", "err", err)
+		}
+	}
+	pages := opts.Cache.pages()
+	if pages == nil {
+		pages = content.NewCache()
+	}
+	pages.Seed(ix.Pages)
+	p, err := assemble(opts, pages)
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := publish(ctx, opts.Out, p)
+	res, next, err := publish(ctx, opts.Out, p, ix)
 	if err != nil {
 		return Result{}, err
+	}
+	if verr == nil {
+		next.Pages = cachedPages(p.site)
+		if err := next.save(); err != nil {
+			// The site is built; only the next build loses its head start.
+			opts.logger().Warn("build cache not saved", "dir", dir, "err", err)
+		}
 	}
 	res.Duration = time.Since(start)
-	if opts.Log != nil {
-		opts.Log.Info("built site", "out", opts.Out, "files", res.Files, "pages", res.Pages, "bytes", res.Bytes, "duration", res.Duration.Round(time.Millisecond))
-	}
+	opts.logger().Info("built site", "out", opts.Out, "files", res.Files, "pages", res.Pages, "bytes", res.Bytes,
+		"rendered", res.Rendered, "written", res.Written, "reused", res.Reused, "duration", res.Duration.Round(time.Millisecond))
 	return res, nil
+}
+
+func (o Options) logger() *slog.Logger {
+	if o.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Log
 }
 
 // Check runs the load and assemble stages only: everything `build` would
 // reject, without writing anything.
 func Check(opts Options) error {
-	_, err := assemble(opts)
+	_, err := assemble(opts, opts.Cache.pages())
 	return err
 }
 
-func assemble(opts Options) (*plan, error) {
-	site, err := content.Load(opts.Src, content.Options{Drafts: opts.Drafts, Cache: opts.Cache.pages()})
+func assemble(opts Options, pages *content.Cache) (*plan, error) {
+	site, err := content.Load(opts.Src, content.Options{Drafts: opts.Drafts, Cache: pages})
 	if err != nil {
 		if _, ok := diag.As(err); ok {
 			return nil, err
@@ -114,7 +159,7 @@ func assemble(opts Options) (*plan, error) {
 	if err := a.addIslands(opts.Islands); err != nil {
 		return nil, fmt.Errorf("scripts: %w", err)
 	}
-	p := &plan{site: site, lab: ls, assets: a}
+	p := &plan{site: site, years: footerYears(site), lab: ls, assets: a}
 	p.addPages()
 	p.addArchitecture()
 	p.addFeeds()
@@ -125,20 +170,18 @@ func assemble(opts Options) (*plan, error) {
 	return p, nil
 }
 
-// render produces every output on all cores and hands each to write.
-func (p *plan) render(ctx context.Context, write func(path string, data []byte) error) error {
+// render hands every output to do, on twice as many workers as cores: a
+// worker blocked in a file-system call (creating a directory or a file
+// costs a journal update) leaves its core to one that is rendering.
+func (p *plan) render(ctx context.Context, do func(ctx context.Context, o output) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	work := make(chan output)
 	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for range 2 * runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for o := range work {
-				data, err := o.render(ctx)
-				if err == nil {
-					err = write(o.path, data)
-				}
-				if err != nil {
+				if err := do(ctx, o); err != nil {
 					cancel(fmt.Errorf("render %s: %w", o.path, err))
 				}
 			}

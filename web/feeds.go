@@ -158,13 +158,17 @@ func (p *plan) atom(context.Context) ([]byte, error) {
 		if pg.LastMod().After(updated) {
 			updated = pg.LastMod()
 		}
+		body, err := p.site.Body(pg)
+		if err != nil {
+			return nil, err
+		}
 		e := atomEntry{
 			ID:        cfg.BaseURL + pg.URL(),
 			Title:     pg.Title,
 			Published: rfc3339(pg.Date),
 			Updated:   rfc3339(pg.LastMod()),
 			Links:     []atomLink{{Rel: "alternate", Type: "text/html", Href: cfg.BaseURL + pg.URL()}},
-			Content:   atomText{Type: "html", Body: string(absolutize(pg.Doc.HTML, cfg.BaseURL, pg.URL()))},
+			Content:   atomText{Type: "html", Body: string(absolutize(body, cfg.BaseURL, pg.URL()))},
 		}
 		if pg.Summary != "" {
 			e.Summary = &atomText{Type: "text", Body: pg.Summary}
@@ -198,12 +202,16 @@ func (p *plan) jsonFeed(context.Context) ([]byte, error) {
 		f.Authors = []jsonAuthor{{Name: cfg.Author.Name, URL: cfg.BaseURL + "/"}}
 	}
 	for _, pg := range p.feedPages() {
+		body, err := p.site.Body(pg)
+		if err != nil {
+			return nil, err
+		}
 		it := jsonItem{
 			ID:            cfg.BaseURL + pg.URL(),
 			URL:           cfg.BaseURL + pg.URL(),
 			ExternalURL:   pg.Canonical,
 			Title:         pg.Title,
-			ContentHTML:   string(absolutize(pg.Doc.HTML, cfg.BaseURL, pg.URL())),
+			ContentHTML:   string(absolutize(body, cfg.BaseURL, pg.URL())),
 			Summary:       pg.Summary,
 			DatePublished: rfc3339(pg.Date),
 			Tags:          p.tagNames(pg),

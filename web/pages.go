@@ -40,7 +40,7 @@ func (p *plan) head(url, title, description string) templates.Head {
 		AtomFeed:    "/feed.xml",
 		JSONFeed:    "/feed.json",
 		AuthorName:  cfg.Author.Name,
-		FooterYears: p.footerYears(),
+		FooterYears: p.years,
 	}
 	for _, n := range cfg.Nav {
 		h.Nav = append(h.Nav, templates.NavLink{Title: n.Title, URL: n.URL, Current: n.URL != "/" && strings.HasPrefix(url, n.URL)})
@@ -49,10 +49,11 @@ func (p *plan) head(url, title, description string) templates.Head {
 }
 
 // footerYears spans the years of the content, so the footer never depends
-// on the day of the build.
-func (p *plan) footerYears() string {
+// on the day of the build. It walks every page, so the plan computes it once
+// (per page it made a 10,000-post build quadratic).
+func footerYears(site *content.Site) string {
 	var first, last int
-	for _, pages := range [][]*content.Page{p.site.Posts, p.site.Notes} {
+	for _, pages := range [][]*content.Page{site.Posts, site.Notes} {
 		for _, pg := range pages {
 			y := pg.Date.Year()
 			if first == 0 || y < first {
@@ -133,6 +134,13 @@ func (p *plan) addHTML(url string, c templ.Component) {
 	p.outputs = append(p.outputs, output{path: url[1:] + "index.html", render: p.html(c)})
 }
 
+// addView adds a page that is a pure function of its view model, so the
+// build cache can key it by the model: the same model, rendered by the
+// same labfront, gives the same bytes.
+func (p *plan) addView(url string, view any, c templ.Component) {
+	p.outputs = append(p.outputs, output{path: url[1:] + "index.html", render: p.html(c), key: viewKey(view)})
+}
+
 func (p *plan) addPages() {
 	site := p.site
 	tags := make([]templates.TagLink, 0, len(site.Tags))
@@ -205,17 +213,18 @@ func (p *plan) addPaginated(base, heading, intro string, pages []*content.Page) 
 		if n < total {
 			v.Pagination.NextURL = pageURL(n + 1)
 		}
-		p.addHTML(pageURL(n), templates.List(v))
+		p.addView(pageURL(n), v, templates.List(v))
 	}
 }
 
 func (p *plan) addList(url, heading, intro string, pages []*content.Page) {
-	p.addHTML(url, templates.List(templates.ListView{
+	v := templates.ListView{
 		Head:    p.head(url, heading, intro),
 		Heading: heading,
 		Intro:   intro,
 		Entries: p.entries(pages),
-	}))
+	}
+	p.addView(url, v, templates.List(v))
 }
 
 // A table of contents helps only in long pages with several sections.
@@ -233,10 +242,11 @@ func (p *plan) addArticles(pages []*content.Page) {
 		if pg.Canonical != "" {
 			h.Canonical = pg.Canonical
 		}
+		// The body is fetched when the page is rendered: a page the build
+		// cache can reuse is never converted (see content.Site.Body).
 		v := templates.ArticleView{
 			Head:      h,
 			Entry:     p.entry(pg),
-			Body:      templ.Raw(string(pg.Doc.HTML)),
 			Canonical: pg.Canonical,
 		}
 		if pg.Updated.After(pg.Date) {
@@ -261,6 +271,18 @@ func (p *plan) addArticles(pages []*content.Page) {
 			e := p.entry(pages[i+1])
 			v.Prev = &e
 		}
-		p.addHTML(pg.URL(), templates.Article(v))
+		p.outputs = append(p.outputs, output{
+			path: pg.URL()[1:] + "index.html",
+			// The model holds no body; the source's sum stands for it.
+			key: viewKey(v, pg.Sum),
+			render: func(ctx context.Context) ([]byte, error) {
+				body, err := p.site.Body(pg)
+				if err != nil {
+					return nil, err
+				}
+				v.Body = templ.Raw(string(body))
+				return p.html(templates.Article(v))(ctx)
+			},
+		})
 	}
 }

@@ -29,7 +29,7 @@ const (
 const usageText = `labfront — a homelab's public site and private control room
 
 Usage:
-  labfront build  [--src DIR] [--out DIR] [--base-url URL] [--drafts] [--snapshot FILE]
+  labfront build  [--src DIR] [--out DIR] [--base-url URL] [--drafts] [--snapshot FILE] [--clean]
   labfront check  [--src DIR]
   labfront serve  [--src DIR] [--addr 127.0.0.1:8080] [--drafts=false]
   labfront new    post|note TITLE [--src DIR]
@@ -159,6 +159,7 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	baseURL := flags.String("base-url", "", "override site.yaml's base_url")
 	drafts := flags.Bool("drafts", false, "include pages marked draft: true")
 	snap := flags.String("snapshot", "", "colour the topology from this status snapshot (JSON)")
+	clean := flags.Bool("clean", false, "ignore the build cache beside --out and render everything")
 	pos, err := parse(flags, args)
 	if err != nil {
 		return err
@@ -166,7 +167,7 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	if err := noArgs("build", pos); err != nil {
 		return err
 	}
-	_, err = web.Build(ctx, web.Options{Src: *src, Out: *out, BaseURL: *baseURL, Drafts: *drafts, Snapshot: *snap, Static: staticFS(*src), Islands: islandsFS(*src), Log: e.log})
+	_, err = web.Build(ctx, web.Options{Src: *src, Out: *out, BaseURL: *baseURL, Drafts: *drafts, Snapshot: *snap, Static: staticFS(*src), Islands: islandsFS(*src), Clean: *clean, Log: e.log})
 	return err
 }
 

@@ -43,3 +43,15 @@ func (c *Cache) put(path string, sum [32]byte, p *Page) {
 	defer c.mu.Unlock()
 	c.pages[path] = cached{sum: sum, page: p}
 }
+
+// Seed adds pages restored from a build cache, each under its path and
+// sum, without replacing what the cache already holds.
+func (c *Cache) Seed(pages []*Page) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range pages {
+		if _, ok := c.pages[p.Path]; !ok {
+			c.pages[p.Path] = cached{sum: p.Sum, page: p}
+		}
+	}
+}

@@ -267,3 +267,37 @@ B.
 		}
 	}
 }
+
+// TestDraftAmongPostsIsNoDuplicate: leaving out a draft that sorts between
+// published posts once made the posts after it look like duplicate slugs.
+func TestDraftAmongPostsIsNoDuplicate(t *testing.T) {
+	dir := sitetest.Write(t, "-- content/site.yaml --\n"+sitetest.MinimalSiteYAML+`-- content/posts/2026-01-01-a.md --
+---
+title: A
+date: 2026-01-01
+---
+-- content/posts/2026-01-02-b.md --
+---
+title: B
+date: 2026-01-02
+draft: true
+---
+-- content/posts/2026-01-03-c.md --
+---
+title: C
+date: 2026-01-03
+---
+-- content/posts/2026-01-04-d.md --
+---
+title: D
+date: 2026-01-04
+---
+`)
+	site, err := Load(dir, Options{})
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if got := strings.Join(slugs(site.Posts), ","); got != "d,c,a" {
+		t.Errorf("posts = %s, want d,c,a", got)
+	}
+}

@@ -24,6 +24,8 @@ type Site struct {
 	Posts []*Page
 	Notes []*Page
 	Tags  []*Tag // sorted by slug
+
+	conv *markdown.Converter // for Body
 }
 
 // Tag groups the pages that carry one tag, compared case-insensitively.
@@ -48,15 +50,18 @@ type Options struct {
 // at fault; anything else is an I/O failure.
 func Load(src string, opts Options) (*Site, error) {
 	var probs diag.List
-	site := &Site{Src: src}
+	conv := markdown.New()
+	site := &Site{Src: src, conv: conv}
 	site.Config = loadConfig(filepath.Join(src, "content", "site.yaml"), displayPath(src, "content/site.yaml"), &probs)
 
-	conv := markdown.New()
 	for _, kind := range []Kind{Post, Note} {
 		pages, err := loadDir(conv, opts.Cache, src, kind, &probs)
 		if err != nil {
 			return nil, err
 		}
+		// Before filtering, which reuses pages' array: a draft that shares
+		// a slug would collide as soon as it is published.
+		checkDuplicateSlugs(pages, &probs)
 		kept := pages[:0]
 		for _, p := range pages {
 			if !p.Draft || opts.Drafts {
@@ -69,7 +74,6 @@ func Load(src string, opts Options) (*Site, error) {
 		} else {
 			site.Notes = kept
 		}
-		checkDuplicateSlugs(pages, &probs)
 	}
 	site.Tags = collectTags(site.Posts, site.Notes)
 	if err := probs.Err(); err != nil {

@@ -60,6 +60,10 @@ type Page struct {
 	Tags      []string // as written
 	Draft     bool
 	Doc       *markdown.Document
+	// Sum is the SHA-256 of the file's bytes, the page's identity in
+	// caches. A page restored from the build cache has everything but
+	// Doc.HTML; Site.Body converts it again when an output needs it.
+	Sum [32]byte
 }
 
 // URL is the page's site-relative URL.
@@ -109,6 +113,12 @@ func loadPage(conv *markdown.Converter, cache *Cache, kind Kind, path, display s
 		return p
 	}
 	p = parsePage(conv, kind, path, display, src, probs)
+	if p != nil {
+		p.Sum = sum
+		// The YAML tree has served its purpose (line-accurate problems);
+		// dropping it keeps a 10,000-post site's memory down.
+		p.Doc.FrontMatter, p.Doc.FrontMatterErr = nil, nil
+	}
 	cache.put(display, sum, p)
 	return p
 }

@@ -1,0 +1,32 @@
+package content
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Body returns the page's HTML. A page converted by this load holds it; a
+// page restored from a build cache (see Cache.Seed) does not, and is read
+// and converted again here, so an incremental build converts only the
+// pages whose output it actually renders.
+func (s *Site) Body(p *Page) ([]byte, error) {
+	if p.Doc.HTML != nil {
+		return p.Doc.HTML, nil
+	}
+	// Path is the source joined with the page's relative path (see
+	// displayPath), so it is also where the file is.
+	src, err := os.ReadFile(filepath.FromSlash(p.Path))
+	if err != nil {
+		return nil, err
+	}
+	if sha256.Sum256(src) != p.Sum {
+		return nil, fmt.Errorf("%s changed while the site was being built; build again", p.Path)
+	}
+	doc, err := s.conv.Convert(src)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.Path, err)
+	}
+	return doc.HTML, nil
+}

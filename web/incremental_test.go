@@ -1,0 +1,273 @@
+package web
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/static"
+)
+
+// corpusPosts is small enough for a fast test and large enough for
+// pagination (10 a page) and tag pages with many entries.
+const corpusPosts = 60
+
+func buildOpts(src, out string, clean bool) Options {
+	return Options{Src: src, Out: out, Static: static.FS(), Islands: Islands(), Clean: clean}
+}
+
+func mustBuild(t *testing.T, opts Options) Result {
+	t.Helper()
+	res, err := Build(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	return res
+}
+
+// sameTree fails unless a and b hold the same files with the same bytes.
+func sameTree(t *testing.T, a, b string) {
+	t.Helper()
+	ta, tb := sitetest.Tree(t, a), sitetest.Tree(t, b)
+	for p, body := range ta {
+		other, ok := tb[p]
+		switch {
+		case !ok:
+			t.Errorf("%s: only in the incremental build", p)
+		case other != body:
+			t.Errorf("%s: differs from the clean build", p)
+		}
+	}
+	for p := range tb {
+		if _, ok := ta[p]; !ok {
+			t.Errorf("%s: missing from the incremental build", p)
+		}
+	}
+}
+
+func editFile(t *testing.T, file string, edit func(string) string) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := edit(string(data))
+	if after == string(data) {
+		t.Fatalf("edit of %s changed nothing", file)
+	}
+	if err := os.WriteFile(file, []byte(after), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestIncrementalMatchesCleanBuild edits a built site in the ways an author
+// does and holds each incremental build to two things: byte for byte the
+// same tree as a clean build of the edited source, and only the work the
+// edit calls for.
+func TestIncrementalMatchesCleanBuild(t *testing.T) {
+	posts := func(src string) []string {
+		m, err := filepath.Glob(filepath.Join(src, "content", "posts", "*.md"))
+		if err != nil || len(m) != corpusPosts {
+			t.Fatalf("corpus posts: %d, %v", len(m), err)
+		}
+		return m
+	}
+	tests := []struct {
+		name string
+		edit func(t *testing.T, src string)
+		// maxRendered bounds the outputs rendered again; -1 means the edit
+		// touches every page.
+		maxRendered int
+		minWritten  int
+	}{
+		{"nothing", func(*testing.T, string) {}, 20, 0},
+		{"one old post's body", func(t *testing.T, src string) {
+			editFile(t, posts(src)[5], func(s string) string { return s + "\nOne more paragraph, added later.\n" })
+		}, 20, 1},
+		{"the newest post's title", func(t *testing.T, src string) {
+			p := posts(src)
+			editFile(t, p[len(p)-1], func(s string) string {
+				return strings.Replace(s, "\ntitle: \"", "\ntitle: \"Renamed: ", 1)
+			})
+		}, 40, 5},
+		{"a post's tags", func(t *testing.T, src string) {
+			editFile(t, posts(src)[7], func(s string) string {
+				return strings.Replace(s, "\ntags: [", "\ntags: [brand-new-tag, ", 1)
+			})
+		}, 120, 3},
+		{"a new post", func(t *testing.T, src string) {
+			body := "---\ntitle: A fresh post\ndate: 2030-01-01\ntags: [tag-1]\n---\nFresh words.\n"
+			if err := os.WriteFile(filepath.Join(src, "content", "posts", "2030-01-01-fresh.md"), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, -1, 3},
+		{"a deleted post", func(t *testing.T, src string) {
+			// The newest post: no other post links to it.
+			p := posts(src)
+			if err := os.Remove(p[len(p)-1]); err != nil {
+				t.Fatal(err)
+			}
+		}, -1, 1},
+		{"a post turned draft", func(t *testing.T, src string) {
+			p := posts(src)
+			editFile(t, p[len(p)-1], func(s string) string { return strings.Replace(s, "\n---\n", "\ndraft: true\n---\n", 1) })
+		}, -1, 1},
+		{"the site's title", func(t *testing.T, src string) {
+			editFile(t, filepath.Join(src, "content", "site.yaml"), func(s string) string {
+				return strings.Replace(s, "title: Benchmark Lab", "title: Renamed Lab", 1)
+			})
+		}, -1, corpusPosts},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := t.TempDir()
+			if err := sitetest.WriteCorpus(src, corpusPosts); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(t.TempDir(), "dist")
+			first := mustBuild(t, buildOpts(src, out, false))
+			if first.Reused != 0 || first.Written != first.Files {
+				t.Fatalf("first build: %+v, want everything written", first)
+			}
+			tc.edit(t, src)
+			res := mustBuild(t, buildOpts(src, out, false))
+			clean := filepath.Join(t.TempDir(), "dist")
+			want := mustBuild(t, buildOpts(src, clean, true))
+			sameTree(t, out, clean)
+			if res.Files != want.Files {
+				t.Errorf("incremental build has %d files, clean %d", res.Files, want.Files)
+			}
+			if tc.maxRendered >= 0 && res.Rendered > tc.maxRendered {
+				t.Errorf("rendered %d outputs, want at most %d (%+v)", res.Rendered, tc.maxRendered, res)
+			}
+			if res.Written < tc.minWritten {
+				t.Errorf("wrote %d files, want at least %d (%+v)", res.Written, tc.minWritten, res)
+			}
+			if tc.name == "nothing" && (res.Written != 0 || res.Reused < first.Files-20) {
+				t.Errorf("unchanged source: %+v, want nothing written and nearly everything reused", res)
+			}
+		})
+	}
+}
+
+// TestIncrementalDistrustsTouchedOutput: a file changed or removed in the
+// output by hand since the last build is rendered again, not kept.
+func TestIncrementalDistrustsTouchedOutput(t *testing.T) {
+	src := t.TempDir()
+	if err := sitetest.WriteCorpus(src, 12); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "dist")
+	mustBuild(t, buildOpts(src, out, false))
+	pages, err := filepath.Glob(filepath.Join(out, "blog", "*", "index.html"))
+	if err != nil || len(pages) < 3 {
+		t.Fatalf("post pages: %v %v", pages, err)
+	}
+	want, err := os.ReadFile(pages[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pages[0], []byte("vandalised"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(pages[1]); err != nil {
+		t.Fatal(err)
+	}
+	res := mustBuild(t, buildOpts(src, out, false))
+	if res.Written != 2 {
+		t.Errorf("wrote %d files, want the 2 touched ones (%+v)", res.Written, res)
+	}
+	got, err := os.ReadFile(pages[0])
+	if err != nil || string(got) != string(want) {
+		t.Errorf("touched page not restored: %v", err)
+	}
+	if _, err := os.Stat(pages[1]); err != nil {
+		t.Errorf("removed page not restored: %v", err)
+	}
+}
+
+// TestIncrementalFailureKeepsOutputAndCache: a build that fails on bad
+// input changes neither the output nor the cache, so fixing the input
+// gives the same result as if the mistake never happened.
+func TestIncrementalFailureKeepsOutputAndCache(t *testing.T) {
+	src := t.TempDir()
+	if err := sitetest.WriteCorpus(src, 12); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "dist")
+	mustBuild(t, buildOpts(src, out, false))
+	before := sitetest.Tree(t, out)
+	index, err := os.ReadFile(filepath.Join(cacheDir(out), indexFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(src, "content", "posts", "2099-01-01-broken.md")
+	if err := os.WriteFile(bad, []byte("---\ntitle: [unclosed\n---\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(context.Background(), buildOpts(src, out, false)); err == nil {
+		t.Fatal("build of a broken post succeeded")
+	}
+	after := sitetest.Tree(t, out)
+	if len(after) != len(before) {
+		t.Fatalf("output changed by a failed build: %d files, was %d", len(after), len(before))
+	}
+	for p, body := range before {
+		if after[p] != body {
+			t.Errorf("%s changed by a failed build", p)
+		}
+	}
+	if again, err := os.ReadFile(filepath.Join(cacheDir(out), indexFile)); err != nil || string(again) != string(index) {
+		t.Errorf("build cache changed by a failed build: %v", err)
+	}
+	if err := os.Remove(bad); err != nil {
+		t.Fatal(err)
+	}
+	if res := mustBuild(t, buildOpts(src, out, false)); res.Written != 0 {
+		t.Errorf("after fixing the input: %+v, want nothing written", res)
+	}
+}
+
+// TestBuildCacheIndex: a damaged index or one written by another labfront
+// is ignored, never trusted and never an error for the build.
+func TestBuildCacheIndex(t *testing.T) {
+	dir := t.TempDir()
+	v1, v2 := [32]byte{1}, [32]byte{2}
+	ix := &buildIndex{Format: cacheFormat, Version: v1, Outputs: map[string]outputRecord{"a.html": {Keyed: true, Size: 3}}, dir: dir}
+	if err := ix.save(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		version [32]byte
+		damage  bool
+		want    int
+		wantErr bool
+	}{
+		{"same labfront", v1, false, 1, false},
+		{"another labfront", v2, false, 0, false},
+		{"damaged", v1, true, 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.damage {
+				if err := os.WriteFile(filepath.Join(dir, indexFile), []byte("not gob"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := loadIndex(dir, tc.version)
+			if (err != nil) != tc.wantErr {
+				t.Errorf("err = %v, want error %v", err, tc.wantErr)
+			}
+			if got == nil || len(got.Outputs) != tc.want {
+				t.Errorf("index has %v outputs, want %d", got, tc.want)
+			}
+		})
+	}
+	if got := cacheDir("site/dist"); got != filepath.Join("site", ".dist.cache") {
+		t.Errorf("cacheDir = %q", got)
+	}
+}
