@@ -34,6 +34,8 @@ Usage:
   labfront serve  [--src DIR] [--addr 127.0.0.1:8080] [--drafts=false]
   labfront new    post|note TITLE [--src DIR]
   labfront admin  --config FILE
+  labfront import substack FILE [--src DIR] [--drafts] [--paid]
+  labfront promote [--src DIR] [--as note|paper] FILE
 
 Run "labfront COMMAND -h" for a command's flags.
 `
@@ -54,11 +56,13 @@ type env struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"build": cmdBuild,
-		"check": cmdCheck,
-		"serve": cmdServe,
-		"new":   cmdNew,
-		"admin": cmdAdmin,
+		"build":   cmdBuild,
+		"check":   cmdCheck,
+		"serve":   cmdServe,
+		"new":     cmdNew,
+		"admin":   cmdAdmin,
+		"import":  cmdImport,
+		"promote": cmdPromote,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,6 +65,31 @@ type Page struct {
 	// caches. A page restored from the build cache has everything but
 	// Doc.HTML; Site.Body converts it again when an output needs it.
 	Sum [32]byte
+	// Promoted is set when the front matter records a promotion from
+	// Substack (labfront promote); nil for pages written here.
+	Promoted *Promoted
+}
+
+// Promoted is where a promoted page came from and what the import's
+// analysis found, from the front matter keys promoted_from, substack_url,
+// substack_id, structure, decision and anchors.
+type Promoted struct {
+	From        string   // promoted_from: the inbox file, e.g. content/substack/2026-02-19-x.md
+	SubstackURL string   // substack_url: the original post
+	SubstackID  string   // substack_id
+	Structure   []string // structure: section labels, e.g. Method, Architecture
+	Decision    string   // decision: "technical note" or "architecture paper"
+	Anchors     []Anchor // anchors: the lab components the body links to
+}
+
+// Anchor is a lab component a promoted page mentions.
+type Anchor struct {
+	Kind  string // service, node, site or technology
+	ID    string // public id in the lab
+	Name  string
+	Count int    // mentions in the article
+	URL   string // its place on the architecture page, e.g. /architecture/#service-k3s
+	Node  string // the public node whose status stands for it ("" for sites and technologies)
 }
 
 // URL is the page's site-relative URL.
@@ -83,6 +109,11 @@ func (p *Page) ReadingMinutes() int {
 }
 
 var frontMatterKeys = []string{"title", "date", "summary", "tags", "draft", "slug", "updated", "canonical"}
+
+// promotedKeys are the extra keys of notes promoted from Substack.
+var promotedKeys = []string{"promoted_from", "substack_url", "substack_id", "structure", "decision", "anchors"}
+
+var anchorKeys = []string{"kind", "id", "name", "count", "url", "node"}
 
 var datePrefix = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}-`)
 
@@ -138,7 +169,11 @@ func parsePage(conv *markdown.Converter, kind Kind, path, display string, src []
 	if root == nil {
 		return nil
 	}
-	f := yd.Map(root, "", frontMatterKeys...)
+	keys := frontMatterKeys
+	if kind == Note {
+		keys = append(slices.Clip(keys), promotedKeys...)
+	}
+	f := yd.Map(root, "", keys...)
 	before := len(*probs)
 	f.Require("title", "date")
 	p := &Page{
@@ -172,8 +207,47 @@ func parsePage(conv *markdown.Converter, kind Kind, path, display string, src []
 	if p.Canonical != "" && !strings.HasPrefix(p.Canonical, "https://") && !strings.HasPrefix(p.Canonical, "http://") {
 		probs.Add(display, f.Line("canonical"), "canonical", "must be an absolute http(s) URL, found %q", p.Canonical)
 	}
+	p.Promoted = parsePromoted(yd, f)
 	if len(*probs) > before {
 		return nil
 	}
 	return p
+}
+
+// parsePromoted reads the keys labfront promote writes; nil when none is
+// present.
+func parsePromoted(yd *yamldoc.Doc, f yamldoc.Fields) *Promoted {
+	present := false
+	for _, k := range promotedKeys {
+		present = present || f.Has(k)
+	}
+	if !present {
+		return nil
+	}
+	pr := &Promoted{
+		From:        f.String("promoted_from"),
+		SubstackURL: f.String("substack_url"),
+		SubstackID:  f.String("substack_id"),
+		Structure:   f.Strings("structure"),
+		Decision:    f.String("decision"),
+	}
+	if u := pr.SubstackURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		yd.Errorf(f.Node("substack_url"), "substack_url", "must be an absolute http(s) URL, found %q", u)
+	}
+	for i, n := range f.List("anchors") {
+		name := fmt.Sprintf("anchors[%d]", i)
+		af := yd.Map(n, name, anchorKeys...)
+		af.Require("kind", "id", "name", "url")
+		a := Anchor{Kind: af.String("kind"), ID: af.String("id"), Name: af.String("name"), Count: af.Int("count", 0), URL: af.String("url"), Node: af.String("node")}
+		switch a.Kind {
+		case "", "service", "node", "site", "technology":
+		default:
+			yd.Errorf(af.Node("kind"), name+".kind", "must be service, node, site or technology, found %q", a.Kind)
+		}
+		if a.URL != "" && !strings.HasPrefix(a.URL, "/") {
+			yd.Errorf(af.Node("url"), name+".url", "must be a path on this site (e.g. /architecture/#service-k3s), found %q", a.URL)
+		}
+		pr.Anchors = append(pr.Anchors, a)
+	}
+	return pr
 }
