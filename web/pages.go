@@ -280,8 +280,11 @@ func (p *plan) addArticles(pages []*content.Page) {
 				if err != nil {
 					return nil, err
 				}
-				v.Body = templ.Raw(string(body))
-				return p.html(templates.Article(v))(ctx)
+				// A copy: the plan keeps this closure until the build
+				// ends, and must not keep every page's body with it.
+				full := v
+				full.Body = templ.Raw(string(body))
+				return p.html(templates.Article(full))(ctx)
 			},
 		})
 	}

@@ -15,9 +15,7 @@ import (
 	"strings"
 	"unicode"
 
-	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/yuin/goldmark"
-	highlighting "github.com/yuin/goldmark-highlighting/v2"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
@@ -77,17 +75,16 @@ func New() *Converter {
 			extension.Footnote,
 			extension.Typographer,
 			&frontmatter.Extender{},
-			highlighting.NewHighlighting(
-				highlighting.WithGuessLanguage(false),
-				highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
-			),
 		),
 		goldmark.WithParserOptions(
 			parser.WithAutoHeadingID(),
 			parser.WithASTTransformers(util.Prioritized(safeLinks{}, 0)),
 		),
 		goldmark.WithRendererOptions(
-			renderer.WithNodeRenderers(util.Prioritized(headingRenderer{}, 100)),
+			renderer.WithNodeRenderers(
+				util.Prioritized(headingRenderer{}, 100),
+				util.Prioritized(newCodeRenderer(), 100),
+			),
 		),
 	)
 	return &Converter{md: md}
