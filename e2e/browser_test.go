@@ -136,11 +136,11 @@ func buildExample(t *testing.T) string {
 // all, so the browser enforces the site's real CSP.
 func pagesServer(t *testing.T, dist string) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(pagesrv.Handler{Root: dist, Header: func(h http.Header) {
+	srv := httptest.NewServer(withoutOrigin(dist, pagesrv.Handler{Root: dist, Header: func(h http.Header) {
 		// upgrade-insecure-requests would send the browser to https on
 		// this plain-http test server.
 		h.Set("Content-Security-Policy", strings.ReplaceAll(h.Get("Content-Security-Policy"), "; upgrade-insecure-requests", ""))
-	}})
+	}}))
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -162,8 +162,10 @@ func assemble(opts Options, pages *content.Cache) (*plan, error) {
 	p := &plan{site: site, years: footerYears(site), lab: ls, assets: a}
 	p.addPages()
 	p.addArchitecture()
+	p.addStatus()
 	p.addFeeds()
 	p.addMeta()
+	p.addWorker()
 	if err := p.checkLinks(); err != nil {
 		return nil, err
 	}

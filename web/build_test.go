@@ -98,7 +98,7 @@ func TestBuildOutputs(t *testing.T) {
 	}
 	slices.Sort(paths)
 	want := []string{
-		"404.html", "_headers", "_redirects",
+		"404.html", "_headers", "_redirects", "_worker.js",
 		"blog/first/index.html", "blog/index.html", "blog/page/2/index.html", "blog/second/index.html", "blog/third/index.html",
 		"feed.json", "feed.xml", "index.html",
 		"notes/a-note/index.html", "notes/index.html",

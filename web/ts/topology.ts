@@ -4,7 +4,9 @@
 // Progressive enhancement: the server renders the whole graph as inline SVG
 // whose nodes are plain links to their static details (#node-<id>), and a
 // "Systems" section that holds those details. This island adds zoom and pan,
-// node dragging, neighbourhood highlighting, filters and a details panel.
+// node dragging, neighbourhood highlighting, filters and a details panel,
+// and recolours the nodes from /api/v1/status (live, or the edge's
+// snapshot when the lab is out of reach), saying which.
 // If it fails to run, or /topology.json does not load, the page keeps
 // working as it does without JavaScript.
 //
@@ -113,6 +115,22 @@ interface Gesture {
   moved: boolean;
 }
 
+/** A node in an answer of the status endpoint (/api/v1/status). */
+interface LiveStatus {
+  status: string;
+  checked_at?: string;
+}
+
+interface LiveAnswer {
+  generated_at?: string;
+  nodes?: Record<string, { status?: string; checked_at?: string }>;
+  stale_since?: string | null;
+}
+
+/** Where the current status is: the edge worker answers it, live or from a snapshot. */
+const STATUS_URL = "/api/v1/status";
+const STATUSES = ["up", "down", "unknown"];
+
 const MIN_ZOOM = 0.5;
 const MAX_ZOOM = 6;
 const STEP = 1.4; // zoom factor of a button or key press
@@ -209,10 +227,82 @@ function setup(fig: HTMLElement): void {
         }
         for (const n of d.nodes) byId.set(n.id, n);
         data = d;
+        mergeLive();
         fig.classList.add("has-data");
       })
       .catch(() => {
         // Without the data a node stays a link to its static details.
+      });
+  }
+
+  // ---------- Live status: recolour the nodes from the status endpoint ----------
+  // Only the public page (the one with data-src) asks: its answer uses
+  // public ids. Without an answer the colours stay those of the build.
+  const live = el("p", "topology-live");
+  live.setAttribute("role", "status");
+  live.hidden = true;
+  let liveNodes: Record<string, LiveStatus> | null = null;
+
+  function mergeLive(): void {
+    if (!liveNodes) return;
+    for (const [id, st] of Object.entries(liveNodes)) {
+      const d = byId.get(id);
+      if (!d) continue;
+      d.status = st.status;
+      if (st.checked_at) d.checked_at = st.checked_at;
+    }
+  }
+
+  function recolour(answer: LiveAnswer, via: string | null): void {
+    const got: Record<string, LiveStatus> = {};
+    for (const [id, st] of Object.entries(answer.nodes || {})) {
+      got[id] = { status: st && st.status && STATUSES.includes(st.status) ? st.status : "unknown", checked_at: st && st.checked_at };
+    }
+    for (const n of nodes.values()) {
+      const st = got[n.id];
+      if (!st) continue;
+      for (const s of STATUSES) n.el.classList.toggle(`s-${s}`, s === st.status);
+      const tip = n.el.querySelector("title");
+      if (tip && tip.textContent) tip.textContent = tip.textContent.replace(/( — (up|down|unknown))?$/, ` — ${st.status}`);
+      // The static details below the graph carry a chip when the build
+      // had a snapshot: keep it in step.
+      const chip = document.getElementById(`node-${n.id}`)?.querySelector(".status");
+      if (chip) {
+        for (const s of STATUSES) chip.classList.toggle(`s-${s}`, s === st.status);
+        chip.textContent = st.status;
+      }
+    }
+    liveNodes = got;
+    mergeLive();
+    if (selected) {
+      const d = byId.get(selected.id);
+      if (d) render(d);
+    }
+    const since = via ? answer.stale_since || answer.generated_at : answer.generated_at;
+    const at = since ? when(since) : "";
+    live.dataset.state = via ? "snapshot" : "live";
+    live.textContent = via
+      ? at
+        ? `Status from a snapshot of ${at}: the lab is out of reach.`
+        : "Status from a snapshot of unknown age: the lab is out of reach."
+      : at
+        ? `Live status, updated ${at}.`
+        : "Live status.";
+    live.hidden = false;
+  }
+
+  if (src) {
+    fetch(STATUS_URL, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+      .then((r) =>
+        r.ok
+          ? r.json().then((a: LiveAnswer) => ({ a, via: r.headers.get("X-Labfront-Snapshot") }))
+          : Promise.reject(new Error(`${STATUS_URL}: HTTP ${r.status}`)),
+      )
+      .then(({ a, via }) => {
+        if (a && typeof a.nodes === "object" && a.nodes !== null) recolour(a, via);
+      })
+      .catch(() => {
+        // Without an answer the graph keeps the colours of the build.
       });
   }
 
@@ -752,7 +842,7 @@ function setup(fig: HTMLElement): void {
       else if (how === "reset") reset();
     });
     const foot = el("div", "topology-foot");
-    foot.append(status, hint);
+    foot.append(status, live, hint);
     controls.append(foot);
     controls.hidden = false;
     svg.setAttribute("aria-describedby", hint.id);

@@ -1,0 +1,327 @@
+// worker.ts — the edge worker of a labfront site (Cloudflare Pages
+// advanced mode: `labfront build` bundles this file into dist/_worker.js).
+//
+// Every request for a static file goes to env.ASSETS, as plain Pages would
+// serve it. Requests under /api/ go to the homelab's admin server through
+// the tunnel (ORIGIN_URL), with a time limit. When the homelab cannot
+// answer — it is down, the tunnel is down, it is too slow, or Cloudflare
+// answers 502–504/52x for it — a GET of the public status falls back, in
+// order, to the last good answer in the Cache API, the snapshot the admin
+// server pushed to KV (SNAPSHOTS, key "status"), and the snapshot baked
+// into the site at build time (/snapshot.json). A fallback says so: the
+// X-Labfront-Snapshot header names the source and its age, and the JSON
+// carries stale: true and stale_since. A request that is not a GET never
+// falls back: it gets a 503 saying the homelab is unreachable.
+//
+// Constraints: one file, no imports and no npm dependencies (esbuild
+// bundles it in-process; type declarations for the Workers runtime are
+// written out below), no secret ever in a response or a log.
+
+interface KVNamespace {
+  get(key: string, type: "text"): Promise<string | null>;
+}
+
+interface Fetcher {
+  fetch(input: Request | string, init?: RequestInit): Promise<Response>;
+}
+
+interface ExecutionContext {
+  waitUntil(p: Promise<unknown>): void;
+}
+
+interface Env {
+  ASSETS: Fetcher;
+  SNAPSHOTS?: KVNamespace;
+  ORIGIN_URL?: string;
+  ORIGIN_TIMEOUT_MS?: string;
+  CF_ACCESS_CLIENT_ID?: string;
+  CF_ACCESS_CLIENT_SECRET?: string;
+}
+
+// The Workers runtime's default cache; declared here since the DOM types
+// esbuild sees do not have it.
+declare const caches: CacheStorage & { default: Cache };
+
+/** The one public, cacheable endpoint: the sanitised status of the lab. */
+const STATUS_PATH = "/api/v1/status";
+/** The KV key the admin server and `labfront deploy` write the snapshot to. */
+const KV_KEY = "status";
+/** The snapshot baked into the site by `labfront build`. */
+const STATIC_SNAPSHOT = "/snapshot.json";
+const DEFAULT_TIMEOUT_MS = 1500;
+/** How long the Cache API keeps the last good answer: it is the fallback
+ * for a long outage, so far longer than the answer's own max-age. */
+const CACHE_COPY_SECONDS = 7 * 24 * 3600;
+/** Where a cached copy records when the origin gave it. */
+const FETCHED_AT = "X-Labfront-Fetched-At";
+const SNAPSHOT_HEADER = "X-Labfront-Snapshot";
+
+/** Why the origin did not give a usable answer. Never names the origin. */
+class OriginDown extends Error {}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === "/api" || url.pathname.startsWith("/api/")) {
+      return api(request, url, env, ctx);
+    }
+    return env.ASSETS.fetch(request);
+  },
+};
+
+async function api(request: Request, url: URL, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const isStatus = url.pathname === STATUS_PATH;
+  let down: OriginDown;
+  try {
+    const res = await proxy(request, url, env, isStatus);
+    if (isStatus && request.method === "GET" && res.status === 200) {
+      // Keep a copy of the good answer for the next outage.
+      ctx.waitUntil(remember(res.clone(), url).catch(() => undefined));
+    }
+    return res;
+  } catch (err) {
+    if (!(err instanceof OriginDown)) throw err;
+    down = err;
+  }
+  if (request.method !== "GET") {
+    return json(503, {
+      error: "homelab unreachable",
+      message: `The homelab cannot be reached right now (${down.message}), so this ${request.method} request was not delivered. Try again later.`,
+    }, { "Retry-After": "30" });
+  }
+  if (!isStatus) {
+    // Only the public status has a snapshot; nothing else may be answered
+    // from a shared copy.
+    return json(503, { error: "homelab unreachable", message: `The homelab cannot be reached right now (${down.message}), and ${url.pathname} has no snapshot.` }, { "Retry-After": "30" });
+  }
+  return fallback(url, env, down);
+}
+
+/** Sends the request to the origin; throws OriginDown on the failures that call for a fallback. */
+async function proxy(request: Request, url: URL, env: Env, isStatus: boolean): Promise<Response> {
+  const origin = (env.ORIGIN_URL || "").replace(/\/+$/, "");
+  if (!origin) throw new OriginDown("no origin is configured");
+  let target: URL;
+  try {
+    target = new URL(url.pathname + url.search, origin + "/");
+  } catch {
+    throw new OriginDown("the origin URL is not valid");
+  }
+  const headers = new Headers(request.headers);
+  headers.delete("Host");
+  // The service token is the worker's own identity at Cloudflare Access,
+  // which lets it read: it goes with reads of the public status only, so
+  // no visitor can borrow it for viewer-only endpoints or actions.
+  headers.delete("CF-Access-Client-Id");
+  headers.delete("CF-Access-Client-Secret");
+  if (isStatus && (request.method === "GET" || request.method === "HEAD") && env.CF_ACCESS_CLIENT_ID && env.CF_ACCESS_CLIENT_SECRET) {
+    headers.set("CF-Access-Client-Id", env.CF_ACCESS_CLIENT_ID);
+    headers.set("CF-Access-Client-Secret", env.CF_ACCESS_CLIENT_SECRET);
+  }
+  const ms = timeoutMs(env);
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), ms);
+  try {
+    const init: RequestInit = { method: request.method, headers, redirect: "manual", signal: abort.signal };
+    if (request.method !== "GET" && request.method !== "HEAD") init.body = await request.arrayBuffer();
+    const res = await fetch(target.toString(), init);
+    if (originFailed(res.status)) {
+      res.body?.cancel().catch(() => undefined);
+      throw new OriginDown(`it answered ${res.status}`);
+    }
+    if (request.method === "GET" && isStatus) {
+      // Read the whole answer within the time limit too, so a stalled
+      // body falls back rather than hanging the visitor.
+      const body = await res.arrayBuffer();
+      const h = new Headers(res.headers);
+      // The runtime has already decoded the body.
+      h.delete("Content-Length");
+      h.delete("Content-Encoding");
+      return new Response(body, { status: res.status, statusText: res.statusText, headers: h });
+    }
+    return new Response(res.body, res);
+  } catch (err) {
+    if (err instanceof OriginDown) throw err;
+    if (abort.signal.aborted) throw new OriginDown(`no answer within ${ms} ms`);
+    throw new OriginDown("the connection failed");
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function timeoutMs(env: Env): number {
+  const n = Number(env.ORIGIN_TIMEOUT_MS);
+  return Number.isFinite(n) && n > 0 ? Math.min(n, 30000) : DEFAULT_TIMEOUT_MS;
+}
+
+/** 502–504 are gateway failures; 520–530 are Cloudflare's "origin" errors (530 with error 1033: the tunnel is down). */
+function originFailed(status: number): boolean {
+  return (status >= 502 && status <= 504) || (status >= 520 && status <= 530);
+}
+
+function cacheKey(url: URL): Request {
+  return new Request(url.origin + STATUS_PATH, { method: "GET" });
+}
+
+/** Stores a good status answer in the Cache API, for far longer than its own max-age. */
+async function remember(res: Response, url: URL): Promise<void> {
+  const body = await res.text();
+  const snap = parseSnapshot(body);
+  if (!snap) return; // not a snapshot: never serve it as one
+  const copy = new Response(body, {
+    headers: {
+      "Content-Type": "application/json",
+      "Cache-Control": `public, max-age=${CACHE_COPY_SECONDS}`,
+      [FETCHED_AT]: new Date().toISOString(),
+    },
+  });
+  await caches.default.put(cacheKey(url), copy);
+}
+
+interface NodeStatus {
+  status: string;
+  checked_at?: string;
+}
+
+interface SourceState {
+  name: string;
+  state: string;
+  fetched_at?: string;
+}
+
+/** The public fields of a status snapshot, the only ones a fallback passes on. */
+interface Snapshot {
+  version: number;
+  generated_at?: string;
+  nodes: Record<string, NodeStatus>;
+  sources?: SourceState[];
+}
+
+const STATUSES = new Set(["up", "down", "unknown"]);
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+/** A timestamp, as it was written, if it is a real one (Go writes its zero time as year 1). */
+function time(v: unknown): string | undefined {
+  const s = str(v);
+  if (!s) return undefined;
+  const t = Date.parse(s);
+  return Number.isFinite(t) && t > 0 ? s : undefined;
+}
+
+/**
+ * Reads a snapshot (snapshot.json, a KV value or an /api/v1/status
+ * answer) and keeps only its public fields, so whatever else a stored copy
+ * might hold never reaches a visitor. Returns null when it is not one.
+ */
+function parseSnapshot(text: string): Snapshot | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!raw || typeof raw !== "object") return null;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.version !== "number" || !r.nodes || typeof r.nodes !== "object" || Array.isArray(r.nodes)) return null;
+  const snap: Snapshot = { version: r.version, nodes: {} };
+  const gen = time(r.generated_at);
+  if (gen) snap.generated_at = gen;
+  for (const [id, v] of Object.entries(r.nodes as Record<string, unknown>)) {
+    const n = (v || {}) as Record<string, unknown>;
+    const status = typeof n.status === "string" && STATUSES.has(n.status) ? n.status : "unknown";
+    const ns: NodeStatus = { status };
+    const checked = time(n.checked_at);
+    if (checked) ns.checked_at = checked;
+    snap.nodes[id] = ns;
+  }
+  if (Array.isArray(r.sources)) {
+    snap.sources = [];
+    for (const v of r.sources) {
+      const s = (v || {}) as Record<string, unknown>;
+      const name = str(s.name);
+      const state = str(s.state);
+      if (!name || !state) continue;
+      const src: SourceState = { name, state };
+      const fetched = time(s.fetched_at);
+      if (fetched) src.fetched_at = fetched;
+      snap.sources.push(src);
+    }
+  }
+  return snap;
+}
+
+type Source = "cache" | "kv" | "static";
+
+/** Answers GET /api/v1/status from the freshest snapshot there is. */
+async function fallback(url: URL, env: Env, down: OriginDown): Promise<Response> {
+  const found = (await fromCache(url)) || (await fromKV(env)) || (await fromStatic(url, env));
+  if (!found) {
+    return json(503, { error: "homelab unreachable", message: `The homelab cannot be reached right now (${down.message}), and no snapshot of its status is available.` }, { "Retry-After": "30" });
+  }
+  const { snap, source } = found;
+  // Since when the data is stale: when it was generated, else (a cached
+  // copy of an answer without a time) when the origin last answered.
+  const since = snap.generated_at || found.fetchedAt;
+  const age = since ? Math.max(0, Math.floor((Date.now() - Date.parse(since)) / 1000)) : undefined;
+  const body = {
+    ...snap,
+    stale: true,
+    stale_since: since || null,
+    snapshot: { source, age_seconds: age === undefined ? null : age, reason: down.message },
+  };
+  return json(200, body, {
+    [SNAPSHOT_HEADER]: `${source}; age=${age === undefined ? "unknown" : age}`,
+    // A fallback is for this moment only: the next request should try the
+    // homelab again.
+    "Cache-Control": "no-store",
+  });
+}
+
+interface Found {
+  snap: Snapshot;
+  source: Source;
+  fetchedAt?: string;
+}
+
+async function fromCache(url: URL): Promise<Found | null> {
+  try {
+    const res = await caches.default.match(cacheKey(url));
+    if (!res) return null;
+    const snap = parseSnapshot(await res.text());
+    return snap ? { snap, source: "cache", fetchedAt: time(res.headers.get(FETCHED_AT)) } : null;
+  } catch {
+    return null;
+  }
+}
+
+async function fromKV(env: Env): Promise<Found | null> {
+  if (!env.SNAPSHOTS) return null;
+  try {
+    const text = await env.SNAPSHOTS.get(KV_KEY, "text");
+    const snap = text ? parseSnapshot(text) : null;
+    return snap ? { snap, source: "kv" } : null;
+  } catch {
+    return null;
+  }
+}
+
+async function fromStatic(url: URL, env: Env): Promise<Found | null> {
+  try {
+    const res = await env.ASSETS.fetch(new Request(url.origin + STATIC_SNAPSHOT, { method: "GET" }));
+    if (!res.ok) return null;
+    const snap = parseSnapshot(await res.text());
+    return snap ? { snap, source: "static" } : null;
+  } catch {
+    return null;
+  }
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", ...headers },
+  });
+}
