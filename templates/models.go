@@ -75,6 +75,31 @@ type ArticleView struct {
 	Body       templ.Component
 	Prev, Next *Entry // older and newer in the same section
 	Canonical  string // set when the original lives elsewhere
+	// Origin is set for a note promoted from Substack (labfront promote).
+	Origin *Origin
+}
+
+// Origin is where a promoted note came from and what ties it to the lab.
+type Origin struct {
+	URL       string   // the original on Substack
+	Structure []string // detected structure, e.g. Method, Architecture
+	Decision  string   // e.g. "architecture paper"
+	Anchors   []AnchorLink
+	// StatusNote says where the anchors' statuses come from.
+	StatusNote string
+}
+
+// AnchorLink is one lab component a promoted note is anchored to, with
+// its last known status from the build's snapshot.
+type AnchorLink struct {
+	Name     string
+	Kind     string // service, node, site or technology
+	URL      string // its place on /architecture/
+	Mentions string // "3 mentions"
+	// Status is up, down, degraded or unknown; StatusLabel says it in
+	// words, with when it was checked when the snapshot knows.
+	Status      string
+	StatusLabel string
 }
 
 // Pagination links the pages of a list.

@@ -234,8 +234,11 @@ func (p *plan) sitemap(context.Context) ([]byte, error) {
 			if pg.LastMod().After(latest) {
 				latest = pg.LastMod()
 			}
-			if pg.Canonical != "" {
-				continue // the original, elsewhere, is the page to index
+			// A page whose original lives elsewhere is left to that
+			// original; a promoted note is more than a copy (anchored to
+			// the lab, with its panels) and is one of the site's notes.
+			if pg.Canonical != "" && pg.Promoted == nil {
+				continue
 			}
 			pageURLs = append(pageURLs, sitemapURL{Loc: base + pg.URL(), LastMod: pg.LastMod().Format("2006-01-02")})
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/labfront/labfront/internal/content"
+	"github.com/labfront/labfront/internal/snapshot"
 	"github.com/labfront/labfront/templates"
 )
 
@@ -252,6 +253,9 @@ func (p *plan) addArticles(pages []*content.Page) {
 		if pg.Updated.After(pg.Date) {
 			v.Updated, v.UpdatedISO = humanDate(pg.Updated), pg.Updated.Format("2006-01-02")
 		}
+		if pg.Promoted != nil {
+			v.Origin = p.origin(pg)
+		}
 		if pg.Doc.Words >= tocMinWords {
 			var toc []templates.TOCEntry
 			for _, hd := range pg.Doc.Headings {
@@ -288,4 +292,47 @@ func (p *plan) addArticles(pages []*content.Page) {
 			},
 		})
 	}
+}
+
+// origin is the "promoted from Substack" part of a note: its original, its
+// structure and its anchors with each one's last known status.
+func (p *plan) origin(pg *content.Page) *templates.Origin {
+	pr := pg.Promoted
+	o := &templates.Origin{URL: pg.Canonical, Structure: pr.Structure, Decision: pr.Decision}
+	if o.Decision == "" {
+		o.Decision = "note"
+	}
+	var snap *snapshot.Snapshot
+	if p.lab != nil {
+		snap = p.lab.snap
+	}
+	switch {
+	case snap == nil:
+		o.StatusNote = "This build carries no status snapshot of the lab."
+	case snap.GeneratedAt.IsZero():
+		o.StatusNote = "Statuses from the lab's last snapshot."
+	default:
+		o.StatusNote = "Statuses from the lab's snapshot of " + snap.GeneratedAt.UTC().Format("2 Jan 2006 15:04 UTC") + "."
+	}
+	for _, a := range pr.Anchors {
+		al := templates.AnchorLink{
+			Name: a.Name, Kind: a.Kind, URL: a.URL,
+			Mentions: fmt.Sprintf("%d %s", a.Count, plural(a.Count, "mention", "mentions")),
+			Status:   snapshot.Unknown,
+		}
+		switch {
+		case a.Node == "" || snap == nil:
+			// Sites and technologies have no status of their own, and
+			// without a snapshot nothing is known (the intro says so).
+			al.Status, al.StatusLabel = "none", ""
+		default:
+			st := snap.Status(a.Node)
+			al.Status, al.StatusLabel = st.Status, st.Status
+			if !st.CheckedAt.IsZero() {
+				al.StatusLabel += ", checked " + st.CheckedAt.UTC().Format("2 Jan 15:04 UTC")
+			}
+		}
+		o.Anchors = append(o.Anchors, al)
+	}
+	return o
 }
