@@ -36,6 +36,7 @@ Usage:
   labfront admin  --config FILE
   labfront import substack FILE [--src DIR] [--drafts] [--paid]
   labfront promote [--src DIR] [--as note|paper] FILE
+  labfront deploy [--src DIR] [--out DIR] [--dry-run] [--no-build]
 
 Run "labfront COMMAND -h" for a command's flags.
 `
@@ -63,6 +64,7 @@ func commands() map[string]command {
 		"admin":   cmdAdmin,
 		"import":  cmdImport,
 		"promote": cmdPromote,
+		"deploy":  cmdDeploy,
 	}
 }
 
