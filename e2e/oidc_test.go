@@ -149,7 +149,9 @@ func TestOIDCLoginInBrowser(t *testing.T) {
 
 	// Sign out with the admin frame's button: a form POST under the admin
 	// pages' CSP.
-	do(t, ctx, chromedp.Click(chromedp.CSS(`form.logout button`)))
+	// Clicked in one evaluation: a live update may replace the DOM
+	// between chromedp's lookup of a node and its click.
+	get(t, ctx, chromedp.Evaluate[bool](`(() => { document.querySelector('form.logout button').click(); return true })()`))
 	oidcWait(t, ctx, fmt.Sprintf(`location.href === %q && document.querySelector('h1')?.textContent === 'Signed out'`, base+"/auth/logout"), "the signed-out page")
 	if c := oidcSessionCookie(t, ctx, base); c != nil {
 		t.Errorf("the session cookie survived the logout: %+v", c)
