@@ -49,10 +49,12 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/admin/topology", viewer, s.topology},
 		{http.MethodGet, "/admin/nodes/:id", viewer, s.node},
 		{http.MethodGet, "/admin/audit", viewer, s.auditPage},
+		{http.MethodGet, "/admin/content", viewer, s.contentPage},
 		{http.MethodGet, "/admin/events", viewer, s.events},
 		{http.MethodGet, "/api/v1/snapshot", viewer, s.apiSnapshot},
 
 		{http.MethodPost, "/admin/nodes/:id/actions/:action", action, s.nodeAction},
+		{http.MethodPost, "/admin/content/promote", action, s.contentPromote},
 	}
 	return append(r, s.auth.routes()...)
 }

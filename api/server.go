@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -43,6 +44,7 @@ type Server struct {
 	cache      derived
 	metrics    *metrics
 	cop        *http.CrossOriginProtection
+	promoting  sync.Mutex // one promotion at a time: they commit in one checkout
 	log        *slog.Logger
 	echo       *echo.Echo
 	now        func() time.Time

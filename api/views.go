@@ -18,6 +18,7 @@ import (
 var adminNav = []templates.NavLink{
 	{Title: "Dashboard", URL: "/admin/"},
 	{Title: "Topology", URL: "/admin/topology"},
+	{Title: "Content", URL: "/admin/content"},
 	{Title: "Audit", URL: "/admin/audit"},
 }
 
