@@ -2,6 +2,8 @@ package api
 
 import (
 	"sync"
+
+	"github.com/labfront/labfront/templates"
 )
 
 // views is what the busiest answers compute from the store: a dashboard of
@@ -10,7 +12,16 @@ import (
 type views struct {
 	status []byte // /api/v1/status body
 	nodes  []byte // the dashboard's rendered node tables
+	shown  int    // how many nodes those tables show
 	counts map[string]int
+	// all is every node's row in lab order, for /admin/nodes.
+	all []siteRow
+}
+
+// siteRow is a node's dashboard row with the site it is listed under.
+type siteRow struct {
+	site, role string
+	row        templates.NodeRow
 }
 
 // derived caches the views of one store version.

@@ -47,6 +47,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/", viewer, s.home},
 		{http.MethodGet, "/admin/", viewer, s.dashboard},
 		{http.MethodGet, "/admin/topology", viewer, s.topology},
+		{http.MethodGet, "/admin/nodes", viewer, s.nodesIndex},
 		{http.MethodGet, "/admin/nodes/:id", viewer, s.node},
 		{http.MethodGet, "/admin/audit", viewer, s.auditPage},
 		{http.MethodGet, "/admin/content", viewer, s.contentPage},

@@ -17,6 +17,7 @@ import (
 
 var adminNav = []templates.NavLink{
 	{Title: "Dashboard", URL: "/admin/"},
+	{Title: "Nodes", URL: "/admin/nodes"},
 	{Title: "Topology", URL: "/admin/topology"},
 	{Title: "Content", URL: "/admin/content"},
 	{Title: "Audit", URL: "/admin/audit"},

@@ -32,8 +32,18 @@ type DashboardView struct {
 	Summary []Stat
 	Sources []SourceRow
 	Alerts  []AlertRow
-	// Nodes is the rendered NodeTables of the sites.
-	Nodes templ.Component
+	// Nodes is the rendered NodeTables of the sites: all nodes, or the
+	// Shown of Total that most need attention.
+	Nodes        templ.Component
+	Shown, Total int
+}
+
+// NodesIndexView is /admin/nodes: one page of every node, by site.
+type NodesIndexView struct {
+	Head            AdminHead
+	Nodes           templ.Component
+	From, To, Total int
+	Pagination      Pagination
 }
 
 // SourceRow is a source's freshness.

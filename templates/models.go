@@ -107,6 +107,9 @@ type Pagination struct {
 	Page, Pages int
 	PrevURL     string
 	NextURL     string
+	// PrevLabel and NextLabel name the links; a blog's are "← Newer" and
+	// "Older →" when left empty.
+	PrevLabel, NextLabel string
 }
 
 // ListView is /blog/, /blog/page/N/, /notes/ and a tag page.
