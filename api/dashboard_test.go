@@ -13,7 +13,7 @@ import (
 )
 
 // bigLab writes a site whose lab has n virtual machines on two sites.
-func bigLab(t *testing.T, n int) string {
+func bigLab(t testing.TB, n int) string {
 	t.Helper()
 	dir := t.TempDir()
 	var b strings.Builder

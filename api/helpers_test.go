@@ -166,7 +166,7 @@ func newServer(t *testing.T, cfg *Config, collectors map[string]live.Collector) 
 
 // newServerClock builds a server whose only source is served by c, on a
 // clock the test moves.
-func newServerClock(t *testing.T, cfg *Config, c live.Collector, clk *testClock) *Server {
+func newServerClock(t testing.TB, cfg *Config, c live.Collector, clk *testClock) *Server {
 	t.Helper()
 	if cfg.Site == "" {
 		cfg.Site = ".."
