@@ -37,6 +37,7 @@ Usage:
   labfront import substack FILE [--src DIR] [--drafts] [--paid]
   labfront promote [--src DIR] [--as note|paper] FILE
   labfront deploy [--src DIR] [--out DIR] [--dry-run] [--no-build]
+  labfront tunnel config --config FILE --hostname HOST --credentials FILE [--tunnel NAME|ID] [--metrics ADDR] [--out FILE] [--force]
 
 Run "labfront COMMAND -h" for a command's flags.
 `
@@ -65,6 +66,7 @@ func commands() map[string]command {
 		"import":  cmdImport,
 		"promote": cmdPromote,
 		"deploy":  cmdDeploy,
+		"tunnel":  cmdTunnel,
 	}
 }
 
