@@ -83,7 +83,7 @@ type plan struct {
 func Build(ctx context.Context, opts Options) (Result, error) {
 	start := time.Now()
 	dir := cacheDir(opts.Out)
-	version, verr := selfVersion()
+	version, verr := opts.Cache.selfVersion()
 	if verr != nil {
 		opts.logger().Warn("build cache off: cannot fingerprint labfront itself", "err", verr)
 	}

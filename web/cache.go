@@ -15,6 +15,27 @@ type Cache struct {
 
 	mu   sync.Mutex
 	labs map[[32]byte]*labSection
+	// version is labfront's own fingerprint (see selfVersion), taken once
+	// per process: hashing the executable on every save would cost the
+	// dev server more than the rebuild.
+	version *[32]byte
+}
+
+// selfVersion is selfVersion, remembered by a cache.
+func (c *Cache) selfVersion() ([32]byte, error) {
+	if c == nil {
+		return selfVersion()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version == nil {
+		v, err := selfVersion()
+		if err != nil {
+			return v, err
+		}
+		c.version = &v
+	}
+	return *c.version, nil
 }
 
 // NewCache returns an empty cache.
