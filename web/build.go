@@ -20,6 +20,7 @@ import (
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/markdown"
+	"github.com/labfront/labfront/templates"
 )
 
 // Options configure a build.
@@ -75,6 +76,9 @@ type plan struct {
 	lab     *labSection // nil when the site has no lab.yaml
 	assets  *assets
 	outputs []output
+	// Lookups built once by indexPages before the pages are added.
+	tags    map[string]*content.Tag
+	entryOf map[*content.Page]templates.Entry
 }
 
 // Build runs every stage and swaps the result into opts.Out. A failure at
@@ -160,6 +164,7 @@ func assemble(opts Options, pages *content.Cache) (*plan, error) {
 		return nil, fmt.Errorf("scripts: %w", err)
 	}
 	p := &plan{site: site, years: footerYears(site), lab: ls, assets: a}
+	p.indexPages()
 	p.addPages()
 	p.addArchitecture()
 	p.addStatus()

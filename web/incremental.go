@@ -162,7 +162,9 @@ func cachedPages(site *content.Site) []*content.Page {
 func viewKey(view any, extra ...[32]byte) func() ([32]byte, error) {
 	return func() ([32]byte, error) {
 		h := sha256.New()
-		if err := json.NewEncoder(h).Encode(view); err != nil {
+		enc := json.NewEncoder(h)
+		enc.SetEscapeHTML(false) // a key, not a document: escaping is wasted work
+		if err := enc.Encode(view); err != nil {
 			return [32]byte{}, err
 		}
 		for _, e := range extra {

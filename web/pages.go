@@ -90,15 +90,36 @@ func (p *plan) tagLinks(names []string) []templates.TagLink {
 }
 
 func (p *plan) tag(slug string) *content.Tag {
-	for _, t := range p.site.Tags {
-		if t.Slug == slug {
-			return t
-		}
+	if t, ok := p.tags[slug]; ok {
+		return t
 	}
 	return &content.Tag{Slug: slug, Name: slug}
 }
 
+// indexPages builds the lookups every page of a large site needs many
+// times over: tags by slug, and each page's list entry, which appears on
+// the blog's pages, its tags' pages, the home page and its neighbours.
+func (p *plan) indexPages() {
+	p.tags = make(map[string]*content.Tag, len(p.site.Tags))
+	for _, t := range p.site.Tags {
+		p.tags[t.Slug] = t
+	}
+	p.entryOf = make(map[*content.Page]templates.Entry, len(p.site.Posts)+len(p.site.Notes))
+	for _, list := range [][]*content.Page{p.site.Posts, p.site.Notes} {
+		for _, pg := range list {
+			p.entryOf[pg] = p.newEntry(pg)
+		}
+	}
+}
+
 func (p *plan) entry(pg *content.Page) templates.Entry {
+	if e, ok := p.entryOf[pg]; ok {
+		return e
+	}
+	return p.newEntry(pg)
+}
+
+func (p *plan) newEntry(pg *content.Page) templates.Entry {
 	return templates.Entry{
 		Kind:           pg.Kind.Name(),
 		Title:          pg.Title,

@@ -15,6 +15,10 @@ func (s *Site) Body(p *Page) ([]byte, error) {
 	if p.Doc.HTML != nil {
 		return p.Doc.HTML, nil
 	}
+	// Feeds ask for the same newest pages twice (Atom and JSON Feed).
+	if b, ok := s.bodies.Load(p); ok {
+		return b.([]byte), nil
+	}
 	// Path is the source joined with the page's relative path (see
 	// displayPath), so it is also where the file is.
 	src, err := os.ReadFile(filepath.FromSlash(p.Path))
@@ -28,5 +32,6 @@ func (s *Site) Body(p *Page) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p.Path, err)
 	}
+	s.bodies.Store(p, doc.HTML)
 	return doc.HTML, nil
 }

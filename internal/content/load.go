@@ -25,7 +25,8 @@ type Site struct {
 	Notes []*Page
 	Tags  []*Tag // sorted by slug
 
-	conv *markdown.Converter // for Body
+	conv   *markdown.Converter // for Body
+	bodies sync.Map            // *Page → []byte converted by Body
 }
 
 // Tag groups the pages that carry one tag, compared case-insensitively.
