@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/labfront/labfront/internal/atomicfile"
 )
 
 // Each git command gets its own deadline: local commands finish in
@@ -336,7 +338,7 @@ func (s *savedFiles) restore() error {
 		if err == nil && bytes.Equal(cur, f.data) {
 			continue
 		}
-		if err := writeFileMode(f.path, f.data, f.mode); err != nil {
+		if err := atomicfile.Write(f.path, f.data, f.mode); err != nil {
 			errs = append(errs, fmt.Errorf("restore %s: %w", f.path, err))
 		}
 	}
@@ -348,30 +350,4 @@ func (s *savedFiles) restore() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// writeFileMode replaces path atomically (temp file, sync, rename) with
-// the given permissions.
-func writeFileMode(path string, data []byte, mode fs.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		return errors.Join(err, f.Close(), os.Remove(tmp))
-	}
-	if err := f.Chmod(mode); err != nil {
-		return errors.Join(err, f.Close(), os.Remove(tmp))
-	}
-	if err := f.Sync(); err != nil {
-		return errors.Join(err, f.Close(), os.Remove(tmp))
-	}
-	if err := f.Close(); err != nil {
-		return errors.Join(err, os.Remove(tmp))
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return errors.Join(err, os.Remove(tmp))
-	}
-	return nil
 }

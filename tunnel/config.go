@@ -20,6 +20,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/labfront/labfront/internal/atomicfile"
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
@@ -405,40 +406,10 @@ func Write(path string, data []byte, force bool) (WriteResult, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, fmt.Errorf("create %s: %w", dir, err)
 	}
-	if err := writeAtomic(path, data); err != nil {
+	// cloudflared may run as another user; the file holds no secret (the
+	// credentials are a separate file), so it is readable by all.
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
 		return 0, fmt.Errorf("write %s: %w", path, err)
 	}
 	return result, nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	// cloudflared may run as another user; the file holds no secret (the
-	// credentials are a separate file), so it is readable by all.
-	if err := f.Chmod(0o644); err != nil {
-		return errors.Join(err, f.Close(), os.Remove(tmp))
-	}
-	if _, err := f.Write(data); err != nil {
-		return errors.Join(err, f.Close(), os.Remove(tmp))
-	}
-	if err := f.Sync(); err != nil {
-		return errors.Join(err, f.Close(), os.Remove(tmp))
-	}
-	if err := f.Close(); err != nil {
-		return errors.Join(err, os.Remove(tmp))
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return errors.Join(err, os.Remove(tmp))
-	}
-	// The rename is durable only once the directory entry is on disk.
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	return errors.Join(d.Sync(), d.Close())
 }

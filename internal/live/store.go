@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/labfront/labfront/internal/atomicfile"
 )
 
 // Source states, as every admin page shows them.
@@ -117,7 +119,7 @@ func (s *Store) Record(name string, res *Result, collectErr error, at time.Time)
 	if err != nil {
 		return fmt.Errorf("encode live state: %w", err)
 	}
-	return writeAtomic(s.path, data)
+	return atomicfile.Write(s.path, data, 0o644)
 }
 
 // Version changes whenever the store does.
@@ -167,28 +169,5 @@ func (s *Store) Subscribe() (<-chan struct{}, func()) {
 	}
 }
 
-// writeAtomic replaces path with data so a crash leaves either the old
-// file or the new one, never half of one.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		return errors.Join(err, f.Close(), os.Remove(tmp))
-	}
-	if err := f.Sync(); err != nil {
-		return errors.Join(err, f.Close(), os.Remove(tmp))
-	}
-	if err := f.Close(); err != nil {
-		return errors.Join(err, os.Remove(tmp))
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return errors.Join(err, os.Remove(tmp))
-	}
-	return nil
-}
-
 // WriteFile replaces path atomically (temp file, sync, rename).
-func WriteFile(path string, data []byte) error { return writeAtomic(path, data) }
+func WriteFile(path string, data []byte) error { return atomicfile.Write(path, data, 0o644) }

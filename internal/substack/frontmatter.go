@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/labfront/labfront/internal/atomicfile"
 )
 
 // Files this package writes are YAML front matter between --- lines and a
@@ -143,36 +145,6 @@ func splitFile(data []byte) (fm []byte, body string, ok bool) {
 	return []byte(rest[:end+1]), strings.TrimLeft(rest[end+5:], "\n"), true
 }
 
-// writeAtomic replaces path with data through a temporary file in the same
-// directory, so readers never see half a file and a crash loses nothing.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		return errors.Join(err, f.Close(), os.Remove(tmp))
-	}
-	if err := f.Sync(); err != nil {
-		return errors.Join(err, f.Close(), os.Remove(tmp))
-	}
-	if err := f.Close(); err != nil {
-		return errors.Join(err, os.Remove(tmp))
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return errors.Join(err, os.Remove(tmp))
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return errors.Join(err, os.Remove(tmp))
-	}
-	return nil
-}
-
 // writeIfChanged writes data unless path already holds it, and says
 // whether it wrote.
 func writeIfChanged(path string, data []byte) (bool, error) {
@@ -183,5 +155,8 @@ func writeIfChanged(path string, data []byte) (bool, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, err
 	}
-	return true, writeAtomic(path, data)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return false, err
+	}
+	return true, atomicfile.Write(path, data, 0o644)
 }
