@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/labfront/labfront/internal/cftest"
+	"github.com/labfront/labfront/internal/sitetest"
 )
 
 // hashVector is a file and the key wrangler gives it.
@@ -109,17 +110,19 @@ func TestContentType(t *testing.T) {
 }
 
 // TestHashesMatchLiveWrangler recomputes the vectors with the installed
-// wrangler. LABFRONT_WRANGLER_DIR is the npm prefix holding
-// node_modules/wrangler (e2e/install-deps.sh sets it up).
+// wrangler (see sitetest.WranglerDir: e2e/install-deps.sh sets it up).
 func TestHashesMatchLiveWrangler(t *testing.T) {
 	// Skipped without wrangler, except on CI, where it must run.
 	skip := t.Skip
 	if os.Getenv("CI") == "true" {
 		skip = t.Fatal
 	}
-	dir := os.Getenv("LABFRONT_WRANGLER_DIR")
-	if dir == "" {
-		skip("LABFRONT_WRANGLER_DIR not set: no wrangler install to compare with")
+	dir, err := sitetest.WranglerDir()
+	if err != nil {
+		t.Fatalf("find the cache directory for wrangler: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "wrangler")); err != nil {
+		skip("no wrangler install to compare with in " + dir + " (make deps installs it; LABFRONT_WRANGLER_DIR overrides)")
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 
 	"github.com/labfront/labfront/api"
 	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/sitetest"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )
@@ -37,7 +38,7 @@ import (
 // runs them.
 
 const (
-	wranglerVersion = "4.86.0"
+	wranglerVersion = sitetest.WranglerVersion
 	// compatDate must be given: wrangler's default is today, which is newer
 	// than the runtime it bundles.
 	compatDate = "2026-04-01"
@@ -48,13 +49,9 @@ const (
 // as for chromium.
 func wranglerBin(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("LABFRONT_WRANGLER_DIR")
-	if dir == "" {
-		cache, err := os.UserCacheDir() // $XDG_CACHE_HOME or ~/.cache, as install-deps.sh
-		if err != nil {
-			t.Fatalf("find the cache directory for wrangler: %v", err)
-		}
-		dir = filepath.Join(cache, "labfront", "wrangler-"+wranglerVersion)
+	dir, err := sitetest.WranglerDir()
+	if err != nil {
+		t.Fatalf("find the cache directory for wrangler: %v", err)
 	}
 	bin := filepath.Join(dir, "node_modules", ".bin", "wrangler")
 	_, statErr := os.Stat(bin)
