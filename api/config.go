@@ -36,6 +36,13 @@ type Config struct {
 	Sources  []live.Source
 	// Concurrency bounds how many sources are collected at once.
 	Concurrency int
+	// Deploys are git-push deploys and the Cloudflare credentials of the
+	// deploys page (see deployer.go).
+	Deploys DeploysConfig
+	// KVPushInterval spaces the public status pushes to Workers KV
+	// (kv_push_interval, default 5m, at least 1m; see kvpush.go); zero,
+	// in a config not read from a file, turns the push off.
+	KVPushInterval time.Duration
 }
 
 // AuthConfig says who may use the server.
@@ -59,7 +66,7 @@ const (
 	EnvSessionKey   = "LABFRONT_SESSION_KEY"
 )
 
-var sourceTypes = []string{"prometheus", "proxmox", "tailscale", "probe", "demo"}
+var sourceTypes = []string{"prometheus", "proxmox", "tailscale", "probe", "demo", "cloudflared"}
 
 // LoadConfig reads and validates the file; problems carry file and line.
 func LoadConfig(path string) (*Config, error) {
@@ -78,7 +85,7 @@ func ParseConfig(data []byte, display string, getenv func(string) string) (*Conf
 	if root == nil {
 		return nil, probs.Err()
 	}
-	f := doc.Map(root, "", "listen", "site", "state_dir", "auth", "sources", "concurrency")
+	f := doc.Map(root, "", "listen", "site", "state_dir", "auth", "sources", "concurrency", "deploys", "kv_push_interval")
 	cfg := &Config{Listen: f.String("listen"), Site: f.String("site"), StateDir: f.String("state_dir"), Concurrency: f.Int("concurrency", 4)}
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:8443"
@@ -89,6 +96,8 @@ func ParseConfig(data []byte, display string, getenv func(string) string) (*Conf
 	if cfg.StateDir == "" {
 		cfg.StateDir = "./state"
 	}
+	cfg.Deploys = parseDeploys(doc, f, cfg.StateDir, getenv)
+	cfg.KVPushInterval = parseKVPushInterval(doc, f)
 	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
 		doc.Errorf(f.Node("listen"), "listen", "must be host:port, found %q", cfg.Listen)
 	}
@@ -124,7 +133,7 @@ func ParseConfig(data []byte, display string, getenv func(string) string) (*Conf
 	}
 	for i, n := range f.List("sources") {
 		name := fmt.Sprintf("sources[%d]", i)
-		sf := doc.Map(n, name, "name", "type", "url", "interval", "timeout", "secret_env", "secret_file", "tailnet", "insecure")
+		sf := doc.Map(n, name, "name", "type", "url", "interval", "timeout", "secret_env", "secret_file", "tailnet", "insecure", "tunnel_id")
 		sf.Require("name", "type")
 		src := live.Source{Name: sf.String("name"), Type: sf.String("type"), URL: sf.String("url"), Tailnet: sf.String("tailnet"), Insecure: sf.Bool("insecure")}
 		if src.Type != "" && !slices.Contains(sourceTypes, src.Type) {
@@ -148,6 +157,7 @@ func ParseConfig(data []byte, display string, getenv func(string) string) (*Conf
 			}
 			src.Secret = strings.TrimSpace(string(b))
 		}
+		cloudflaredSource(doc, sf, name, &src, getenv)
 		if slices.ContainsFunc(cfg.Sources, func(s live.Source) bool { return s.Name == src.Name }) {
 			doc.Errorf(sf.Node("name"), name+".name", "duplicate source name %q", src.Name)
 		}

@@ -22,7 +22,7 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Auth.Mode != ModeAccess || cfg.Listen != "127.0.0.1:8443" || len(cfg.Sources) != 4 {
+	if cfg.Auth.Mode != ModeAccess || cfg.Listen != "127.0.0.1:8443" || len(cfg.Sources) != 5 || cfg.KVPushInterval != 5*time.Minute {
 		t.Fatalf("config %+v", cfg)
 	}
 	if p := cfg.Sources[1]; p.Secret != "root@pam!lab=s3cr3t" || !p.Insecure || p.Interval != 30*time.Second || p.Timeout != 10*time.Second {
@@ -46,7 +46,7 @@ func TestConfigProblems(t *testing.T) {
 		{"http issuer on loopback", "auth: {mode: access, team_domain: http://127.0.0.1:9999, aud: x}\n", nil, ""},
 		{"oidc needs the secret", "auth: {mode: oidc, issuer: https://idp.test, client_id: lf}\n", nil, "LABFRONT_OIDC_CLIENT_SECRET"},
 		{"oidc with secret", "auth: {mode: oidc, issuer: https://idp.test, client_id: lf}\n", map[string]string{"LABFRONT_OIDC_CLIENT_SECRET": "x"}, ""},
-		{"unknown source type", "auth: {mode: dev}\nsources:\n  - {name: a, type: snmp}\n", nil, `c.yaml:3: sources[0].type: must be one of prometheus, proxmox, tailscale, probe, demo, found "snmp"`},
+		{"unknown source type", "auth: {mode: dev}\nsources:\n  - {name: a, type: snmp}\n", nil, `c.yaml:3: sources[0].type: must be one of prometheus, proxmox, tailscale, probe, demo, cloudflared, found "snmp"`},
 		{"bad interval", "auth: {mode: dev}\nsources:\n  - {name: a, type: demo, interval: often}\n", nil, `sources[0].interval: must be a positive duration`},
 		{"missing secret", "auth: {mode: dev}\nsources:\n  - {name: a, type: tailscale, secret_env: TS_KEY}\n", nil, "$TS_KEY is empty or unset"},
 		{"duplicate source", "auth: {mode: dev}\nsources:\n  - {name: a, type: demo}\n  - {name: a, type: demo}\n", nil, `duplicate source name "a"`},

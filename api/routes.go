@@ -11,7 +11,8 @@ type access int
 
 const (
 	// public routes answer anyone: health, metrics, the sanitised status,
-	// assets and the login flow.
+	// assets, the login flow, and the git webhook (which checks its
+	// signature itself).
 	public access = iota
 	// viewer routes need a valid identity.
 	viewer
@@ -43,6 +44,9 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/assets/*", public, s.asset},
 		{http.MethodGet, "/api/v1/status", public, s.apiStatus},
 		{http.MethodOptions, "/api/v1/status", public, s.apiStatus},
+		// The forge cannot sign in: the HMAC signature of the body, keyed
+		// with the webhook secret, authenticates each delivery (webhook.go).
+		{http.MethodPost, "/hooks/git", public, s.gitHook},
 
 		{http.MethodGet, "/", viewer, s.home},
 		{http.MethodGet, "/admin/", viewer, s.dashboard},
@@ -52,10 +56,16 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/admin/audit", viewer, s.auditPage},
 		{http.MethodGet, "/admin/content", viewer, s.contentPage},
 		{http.MethodGet, "/admin/events", viewer, s.events},
+		{http.MethodGet, "/admin/deploys", viewer, s.deploysPage},
+		{http.MethodGet, "/admin/deploys/:run", viewer, s.deployRunPage},
+		{http.MethodGet, "/admin/deploys/:run/events", viewer, s.deployRunEvents},
 		{http.MethodGet, "/api/v1/snapshot", viewer, s.apiSnapshot},
 
 		{http.MethodPost, "/admin/nodes/:id/actions/:action", action, s.nodeAction},
 		{http.MethodPost, "/admin/content/promote", action, s.contentPromote},
+		{http.MethodPost, "/admin/deploys/deployments/:id/rollback", action, s.deploysRollback},
+		{http.MethodPost, "/admin/deploys/deploy-now", action, s.deploysDeployNow},
+		{http.MethodPost, "/admin/deploys/purge", action, s.deploysPurge},
 	}
 	return append(r, s.auth.routes()...)
 }

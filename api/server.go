@@ -45,6 +45,8 @@ type Server struct {
 	metrics    *metrics
 	cop        *http.CrossOriginProtection
 	promoting  sync.Mutex // one promotion at a time: they commit in one checkout
+	deploys    *deployer  // git-push deploys; nil without a deploys: key
+	kv         *kvPusher  // the status push to Workers KV; nil when off
 	log        *slog.Logger
 	echo       *echo.Echo
 	now        func() time.Time
@@ -127,7 +129,13 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		s.auth = devAuth{}
 		s.log.Warn("DEVELOPMENT MODE: no authentication, everyone is an admin", "listen", cfg.Listen)
 	}
+	if cfg.Deploys.Enabled {
+		if s.deploys, err = newDeployer(ctx, cfg.Deploys, cfg.StateDir, opts.Static, opts.Islands, s.audit, s.log, s.now); err != nil {
+			return nil, err
+		}
+	}
 	s.metrics = newMetrics(s.store, s.now)
+	s.kv = s.newKVPush()
 	s.echo = s.newEcho()
 	return s, nil
 }
@@ -145,6 +153,8 @@ func newCollector(src live.Source, l *lab.Lab, now func() time.Time) (live.Colle
 		return live.NewTailscale(src, l)
 	case "probe":
 		return live.NewProbe(src, l)
+	case "cloudflared":
+		return live.NewCloudflared(src)
 	}
 	return nil, fmt.Errorf("source type %q is not available in this build yet", src.Type)
 }
@@ -228,6 +238,9 @@ func (s *Server) poller() *live.Poller {
 
 func (s *Server) poll(ctx context.Context) {
 	p := s.poller()
+	if s.kv != nil {
+		defer s.kv.start(ctx)()
+	}
 	updates, stop := s.store.Subscribe()
 	defer stop()
 	go func() {

@@ -20,6 +20,7 @@ var adminNav = []templates.NavLink{
 	{Title: "Nodes", URL: "/admin/nodes"},
 	{Title: "Topology", URL: "/admin/topology"},
 	{Title: "Content", URL: "/admin/content"},
+	{Title: "Deploys", URL: "/admin/deploys"},
 	{Title: "Audit", URL: "/admin/audit"},
 }
 

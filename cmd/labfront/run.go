@@ -38,6 +38,7 @@ Usage:
   labfront promote [--src DIR] [--as note|paper] FILE
   labfront deploy [--src DIR] [--out DIR] [--dry-run] [--no-build]
   labfront tunnel config --config FILE --hostname HOST --credentials FILE [--tunnel NAME|ID] [--metrics ADDR] [--out FILE] [--force]
+  labfront tunnel provision --config FILE --hostname HOST [--name NAME] [--token-file FILE]
 
 Run "labfront COMMAND -h" for a command's flags.
 `

@@ -15,7 +15,8 @@ import (
 // one line here (and its usage line in run.go).
 func tunnelCommands() map[string]command {
 	return map[string]command{
-		"config": cmdTunnelConfig,
+		"config":    cmdTunnelConfig,
+		"provision": cmdTunnelProvision,
 	}
 }
 

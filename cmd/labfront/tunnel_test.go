@@ -43,7 +43,7 @@ func TestTunnelConfigCommand(t *testing.T) {
 		{"a URL for a host name", append(args, "--hostname", "https://lab.example.com"), exitInput, "", `--hostname: must be a host name, not a URL: use "lab.example.com"`},
 		{"missing flags", []string{"tunnel", "config", "--out", out}, exitUsage, "", "tunnel config needs --config FILE, --hostname HOST, --credentials FILE"},
 		{"stray argument", append(args, "extra"), exitUsage, "", "tunnel config takes no arguments"},
-		{"no subcommand", []string{"tunnel"}, exitUsage, "", "usage: labfront tunnel config [flags]"},
+		{"no subcommand", []string{"tunnel"}, exitUsage, "", "usage: labfront tunnel config|provision [flags]"},
 		{"unknown subcommand", []string{"tunnel", "teleport"}, exitUsage, "", `tunnel: unknown subcommand "teleport"`},
 		{"bad admin config", []string{"tunnel", "config", "--config", badAdmin, "--hostname", "a.example.com", "--credentials", creds, "--out", out}, exitInput, "", badAdmin + ":2: listen: must be host:port"},
 	} {

@@ -21,6 +21,8 @@ type Source struct {
 	Tailnet string
 	// Insecure accepts a self-signed TLS certificate (Proxmox's default).
 	Insecure bool
+	// Cloudflare is a cloudflared source's API access (cloudflared.go).
+	Cloudflare CloudflareAPI
 	// HTTP is the client to use; nil means a default client with Timeout.
 	HTTP *http.Client
 }

@@ -1,0 +1,779 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/yamldoc"
+	"github.com/labfront/labfront/web"
+)
+
+// DeploysConfig is the deploys: key: git-push deploys through the webhook
+// (POST /hooks/git) and the deploy-now action. Cloudflare credentials are
+// read through Getenv, as `labfront deploy` reads them.
+type DeploysConfig struct {
+	// Enabled is true when the config has a deploys: key; without it the
+	// webhook answers 404 and deploy-now is off. The deployments list,
+	// rollback and purge need only Cloudflare credentials.
+	Enabled bool
+	// SecretEnv names the variable holding the webhook secret (default
+	// LABFRONT_WEBHOOK_SECRET); Secret is its value.
+	SecretEnv string
+	Secret    deploy.Secret
+	Repo      string // the git URL or path deploys fetch from
+	Branch    string // the branch that deploys (default main)
+	WorkDir   string // the clone and the builds (default state_dir/deploys)
+	// Getenv resolves CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID,
+	// CLOUDFLARE_BASE_URL and CLOUDFLARE_ZONE_ID; nil is os.Getenv.
+	Getenv func(string) string
+}
+
+// EnvWebhookSecret is the default variable for the webhook secret.
+const EnvWebhookSecret = "LABFRONT_WEBHOOK_SECRET"
+
+var branchName = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+
+// parseDeploys reads the deploys: mapping of the admin config.
+func parseDeploys(doc *yamldoc.Doc, f yamldoc.Fields, stateDir string, getenv func(string) string) DeploysConfig {
+	d := DeploysConfig{Getenv: getenv}
+	if !f.Has("deploys") {
+		return d
+	}
+	g := f.Sub("deploys", "webhook_secret_env", "repo", "branch", "work_dir")
+	g.Require("repo")
+	d.Enabled = true
+	d.SecretEnv, d.Repo, d.Branch, d.WorkDir = g.String("webhook_secret_env"), g.String("repo"), g.String("branch"), g.String("work_dir")
+	if d.SecretEnv == "" {
+		d.SecretEnv = EnvWebhookSecret
+	}
+	d.Secret = deploy.Secret(strings.TrimSpace(getenv(d.SecretEnv)))
+	if d.Secret == "" {
+		doc.Errorf(g.Node("webhook_secret_env"), "deploys.webhook_secret_env", "$%s is empty or unset: the webhook checks every push's signature with it", d.SecretEnv)
+	}
+	if strings.HasPrefix(d.Repo, "-") {
+		doc.Errorf(g.Node("repo"), "deploys.repo", "must be a git URL or path, found %q", d.Repo)
+	}
+	if d.Branch == "" {
+		d.Branch = "main"
+	}
+	if !branchName.MatchString(d.Branch) || strings.HasPrefix(d.Branch, "-") || strings.Contains(d.Branch, "..") {
+		doc.Errorf(g.Node("branch"), "deploys.branch", "%q is not a branch name", d.Branch)
+	}
+	if d.WorkDir == "" {
+		d.WorkDir = filepath.Join(stateDir, "deploys")
+	}
+	return d
+}
+
+func (d DeploysConfig) getenv(key string) string {
+	if d.Getenv == nil {
+		return os.Getenv(key)
+	}
+	return d.Getenv(key)
+}
+
+// cloudflare is the deploy configuration for the project in the site's
+// wrangler.toml, with credentials from the environment.
+func (d DeploysConfig) cloudflare(site string) (deploy.Config, error) {
+	return deploy.LoadConfig(d.getenv, filepath.Join(site, "wrangler.toml"))
+}
+
+// Run states.
+const (
+	runQueued     = "queued"
+	runRunning    = "running"
+	runOK         = "ok"
+	runFailed     = "failed"
+	runSuperseded = "superseded"
+)
+
+// Bounds on what the deployer keeps in memory and on disk.
+const (
+	maxRuns          = 30   // finished runs kept for the page
+	maxRunLines      = 2000 // log lines kept per run; older ones are dropped
+	maxRemembered    = 200  // delivery ids and deployed commits remembered
+	runTimeout       = 30 * time.Minute
+	cloneTimeout     = 10 * time.Minute
+	fetchTimeout     = 5 * time.Minute
+	deployGitTimeout = time.Minute
+)
+
+// deployJob is a request for a deploy: a pushed commit, or the branch
+// head when commit is "".
+type deployJob struct {
+	trigger  string // push or manual
+	who      string // the pusher or the admin, for the audit log
+	commit   string
+	delivery string
+}
+
+// logLine is one line of a run's log. Seq numbers lines from 0 for the
+// whole run, also across dropped ones, so an event stream can resume.
+type logLine struct {
+	Seq  int
+	Time time.Time
+	Text string
+}
+
+// deployRun is one deploy, from queued to its result. The deployer's
+// mutex guards every field.
+type deployRun struct {
+	ID       int
+	Trigger  string
+	Who      string
+	Branch   string
+	Commit   string // the pushed commit; for deploy-now set once fetched
+	Delivery string
+	State    string
+	Error    string
+	Queued   time.Time
+	Started  time.Time
+	Ended    time.Time
+	// The Pages deployment, once created.
+	DeploymentID, URL string
+
+	lines   []logLine
+	next    int           // Seq of the next line
+	changed chan struct{} // closed and replaced on every change
+}
+
+func (r *deployRun) finished() bool {
+	return r.State == runOK || r.State == runFailed || r.State == runSuperseded
+}
+
+// runView is a copy of a run for pages and streams.
+type runView struct {
+	deployRun
+	Lines   []logLine
+	Dropped int // lines dropped from the start of the log
+	changed <-chan struct{}
+}
+
+// deployer runs deploys one at a time. At most one run waits: a newer
+// request supersedes it, since deploying a commit that is already outdated
+// only delays the one that matters.
+type deployer struct {
+	cfg      DeploysConfig
+	stateDir string
+	static   fs.FS
+	islands  fs.FS
+	log      *slog.Logger
+	audit    *audit
+	now      func() time.Time
+	// beforeStage, when set (tests), is called as a run enters each stage:
+	// fetch, build, check, deploy.
+	beforeStage func(run int, stage string)
+
+	mu         sync.Mutex
+	seq        int
+	runs       []*deployRun // newest last
+	pending    *deployRun
+	running    *deployRun
+	deliveries []string // recent webhook delivery ids
+	deployed   []string // commits deployed successfully, newest last
+
+	wake chan struct{}
+	done chan struct{} // closed when the loop has stopped
+}
+
+// deployerState is what survives a restart: a delivery replayed after
+// the server restarted is still recognised.
+type deployerState struct {
+	Deliveries []string `json:"deliveries"`
+	Deployed   []string `json:"deployed"`
+}
+
+// newDeployer starts the deploy loop; it stops when ctx ends.
+func newDeployer(ctx context.Context, cfg DeploysConfig, stateDir string, static, islands fs.FS, a *audit, log *slog.Logger, now func() time.Time) (*deployer, error) {
+	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
+		return nil, fmt.Errorf("deploys: work_dir: %w", err)
+	}
+	d := &deployer{
+		cfg: cfg, stateDir: stateDir, static: static, islands: islands, audit: a, log: log, now: now,
+		wake: make(chan struct{}, 1), done: make(chan struct{}),
+	}
+	data, err := os.ReadFile(d.statePath())
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("deploys: %w", err)
+	default:
+		var st deployerState
+		if err := json.Unmarshal(data, &st); err != nil {
+			// Losing replay protection for old deliveries is better than
+			// refusing to start; the commit check still holds for new ones.
+			log.Warn("deploys: state file unreadable, starting afresh", "path", d.statePath(), "err", err)
+		}
+		d.deliveries, d.deployed = st.Deliveries, st.Deployed
+	}
+	go d.loop(ctx)
+	return d, nil
+}
+
+func (d *deployer) statePath() string { return filepath.Join(d.cfg.WorkDir, "state.json") }
+
+// saveState writes the remembered deliveries and commits; the caller
+// holds d.mu.
+func (d *deployer) saveState() {
+	data, err := json.Marshal(deployerState{Deliveries: d.deliveries, Deployed: d.deployed})
+	if err == nil {
+		err = live.WriteFile(d.statePath(), data)
+	}
+	if err != nil {
+		d.log.Error("deploys: save state", "err", err)
+	}
+}
+
+func remember(list []string, v string) []string {
+	list = append(list, v)
+	if len(list) > maxRemembered {
+		list = slices.Clone(list[len(list)-maxRemembered:])
+	}
+	return list
+}
+
+// seenDelivery records a webhook delivery id and reports whether it had
+// been seen before.
+func (d *deployer) seenDelivery(id string) bool {
+	if id == "" {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if slices.Contains(d.deliveries, id) {
+		return true
+	}
+	d.deliveries = remember(d.deliveries, id)
+	d.saveState()
+	return false
+}
+
+// enqueue queues a job. It answers the run, or why the job was ignored.
+func (d *deployer) enqueue(j deployJob) (*deployRun, string) {
+	d.mu.Lock()
+	if reason := d.ignoreLocked(j.commit); reason != "" {
+		d.mu.Unlock()
+		return nil, reason
+	}
+	d.seq++
+	r := &deployRun{
+		ID: d.seq, Trigger: j.trigger, Who: j.who, Branch: d.cfg.Branch, Commit: j.commit, Delivery: j.delivery,
+		State: runQueued, Queued: d.now().UTC(), changed: make(chan struct{}),
+	}
+	if old := d.pending; old != nil {
+		old.State, old.Error, old.Ended = runSuperseded, fmt.Sprintf("superseded by run %d", r.ID), d.now().UTC()
+		d.appendLocked(old, fmt.Sprintf("superseded by run %d before it started; not deployed", r.ID))
+		d.writeAudit(d.record(old))
+	}
+	d.pending = r
+	d.runs = append(d.runs, r)
+	d.trimLocked()
+	what := "commit " + shortHash(j.commit)
+	if j.commit == "" {
+		what = "the head of " + d.cfg.Branch
+	}
+	d.appendLocked(r, fmt.Sprintf("queued by %s (%s): %s", j.who, j.trigger, what))
+	d.mu.Unlock()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+	return r, ""
+}
+
+// ignoreLocked says why a push of commit needs no run: it is deployed,
+// being deployed or already waiting. The caller holds d.mu.
+func (d *deployer) ignoreLocked(commit string) string {
+	switch {
+	case commit == "":
+		return ""
+	case slices.Contains(d.deployed, commit):
+		return "commit " + shortHash(commit) + " is already deployed"
+	case d.running != nil && d.running.Commit == commit:
+		return fmt.Sprintf("commit %s is being deployed by run %d", shortHash(commit), d.running.ID)
+	case d.pending != nil && d.pending.Commit == commit:
+		return fmt.Sprintf("commit %s is already queued as run %d", shortHash(commit), d.pending.ID)
+	}
+	return ""
+}
+
+// trimLocked drops the oldest finished runs beyond maxRuns.
+func (d *deployer) trimLocked() {
+	for len(d.runs) > maxRuns {
+		i := slices.IndexFunc(d.runs, (*deployRun).finished)
+		if i < 0 {
+			return
+		}
+		d.runs = slices.Delete(d.runs, i, i+1)
+	}
+}
+
+// appendLocked adds a line to a run's log and wakes its streams.
+func (d *deployer) appendLocked(r *deployRun, text string) {
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		r.lines = append(r.lines, logLine{Seq: r.next, Time: d.now().UTC(), Text: line})
+		r.next++
+	}
+	if over := len(r.lines) - maxRunLines; over > 0 {
+		r.lines = slices.Delete(r.lines, 0, over)
+	}
+	d.notifyLocked(r)
+}
+
+func (d *deployer) notifyLocked(r *deployRun) {
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+func (d *deployer) logf(r *deployRun, format string, args ...any) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.appendLocked(r, fmt.Sprintf(format, args...))
+}
+
+// view copies a run, with its log from line seq from on.
+func (d *deployer) view(id, from int) (runView, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i := slices.IndexFunc(d.runs, func(r *deployRun) bool { return r.ID == id })
+	if i < 0 {
+		return runView{}, false
+	}
+	r := d.runs[i]
+	v := runView{deployRun: *r, changed: r.changed}
+	v.lines = nil
+	if len(r.lines) > 0 {
+		v.Dropped = r.lines[0].Seq
+	}
+	for _, l := range r.lines {
+		if l.Seq >= from {
+			v.Lines = append(v.Lines, l)
+		}
+	}
+	return v, true
+}
+
+// queue is the state for the deploys page: the running and waiting runs,
+// and all kept runs newest first.
+func (d *deployer) queue() (running, pending *runView, runs []runView) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := len(d.runs) - 1; i >= 0; i-- {
+		v := runView{deployRun: *d.runs[i]}
+		v.lines = nil
+		runs = append(runs, v)
+		switch d.runs[i] {
+		case d.running:
+			running = &v
+		case d.pending:
+			pending = &v
+		}
+	}
+	return running, pending, runs
+}
+
+func (d *deployer) loop(ctx context.Context) {
+	defer close(d.done)
+	for {
+		select {
+		case <-ctx.Done():
+			d.abandon()
+			return
+		case <-d.wake:
+		}
+		for ctx.Err() == nil {
+			r := d.take()
+			if r == nil {
+				break
+			}
+			d.execute(ctx, r)
+		}
+	}
+}
+
+// take moves the waiting run to running.
+func (d *deployer) take() *deployRun {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r := d.pending
+	if r == nil {
+		return nil
+	}
+	d.pending, d.running = nil, r
+	r.State, r.Started = runRunning, d.now().UTC()
+	d.appendLocked(r, "started")
+	return r
+}
+
+// abandon records a run still waiting when the server stops.
+func (d *deployer) abandon() {
+	d.mu.Lock()
+	r := d.pending
+	d.pending = nil
+	if r == nil {
+		d.mu.Unlock()
+		return
+	}
+	r.State, r.Error, r.Ended = runFailed, "the server stopped before the run started", d.now().UTC()
+	d.appendLocked(r, r.Error)
+	d.writeAudit(d.record(r))
+	d.mu.Unlock()
+}
+
+// execute runs one deploy and records its result.
+func (d *deployer) execute(ctx context.Context, r *deployRun) {
+	ctx, cancel := context.WithTimeout(ctx, runTimeout)
+	defer cancel()
+	d.log.Info("deploy started", "run", r.ID, "trigger", r.Trigger, "commit", r.Commit)
+	res, err := d.perform(ctx, r)
+	d.mu.Lock()
+	r.Ended = d.now().UTC()
+	took := r.Ended.Sub(r.Started).Round(time.Millisecond)
+	if err != nil {
+		r.State, r.Error = runFailed, err.Error()
+		d.appendLocked(r, fmt.Sprintf("failed after %s: %v", took, err))
+		d.appendLocked(r, "nothing was deployed")
+	} else {
+		r.State, r.DeploymentID, r.URL = runOK, res.DeploymentID, res.URL
+		d.deployed = remember(d.deployed, r.Commit)
+		d.saveState()
+		d.appendLocked(r, fmt.Sprintf("deployed %s in %s: %s (%s)", shortHash(r.Commit), took, res.URL, res.Environment))
+	}
+	d.running = nil
+	// Audited before the lock is let go, so whoever sees the result can
+	// also find its record.
+	rec := d.record(r)
+	d.writeAudit(rec)
+	d.mu.Unlock()
+	d.log.Info("deploy finished", "run", r.ID, "commit", r.Commit, "result", rec.Result, "err", rec.Error)
+}
+
+// record is the audit record of a finished run; the caller holds d.mu.
+func (d *deployer) record(r *deployRun) AuditRecord {
+	rec := AuditRecord{Time: d.now().UTC(), Who: r.Who, Action: "deploy", Target: fmt.Sprintf("run %d: %s", r.ID, d.cfg.Branch)}
+	if r.Commit != "" {
+		rec.Target += "@" + shortHash(r.Commit)
+	}
+	switch r.State {
+	case runOK:
+		rec.Result = "ok"
+		rec.Target += " as deployment " + r.DeploymentID
+	case runSuperseded:
+		rec.Result, rec.Error = "refused", r.Error
+	default:
+		rec.Result, rec.Error = "failed", r.Error
+	}
+	return rec
+}
+
+// writeAudit appends a run's record; the caller holds d.mu, so the record
+// is on disk before anyone sees the run's result.
+func (d *deployer) writeAudit(rec AuditRecord) {
+	if err := d.audit.append(rec); err != nil {
+		d.log.Error("deploys: the audit log could not be written", "err", err, "action", rec.Action, "target", rec.Target)
+	}
+}
+
+func (d *deployer) stage(r *deployRun, name string) {
+	d.logf(r, "== %s", name)
+	if d.beforeStage != nil {
+		d.beforeStage(r.ID, name)
+	}
+}
+
+// perform fetches, builds, checks and deploys. Any failure returns before
+// the deploy stage, so nothing broken reaches Cloudflare.
+func (d *deployer) perform(ctx context.Context, r *deployRun) (*deploy.Result, error) {
+	d.stage(r, "fetch")
+	repo := filepath.Join(d.cfg.WorkDir, "repo")
+	commit, message, err := d.fetch(ctx, r, repo, r.Commit)
+	if err != nil {
+		return nil, fmt.Errorf("fetch: %w", err)
+	}
+	d.mu.Lock()
+	r.Commit = commit
+	d.mu.Unlock()
+	cf, err := d.cfg.cloudflare(repo)
+	if err != nil {
+		return nil, fmt.Errorf("deploy config: %w", err)
+	}
+	if err := cf.Credentials(); err != nil {
+		return nil, fmt.Errorf("cloudflare: %w", err)
+	}
+	logger := slog.New(&runLog{d: d, r: r})
+
+	d.stage(r, "build")
+	out := filepath.Join(d.cfg.WorkDir, "builds", "run-"+strconv.Itoa(r.ID))
+	// A fresh output directory per run; its build cache sits beside it.
+	defer func() {
+		for _, p := range []string{out, filepath.Join(filepath.Dir(out), ".run-"+strconv.Itoa(r.ID)+".cache")} {
+			if err := os.RemoveAll(p); err != nil {
+				d.log.Warn("deploys: remove build output", "path", p, "err", err)
+			}
+		}
+	}()
+	opts := web.Options{Src: repo, Out: out, Static: d.siteFS(repo, "static", d.static), Islands: d.siteFS(repo, filepath.Join("web", "ts"), d.islands), Log: logger}
+	if snap := filepath.Join(d.stateDir, "snapshot.json"); fileExists(snap) {
+		opts.Snapshot = snap
+	}
+	res, err := web.Build(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	d.logf(r, "built %d files (%d pages, %d bytes) in %s", res.Files, res.Pages, res.Bytes, res.Duration.Round(time.Millisecond))
+
+	d.stage(r, "check")
+	if err := web.Check(web.Options{Src: repo, Static: opts.Static, Islands: opts.Islands}); err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	d.logf(r, "check: no problems found")
+
+	d.stage(r, "deploy")
+	client, err := deploy.NewClient(cf, logger)
+	if err != nil {
+		return nil, err
+	}
+	clean := false
+	dep, err := client.Deploy(ctx, deploy.Options{
+		Dir: out, Branch: d.cfg.Branch, CommitHash: commit, CommitMessage: message, CommitDirty: &clean,
+		Progress: runProgress{d: d, r: r},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deploy: %w", err)
+	}
+	d.logf(r, "%d files, %d uploaded, %d already on Cloudflare", dep.Files, len(dep.Uploaded), dep.Skipped)
+	return dep, nil
+}
+
+// siteFS prefers the checkout's own folder (static/, web/ts/), as
+// `labfront build --src` does; a site without one uses the server's.
+func (d *deployer) siteFS(repo, dir string, fallback fs.FS) fs.FS {
+	p := filepath.Join(repo, dir)
+	if st, err := os.Stat(p); err == nil && st.IsDir() {
+		return os.DirFS(p)
+	}
+	return fallback
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+var commitHash = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
+
+// fetch brings the commit (the branch head when commit is "") into the
+// work tree at repo: clone once, then fetch the branch and check the
+// commit out, leaving no file of an earlier checkout behind. It answers
+// the full hash and the commit message.
+func (d *deployer) fetch(ctx context.Context, r *deployRun, repo, commit string) (string, string, error) {
+	remote, branch := d.cfg.Repo, d.cfg.Branch
+	if !fileExists(filepath.Join(repo, ".git")) {
+		d.logf(r, "no clone in %s yet: cloning %s", repo, redactURL(remote))
+		tmp, err := os.MkdirTemp(d.cfg.WorkDir, "clone-")
+		if err != nil {
+			return "", "", err
+		}
+		// Clone beside and rename, so a clone cut short never looks like a
+		// finished one.
+		if _, err := d.git(ctx, r, cloneTimeout, "", "clone", "--no-checkout", "--origin", "origin", "--", remote, tmp); err != nil {
+			return "", "", errors.Join(err, os.RemoveAll(tmp))
+		}
+		if err := os.RemoveAll(repo); err != nil {
+			return "", "", err
+		}
+		if err := os.Rename(tmp, repo); err != nil {
+			return "", "", err
+		}
+	}
+	// The config may name another remote since the clone was made.
+	if _, err := d.git(ctx, r, deployGitTimeout, repo, "remote", "set-url", "origin", "--", remote); err != nil {
+		return "", "", err
+	}
+	if _, err := d.git(ctx, r, fetchTimeout, repo, "fetch", "--force", "--prune", "origin", "+refs/heads/"+branch+":refs/remotes/origin/"+branch); err != nil {
+		return "", "", err
+	}
+	want := commit
+	if want == "" {
+		want = "refs/remotes/origin/" + branch
+	} else if _, err := d.git(ctx, r, deployGitTimeout, repo, "cat-file", "-e", commit+"^{commit}"); err != nil {
+		// Not on the branch any more (a force-push since): ask for it by
+		// hash, which servers allow for reachable commits.
+		if _, err := d.git(ctx, r, fetchTimeout, repo, "fetch", "origin", commit); err != nil {
+			return "", "", fmt.Errorf("commit %s is not in %s", shortHash(commit), redactURL(remote))
+		}
+	}
+	full, err := d.git(ctx, r, deployGitTimeout, repo, "rev-parse", "--verify", "--end-of-options", want+"^{commit}")
+	if err != nil {
+		return "", "", fmt.Errorf("commit %s is not in %s", want, redactURL(remote))
+	}
+	full = strings.TrimSpace(full)
+	if commit != "" && full != commit {
+		return "", "", fmt.Errorf("commit %s resolved to %s", commit, full)
+	}
+	if commit == "" {
+		d.logf(r, "%s is at %s", branch, full)
+	}
+	if _, err := d.git(ctx, r, deployGitTimeout, repo, "checkout", "--force", "--detach", full); err != nil {
+		return "", "", err
+	}
+	if _, err := d.git(ctx, r, deployGitTimeout, repo, "clean", "-ffdxq"); err != nil {
+		return "", "", err
+	}
+	msg, err := d.git(ctx, r, deployGitTimeout, repo, "show", "-s", "--format=%B", full)
+	if err != nil {
+		return "", "", err
+	}
+	msg = strings.TrimSpace(msg)
+	d.logf(r, "checked out %s: %s", shortHash(full), firstLine(msg))
+	return full, msg, nil
+}
+
+// git runs one git command in dir ("" for none) with a timeout, logging
+// it to the run. Prompts are off: a deploy has nobody to answer them.
+func (d *deployer) git(ctx context.Context, r *deployRun, timeout time.Duration, dir string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	full := args
+	if dir != "" {
+		full = append([]string{"-C", dir}, args...)
+	}
+	shown := make([]string, len(args))
+	for i, a := range args {
+		shown[i] = redactURL(a)
+	}
+	d.logf(r, "$ git %s", strings.Join(shown, " "))
+	cmd := exec.CommandContext(ctx, "git", full...)
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=", "LC_ALL=C")
+	cmd.WaitDelay = 5 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if msg := strings.TrimSpace(d.redactOutput(stderr.String())); msg != "" {
+		d.logf(r, "%s", msg[:min(len(msg), 4000)])
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("git %s: gave up after %s", args[0], timeout)
+		}
+		msg := strings.TrimSpace(d.redactOutput(stderr.String()))
+		if i := strings.LastIndex(msg, "\n"); i >= 0 {
+			msg = msg[i+1:]
+		}
+		return "", fmt.Errorf("git %s: %w: %s", args[0], err, msg)
+	}
+	return stdout.String(), nil
+}
+
+// redactOutput hides the credentials of the configured remote in git's
+// messages.
+func (d *deployer) redactOutput(s string) string {
+	if red := redactURL(d.cfg.Repo); red != d.cfg.Repo {
+		s = strings.ReplaceAll(s, d.cfg.Repo, red)
+	}
+	return s
+}
+
+// redactURL hides the password or token of a URL with user info
+// (https://user:token@host/repo).
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil || u.Host == "" {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	} else {
+		u.User = url.User("xxxxx")
+	}
+	return u.String()
+}
+
+func shortHash(commit string) string { return commit[:min(len(commit), 12)] }
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+// runLog is a slog handler that writes a run's build and deploy logs into
+// the run's log: "message key=value …", warnings and errors marked.
+type runLog struct {
+	d      *deployer
+	r      *deployRun
+	attrs  []slog.Attr
+	prefix string
+}
+
+var _ slog.Handler = (*runLog)(nil)
+
+func (h *runLog) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+
+func (h *runLog) Handle(_ context.Context, rec slog.Record) error {
+	var b strings.Builder
+	if rec.Level >= slog.LevelWarn {
+		b.WriteString(rec.Level.String() + ": ")
+	}
+	b.WriteString(rec.Message)
+	add := func(a slog.Attr) bool {
+		v := a.Value.Resolve().String()
+		if strings.ContainsAny(v, " \t\n\"") {
+			v = strconv.Quote(v)
+		}
+		b.WriteString(" " + h.prefix + a.Key + "=" + v)
+		return true
+	}
+	for _, a := range h.attrs {
+		add(a)
+	}
+	rec.Attrs(add)
+	h.d.logf(h.r, "%s", b.String())
+	return nil
+}
+
+func (h *runLog) WithAttrs(as []slog.Attr) slog.Handler {
+	c := *h
+	c.attrs = append(slices.Clone(h.attrs), as...)
+	return &c
+}
+
+func (h *runLog) WithGroup(name string) slog.Handler {
+	c := *h
+	c.prefix = h.prefix + name + "."
+	return &c
+}
+
+// runProgress reports a deploy's progress into the run's log.
+type runProgress struct {
+	d *deployer
+	r *deployRun
+}
+
+var _ deploy.Progress = runProgress{}
+
+func (p runProgress) Step(msg string) { p.d.logf(p.r, "%s", msg) }
+
+func (p runProgress) Upload(done, total int, doneBytes, totalBytes int64) {
+	if total == 0 {
+		p.d.logf(p.r, "uploading: nothing to upload, every file is already on Cloudflare")
+		return
+	}
+	p.d.logf(p.r, "uploading: %d/%d files, %d/%d bytes", done, total, doneBytes, totalBytes)
+}
