@@ -94,4 +94,8 @@ func TestCloudflaredOnDashboard(t *testing.T) {
 	if st, _ := s.store.Source("tunnel"); st.State() != "live" || st.LastError != "" {
 		t.Errorf("a ready tunnel: state %s, error %q", st.State(), st.LastError)
 	}
+	// Healthy, the tunnel still says how it is connected.
+	if page := get(t, s.Handler(), "/admin/", nil).Body.String(); !strings.Contains(page, `<td class="muted">4 connections</td>`) {
+		t.Error("the dashboard does not show a ready tunnel's connections")
+	}
 }

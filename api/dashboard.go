@@ -23,6 +23,9 @@ func (s *Server) dashboard(c echo.Context) error {
 	var counts map[string]int
 	for _, src := range sources {
 		row := templates.SourceRow{Name: src.Name, Type: src.Type, State: src.State(), Error: src.LastError}
+		if src.Last != nil {
+			row.Summary = src.Last.Summary
+		}
 		if !src.FetchedAt.IsZero() {
 			row.Fetched = clock(src.FetchedAt, s.now()) + " (" + ago(src.FetchedAt, s.now()) + ")"
 			row.FetchedISO = src.FetchedAt.UTC().Format("2006-01-02T15:04:05Z")

@@ -51,6 +51,7 @@ type SourceRow struct {
 	Name, Type, State   string
 	Fetched, FetchedISO string // when the shown data was fetched
 	Error               string
+	Summary             string // the source's own word on its data, e.g. a tunnel's connections
 }
 
 // AlertRow is a firing alert.

@@ -133,7 +133,7 @@ func (c *Cloudflared) Collect(ctx context.Context) (*Result, error) {
 		}
 		return nil, errors.New(strings.Join(problems, "; "))
 	}
-	return &Result{Nodes: map[string]NodeData{}}, nil
+	return &Result{Nodes: map[string]NodeData{}, Summary: summariseConnections(n, conns)}, nil
 }
 
 // readReady returns the number of ready connections; 0 with a nil error

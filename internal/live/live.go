@@ -51,6 +51,9 @@ type Result struct {
 	Nodes map[string]NodeData `json:"nodes"`
 	// Alerts are firing alerts (Prometheus).
 	Alerts []Alert `json:"alerts,omitempty"`
+	// Summary is what a source has to say beyond its nodes, such as a
+	// tunnel's connections; the dashboard shows it beside its freshness.
+	Summary string `json:"summary,omitempty"`
 }
 
 // NodeData is what one source knows about one node. Pointers are nil when
