@@ -73,6 +73,10 @@ run_one() {
 		cmd=("$work/labfront" build --src "$work/src-$n" --out "$out")
 		;;
 	esac
+	# Writeback of the previous round's files (and of its deletion) must
+	# not land on this round's clock: it made later rounds of either tool
+	# slower by seconds of system time.
+	sync
 	if ! timeout "$BUILD_TIMEOUT" /usr/bin/time -v -o "$tf" "${cmd[@]}" >"$work/log-$tool" 2>&1; then
 		echo "build.sh: $tool build failed or timed out (N=$n round $round):" >&2
 		tail -20 "$work/log-$tool" >&2
