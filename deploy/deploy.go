@@ -706,14 +706,8 @@ func apiError(err error) *cloudflare.Error {
 }
 
 func hasCode(err error, code int64) bool {
-	if ae := apiError(err); ae != nil {
-		for _, e := range ae.Errors {
-			if e.Code == code {
-				return true
-			}
-		}
-	}
-	return false
+	ae, ok := AsAPIError(err)
+	return ok && ae.Has(code)
 }
 
 func isUploadAuth(err error) bool {
@@ -736,26 +730,18 @@ func retryable(err error) bool {
 
 // explain turns API errors a person can fix into messages that say how.
 func (c *Client) explain(err error, what string) error {
-	ae := apiError(err)
-	if ae == nil {
+	ae, ok := AsAPIError(err)
+	if !ok {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	var msgs []string
-	for _, e := range ae.Errors {
-		msgs = append(msgs, fmt.Sprintf("%s (code %d)", e.Message, e.Code))
-	}
-	detail := strings.Join(msgs, "; ")
-	if detail == "" {
-		detail = http.StatusText(ae.StatusCode)
-	}
 	switch {
-	case ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden || hasCode(err, 10000) || hasCode(err, 6003):
+	case ae.TokenRefused():
 		return fmt.Errorf("%s: Cloudflare refused the API token (HTTP %d: %s): check %s, that the token is for account %s, and that it has the permission this step needs (Cloudflare Pages:Edit to deploy, Workers KV Storage:Edit for the snapshot, Cache Purge to purge)",
-			what, ae.StatusCode, detail, EnvAPIToken, c.cfg.AccountID)
-	case ae.StatusCode == http.StatusNotFound && hasCode(err, 8000007):
+			what, ae.Status, ae.Detail, EnvAPIToken, c.cfg.AccountID)
+	case ae.Status == http.StatusNotFound && ae.Has(8000007):
 		return fmt.Errorf("%s: there is no Pages project %q in account %s: create it in the dashboard or fix name in %s", what, c.cfg.Project(), c.cfg.AccountID, wranglerPath(c.cfg))
 	}
-	return fmt.Errorf("%s: HTTP %d: %s", what, ae.StatusCode, detail)
+	return fmt.Errorf("%s: HTTP %d: %s", what, ae.Status, ae.Detail)
 }
 
 func wranglerPath(cfg Config) string {

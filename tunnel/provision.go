@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -22,6 +21,7 @@ import (
 	"github.com/cloudflare/cloudflare-go/v6/zero_trust"
 
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/atomicfile"
 	"github.com/labfront/labfront/internal/diag"
 )
 
@@ -399,42 +399,10 @@ func WriteSecret(path string, data []byte) (WriteResult, bool, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return 0, false, fmt.Errorf("create %s: %w", dir, err)
 	}
-	if err := writeSecretAtomic(path, data); err != nil {
+	if err := atomicfile.Write(path, data, secretMode); err != nil {
 		return 0, false, fmt.Errorf("write %s: %w", path, err)
 	}
 	return result, false, nil
-}
-
-func writeSecretAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	// CreateTemp makes the file 0600 from the start, so the secret is
-	// never readable by others, not even for a moment.
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	// An explicit chmod guards against a umask or filesystem that widened it.
-	if err := f.Chmod(secretMode); err != nil {
-		return errors.Join(err, f.Close(), os.Remove(tmp))
-	}
-	if _, err := f.Write(data); err != nil {
-		return errors.Join(err, f.Close(), os.Remove(tmp))
-	}
-	if err := f.Sync(); err != nil {
-		return errors.Join(err, f.Close(), os.Remove(tmp))
-	}
-	if err := f.Close(); err != nil {
-		return errors.Join(err, os.Remove(tmp))
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return errors.Join(err, os.Remove(tmp))
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	return errors.Join(d.Sync(), d.Close())
 }
 
 // Connection is one connection of a tunnel's connector to Cloudflare's
@@ -464,16 +432,8 @@ func (c *Client) Connections(ctx context.Context, tunnelID string) ([]Connection
 }
 
 func hasCode(err error, code int64) bool {
-	var ae *cloudflare.Error
-	if !errors.As(err, &ae) {
-		return false
-	}
-	for _, e := range ae.Errors {
-		if e.Code == code {
-			return true
-		}
-	}
-	return false
+	ae, ok := deploy.AsAPIError(err)
+	return ok && ae.Has(code)
 }
 
 // explain turns an API error into a message that says what failed and,
@@ -481,21 +441,13 @@ func hasCode(err error, code int64) bool {
 // own message carries the request URL and raw answer; the API's error
 // messages are enough here.
 func (c *Client) explain(err error, what string) error {
-	var ae *cloudflare.Error
-	if !errors.As(err, &ae) {
+	ae, ok := deploy.AsAPIError(err)
+	if !ok {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	var msgs []string
-	for _, e := range ae.Errors {
-		msgs = append(msgs, fmt.Sprintf("%s (code %d)", e.Message, e.Code))
-	}
-	detail := strings.Join(msgs, "; ")
-	if detail == "" {
-		detail = http.StatusText(ae.StatusCode)
-	}
-	if ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden || hasCode(err, 10000) {
+	if ae.TokenRefused() {
 		return fmt.Errorf("%s: Cloudflare refused the API token (HTTP %d: %s): check %s, that the token is for account %s, and that it has Cloudflare Tunnel: Edit (account) and DNS: Edit (zone); reading tunnel health needs Cloudflare Tunnel: Read",
-			what, ae.StatusCode, detail, deploy.EnvAPIToken, c.accountID)
+			what, ae.Status, ae.Detail, deploy.EnvAPIToken, c.accountID)
 	}
-	return fmt.Errorf("%s: HTTP %d: %s", what, ae.StatusCode, detail)
+	return fmt.Errorf("%s: HTTP %d: %s", what, ae.Status, ae.Detail)
 }
