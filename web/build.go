@@ -79,6 +79,7 @@ type plan struct {
 	// Lookups built once by indexPages before the pages are added.
 	tags    map[string]*content.Tag
 	entryOf map[*content.Page]templates.Entry
+	scratch sync.Pool // *bytes.Buffer for rendering pages (see html)
 }
 
 // Build runs every stage and swaps the result into opts.Out. A failure at
