@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/labfront/labfront/deploy"
 	"github.com/labfront/labfront/internal/cftest"
 	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/sitetest"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )
@@ -48,27 +48,9 @@ func kvSite(t *testing.T, namespace string) string {
 	return dir
 }
 
-// syncBuffer is a log sink the server's goroutines write to safely.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // kvServer is an admin server whose KV push goes to api and whose ticker
 // is the returned channel.
-func kvServer(t *testing.T, api *cftest.Server, site string, interval time.Duration, env map[string]string) (*Server, chan time.Time, *syncBuffer) {
+func kvServer(t *testing.T, api *cftest.Server, site string, interval time.Duration, env map[string]string) (*Server, chan time.Time, *sitetest.SyncBuffer) {
 	t.Helper()
 	src := live.Source{Name: "probes", Type: "probe", Interval: time.Hour, Timeout: time.Second}
 	cfg := devConfig(src)
@@ -77,7 +59,7 @@ func kvServer(t *testing.T, api *cftest.Server, site string, interval time.Durat
 		env = map[string]string{deploy.EnvAPIToken: kvTestToken, deploy.EnvAccountID: cftest.DefaultAccountID, deploy.EnvBaseURL: api.APIBase}
 	}
 	cfg.Deploys.Getenv = func(k string) string { return env[k] }
-	logs := &syncBuffer{}
+	logs := &sitetest.SyncBuffer{}
 	stub := &stubCollector{res: &live.Result{Nodes: map[string]live.NodeData{"pve-io": {Status: live.Up}}}}
 	s, err := New(context.Background(), cfg, Options{Static: static.FS(), Islands: web.Islands(), Log: slog.New(slog.NewTextHandler(logs, nil)),
 		Collectors: map[string]live.Collector{src.Name: stub}})

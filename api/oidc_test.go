@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/internal/oidctest"
+	"github.com/labfront/labfront/internal/sitetest"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )
@@ -56,24 +57,6 @@ func (c *oidcClock) add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// oidcLogBuffer collects the server's log.
-type oidcLogBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *oidcLogBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *oidcLogBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // oidcEnv is a provider and an admin server that signs in through it.
 type oidcEnv struct {
 	idp   *oidctest.Provider
@@ -81,7 +64,7 @@ type oidcEnv struct {
 	auth  *oidcAuth
 	url   string // the admin server, http://127.0.0.1:PORT
 	clock *oidcClock
-	logs  *oidcLogBuffer
+	logs  *sitetest.SyncBuffer
 }
 
 type oidcEnvOpts struct {
@@ -95,7 +78,7 @@ func newOIDCEnv(t *testing.T, o oidcEnvOpts) *oidcEnv {
 	if o.sessionKey == "" {
 		o.sessionKey = oidcTestSessionKey
 	}
-	e := &oidcEnv{idp: idp, clock: &oidcClock{t: time.Now()}, logs: &oidcLogBuffer{}}
+	e := &oidcEnv{idp: idp, clock: &oidcClock{t: time.Now()}, logs: &sitetest.SyncBuffer{}}
 	srv, err := New(t.Context(), oidcTestConfig(t, idp, o.sessionKey), Options{
 		Static: static.FS(), Islands: web.Islands(), Now: e.clock.now,
 		Log: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -818,7 +801,7 @@ func TestOIDCSealer(t *testing.T) {
 
 func TestOIDCConfigErrors(t *testing.T) {
 	idp := oidctest.Start(t, oidctest.Options{ClientID: oidcTestClientID, ClientSecret: oidcTestSecret, Users: oidcTestUsers()})
-	logs := &oidcLogBuffer{}
+	logs := &sitetest.SyncBuffer{}
 	opts := Options{Static: static.FS(), Islands: web.Islands(), Log: slog.New(slog.NewTextHandler(logs, nil))}
 
 	if _, err := New(t.Context(), oidcTestConfig(t, idp, "too short"), opts); err == nil || !strings.Contains(err.Error(), EnvSessionKey) {

@@ -10,11 +10,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/labfront/labfront/internal/cftest"
+	"github.com/labfront/labfront/internal/sitetest"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )
@@ -31,33 +31,15 @@ id = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
 ORIGIN_URL = "https://lab-admin.example.com"
 `
 
-// syncBuffer is a log sink several goroutines write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // testClient is a deploy client for the fake, with short backoffs. Its
 // log (debug level) is returned so tests can check what it says.
-func testClient(t *testing.T, s *cftest.Server, token string) (*Client, *syncBuffer) {
+func testClient(t *testing.T, s *cftest.Server, token string) (*Client, *sitetest.SyncBuffer) {
 	t.Helper()
 	w, err := ParseWrangler("wrangler.toml", []byte(testWrangler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &sitetest.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := Config{APIToken: Secret(token), AccountID: s.Options().AccountID, BaseURL: s.APIBase, ZoneID: s.Options().ZoneID, Wrangler: w}
 	c, err := NewClient(cfg, log)

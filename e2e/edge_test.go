@@ -70,24 +70,6 @@ func wranglerBin(t *testing.T) string {
 	return ""
 }
 
-// syncBuffer collects a process's output while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // edge is a running `wrangler pages dev`.
 type edge struct {
 	URL     string
@@ -95,7 +77,7 @@ type edge struct {
 	dir     string // working directory
 	persist string // local KV, cache and other state
 	env     []string
-	log     *syncBuffer
+	log     *sitetest.SyncBuffer
 }
 
 func freePort(t *testing.T) int {
@@ -116,7 +98,7 @@ func freePort(t *testing.T) int {
 // at most a minute, until it serves the home page.
 func startEdge(t *testing.T, dir string, args ...string) *edge {
 	t.Helper()
-	e := &edge{bin: wranglerBin(t), dir: dir, persist: filepath.Join(t.TempDir(), "state"), log: &syncBuffer{}}
+	e := &edge{bin: wranglerBin(t), dir: dir, persist: filepath.Join(t.TempDir(), "state"), log: &sitetest.SyncBuffer{}}
 	cfg := t.TempDir()
 	e.env = append(os.Environ(),
 		"WRANGLER_SEND_METRICS=false",

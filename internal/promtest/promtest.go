@@ -5,7 +5,6 @@
 package promtest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/labfront/labfront/internal/sitetest"
 )
 
 // Daemon is a process started by a test.
@@ -27,7 +28,7 @@ type Daemon struct {
 	t    testing.TB
 	name string
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *sitetest.SyncBuffer
 	done chan struct{} // closed when the process has been waited for
 	once sync.Once
 }
@@ -120,7 +121,7 @@ func StartDaemon(t testing.TB, name, readyPath string, args func(addr string) []
 			t.Fatal(err)
 		}
 		argv := args(addr)
-		d := &Daemon{t: t, name: name, URL: "http://" + addr, cmd: exec.Command(argv[0], argv[1:]...), out: &syncBuffer{}, done: make(chan struct{})}
+		d := &Daemon{t: t, name: name, URL: "http://" + addr, cmd: exec.Command(argv[0], argv[1:]...), out: &sitetest.SyncBuffer{}, done: make(chan struct{})}
 		d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
 		d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		// Wait also waits for the output copy; a forked child holding the
@@ -186,22 +187,4 @@ func (d *Daemon) Stop() {
 		}
 		<-d.done
 	})
-}
-
-// syncBuffer collects a daemon's output for the log of a failed test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
