@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"fmt"
 	stdhtml "html"
-	"sort"
 	"strings"
 	"unicode"
 
@@ -25,6 +24,8 @@ import (
 	"github.com/yuin/goldmark/util"
 	"go.abhg.dev/goldmark/frontmatter"
 	"gopkg.in/yaml.v3"
+
+	"github.com/labfront/labfront/internal/diag"
 )
 
 // Heading is an entry of the table of contents.
@@ -100,7 +101,7 @@ func (c *Converter) Convert(src []byte) (*Document, error) {
 		doc.FrontMatterErr = fm.Decode(&node)
 		doc.FrontMatter = &node
 	}
-	lines := newLineIndex(src)
+	lines := diag.NewLines(src)
 	err := ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -111,9 +112,9 @@ func (c *Converter) Convert(src []byte) (*Document, error) {
 			idb, _ := id.([]byte)
 			doc.Headings = append(doc.Headings, Heading{Level: n.Level, ID: string(idb), Text: plainText(n, src)})
 		case *ast.Link:
-			doc.Links = append(doc.Links, Link{Dest: string(n.Destination), Line: lines.of(nodeOffset(n))})
+			doc.Links = append(doc.Links, Link{Dest: string(n.Destination), Line: lines.Line(int64(nodeOffset(n)))})
 		case *ast.Image:
-			doc.Links = append(doc.Links, Link{Dest: string(n.Destination), Line: lines.of(nodeOffset(n)), Image: true})
+			doc.Links = append(doc.Links, Link{Dest: string(n.Destination), Line: lines.Line(int64(nodeOffset(n))), Image: true})
 		case *ast.Text:
 			doc.Words += countWords(n.Segment.Value(src))
 		case *ast.FencedCodeBlock, *ast.CodeBlock:
@@ -203,23 +204,6 @@ func nodeOffset(n ast.Node) int {
 		}
 	}
 	return 0
-}
-
-type lineIndex []int
-
-func newLineIndex(src []byte) lineIndex {
-	idx := lineIndex{0}
-	for i, b := range src {
-		if b == '\n' {
-			idx = append(idx, i+1)
-		}
-	}
-	return idx
-}
-
-// of returns the 1-based line containing offset.
-func (l lineIndex) of(offset int) int {
-	return sort.Search(len(l), func(i int) bool { return l[i] > offset })
 }
 
 // safeLinks empties link and image destinations whose scheme could run

@@ -32,7 +32,7 @@ type rssItem struct {
 // audio is a podcast.
 func ReadFeed(data []byte, display string) ([]*Article, error) {
 	dec := xml.NewDecoder(bytes.NewReader(data))
-	lines := newLines(data)
+	lines := diag.NewLines(data)
 	var probs diag.List
 	var out []*Article
 	channelLink := ""
@@ -57,7 +57,7 @@ func ReadFeed(data []byte, display string) ([]*Article, error) {
 		switch start.Name.Local {
 		case "feed":
 			if !sawRSS {
-				return nil, diag.List{{Path: display, Line: lines.at(dec.InputOffset()), Msg: "this is an Atom feed; Substack publishes RSS at https://<publication>.substack.com/feed"}}
+				return nil, diag.List{{Path: display, Line: lines.Line(dec.InputOffset()), Msg: "this is an Atom feed; Substack publishes RSS at https://<publication>.substack.com/feed"}}
 			}
 		case "rss":
 			sawRSS = true
@@ -69,7 +69,7 @@ func ReadFeed(data []byte, display string) ([]*Article, error) {
 				}
 			}
 		case "item":
-			line := lines.at(dec.InputOffset())
+			line := lines.Line(dec.InputOffset())
 			var it rssItem
 			if err := dec.DecodeElement(&it, &start); err != nil {
 				var se *xml.SyntaxError
@@ -143,30 +143,4 @@ func feedArticle(it *rssItem, channelLink string) (*Article, error) {
 		a.PodcastURL = safeHref(it.Enclosure.URL, "")
 	}
 	return a, nil
-}
-
-// lines maps byte offsets to 1-based line numbers.
-type lines []int
-
-func newLines(data []byte) lines {
-	l := lines{0}
-	for i, b := range data {
-		if b == '\n' {
-			l = append(l, i+1)
-		}
-	}
-	return l
-}
-
-func (l lines) at(off int64) int {
-	lo, hi := 0, len(l)
-	for lo < hi {
-		m := (lo + hi) / 2
-		if int64(l[m]) <= off {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo
 }
