@@ -75,9 +75,14 @@ func (r *codeRenderer) lexer(lang string) chroma.Lexer {
 	}
 	var lx chroma.Lexer
 	if found := lexers.Get(lang); found != nil {
-		lx = chroma.Coalesce(found)
+		lx = found
+		if fast, err := newFastLexer(found); err == nil && fast != nil {
+			lx = fast
+		}
+		lx = chroma.Coalesce(lx)
 	}
-	r.lexers.Store(lang, lx)
+	l, _ := r.lexers.LoadOrStore(lang, lx)
+	lx, _ = l.(chroma.Lexer)
 	return lx
 }
 
