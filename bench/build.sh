@@ -7,8 +7,9 @@
 #
 # For each N the corpus is generated once; then ROUNDS rounds of one full
 # build each (hugo first in odd rounds, labfront first in even ones) into
-# a freshly removed output directory, after a sync, each under
-# /usr/bin/time -v and a timeout. Prints the median wall time, CPU time (user + system), peak RSS and labfront/Hugo
+# an output directory that does not exist yet, after a sync, each under
+# /usr/bin/time -v and a timeout. Earlier rounds' output is moved aside,
+# not deleted, until the script exits (see retire below). Prints the median wall time, CPU time (user + system), peak RSS and labfront/Hugo
 # ratios. Full labfront builds run with --clean and no previous output.
 # Then ROUNDS incremental rebuilds (labfront-1post), each after appending
 # a paragraph to a different post, over the previous build and its cache.
@@ -52,18 +53,36 @@ command -v timeout >/dev/null || { echo "build.sh: timeout (coreutils) missing" 
 echo "# building labfront and the corpus tool ($($GO version))" >&2
 (cd "$root" && $GO build -o "$work/labfront" ./cmd/labfront && $GO build -o "$work/corpus" ./bench/cmd/corpus)
 
+# retire PATH...: moves earlier output out of the way instead of deleting
+# it. On an ext4 file system without a journal (this VM's root, and common
+# on cloud images), the kernel will not reuse an inode freed in the last
+# 60 s: every file created afterwards walks the inode bitmap past all the
+# recently freed ones (recently_deleted() in perf). With the previous
+# round's 20,000 files deleted just before a build, creating files became
+# quadratic: labfront's system time grew from 2 s to 12 s over four
+# rounds, Hugo's CPU went from 35 s to 55-60 s. Deleting everything when
+# the script ends keeps that cost off every clock.
+retire() {
+	local p
+	mkdir -p "$work/retired"
+	for p in "$@"; do
+		[ -e "$p" ] || continue
+		mv "$p" "$work/retired/$(basename "$p").$RANDOM$RANDOM"
+	done
+}
+
 # run_one TOOL N ROUND: one timed full build; appends "N tool round wall_s rss_kb files cpu_s" to $work/raw.
 run_one() {
 	local tool=$1 n=$2 round=$3 out="$work/out-$1-$2" tf="$work/time-$1-$2-$3"
 	local -a cmd
 	case $tool in
 	hugo)
-		rm -rf "$out"
+		retire "$out"
 		cmd=(hugo --minify --quiet -s "$work/hugo-$n" -d "$out")
 		;;
 	labfront)
 		# A full build: no output and no build cache to start from.
-		rm -rf "$out" "$work/.out-$1-$2.cache"
+		retire "$out" "$work/.out-$1-$2.cache"
 		cmd=("$work/labfront" build --clean --src "$work/src-$n" --out "$out")
 		;;
 	labfront-1post)
@@ -121,7 +140,7 @@ for n in $SIZES; do
 		printf '\nAn edit made for incremental round %d.\n' "$r" >>"${posts[$(((r * 7919) % ${#posts[@]}))]}"
 		run_one labfront-1post "$n" "$r"
 	done
-	rm -rf "$work/out-hugo-$n" "$work/out-labfront-$n" "$work/.out-labfront-$n.cache"
+	retire "$work/out-hugo-$n" "$work/out-labfront-$n" "$work/.out-labfront-$n.cache"
 done
 
 echo

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -269,5 +270,44 @@ func TestBuildCacheIndex(t *testing.T) {
 	}
 	if got := cacheDir("site/dist"); got != filepath.Join("site", ".dist.cache") {
 		t.Errorf("cacheDir = %q", got)
+	}
+}
+
+// TestGoBuildID: labfront's version is the Go toolchain's own build ID of
+// the executable, exactly what `go tool buildid` reports; an executable
+// without one (not built by Go) has none, and is hashed in full instead.
+func TestGoBuildID(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("go", "tool", "buildid", exe).Output()
+	if err != nil {
+		t.Fatalf("go tool buildid: %v", err)
+	}
+	want := strings.TrimSpace(string(out))
+	if got := string(goBuildID(exe)); got != want || !strings.Contains(got, "/") {
+		t.Errorf("goBuildID = %q, go tool buildid says %q", got, want)
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to try a non-Go executable")
+	}
+	sh, err = filepath.EvalSymlinks(sh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id := goBuildID(sh); id != nil {
+		t.Errorf("%s is not a Go executable, yet goBuildID = %q", sh, id)
+	}
+	if id := goBuildID(filepath.Join(t.TempDir(), "missing")); id != nil {
+		t.Errorf("a missing file has build ID %q", id)
+	}
+	v1, err := selfVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v2, _ := selfVersion(); v1 != v2 || v1 == [32]byte{} {
+		t.Errorf("selfVersion is not stable: %x, %x", v1, v2)
 	}
 }

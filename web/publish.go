@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/labfront/labfront/internal/content"
 	"io/fs"
 	"os"
 	"path"
@@ -93,10 +94,11 @@ type staged struct{ rel, tmp string }
 func (w *writer) output(ctx context.Context, o output) error {
 	rec := outputRecord{Keyed: o.key != nil}
 	if rec.Keyed {
-		var err error
-		if rec.Key, err = o.key(); err != nil {
+		key, err := o.key()
+		if err != nil {
 			return fmt.Errorf("cache key: %w", err)
 		}
+		rec.Key = content.Digest(key)
 	}
 	var dst string
 	switch {
@@ -137,7 +139,7 @@ func (w *writer) output(ctx context.Context, o output) error {
 // has not been touched since.
 func (w *writer) unchanged(rel string, key [32]byte) bool {
 	rec, ok := w.prev.Outputs[rel]
-	if !ok || !rec.Keyed || rec.Key != key {
+	if !ok || !rec.Keyed || rec.Key != content.Digest(key) {
 		return false
 	}
 	fi, err := os.Lstat(filepath.Join(w.out, filepath.FromSlash(rel)))

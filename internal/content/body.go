@@ -25,7 +25,7 @@ func (s *Site) Body(p *Page) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sha256.Sum256(src) != p.Sum {
+	if Digest(sha256.Sum256(src)) != p.Sum {
 		return nil, fmt.Errorf("%s changed while the site was being built; build again", p.Path)
 	}
 	doc, err := s.conv.Convert(src)

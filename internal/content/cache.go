@@ -3,6 +3,7 @@ package content
 import (
 	"crypto/sha256"
 	"sync"
+	"time"
 )
 
 // Cache keeps loaded pages between loads of the same site, keyed by path
@@ -10,20 +11,21 @@ import (
 // all of them. The dev server holds one for its whole run. Pages are never
 // modified after loading, so sharing them between builds is safe.
 type Cache struct {
-	mu    sync.Mutex
-	pages map[string]cached
+	mu     sync.Mutex
+	pages  map[string]cached
+	settle time.Duration // see Stamp
 }
 
 type cached struct {
-	sum  [32]byte
+	sum  Digest
 	page *Page
 }
 
 // NewCache returns an empty cache.
-func NewCache() *Cache { return &Cache{pages: map[string]cached{}} }
+func NewCache() *Cache { return &Cache{pages: map[string]cached{}, settle: settleTime} }
 
-func (c *Cache) get(path string, data []byte) (*Page, [32]byte) {
-	sum := sha256.Sum256(data)
+func (c *Cache) get(path string, data []byte) (*Page, Digest) {
+	sum := Digest(sha256.Sum256(data))
 	if c == nil {
 		return nil, sum
 	}
@@ -35,7 +37,34 @@ func (c *Cache) get(path string, data []byte) (*Page, [32]byte) {
 	return nil, sum
 }
 
-func (c *Cache) put(path string, sum [32]byte, p *Page) {
+// byStamp returns the cached page of path when its recorded stamp vouches
+// for the file's current stat (see Stamp).
+func (c *Cache) byStamp(path string, now Stamp) *Page {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.pages[path]; ok && e.page.Stamp.vouches(now, c.settle) {
+		return e.page
+	}
+	return nil
+}
+
+// restamp returns p with the stamp of the read that found it unchanged,
+// when that stamp tells more: another file state, or one that has now
+// settled. Pages are shared and never modified, so it is a copy.
+func (c *Cache) restamp(path string, p *Page, stamp Stamp) *Page {
+	if c == nil || stamp.Read == 0 || (p.Stamp.sameFile(stamp) && (p.Stamp.settled(c.settle) || !stamp.settled(c.settle))) {
+		return p
+	}
+	cp := *p
+	cp.Stamp = stamp
+	c.put(path, cp.Sum, &cp)
+	return &cp
+}
+
+func (c *Cache) put(path string, sum Digest, p *Page) {
 	if c == nil || p == nil {
 		return
 	}

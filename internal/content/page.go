@@ -64,7 +64,10 @@ type Page struct {
 	// Sum is the SHA-256 of the file's bytes, the page's identity in
 	// caches. A page restored from the build cache has everything but
 	// Doc.HTML; Site.Body converts it again when an output needs it.
-	Sum [32]byte
+	Sum Digest
+	// Stamp is the source file's stat when it was read; a build whose
+	// stat of the file matches it reuses the page unread.
+	Stamp Stamp
 	// Promoted is set when the front matter records a promotion from
 	// Substack (labfront promote); nil for pages written here.
 	Promoted *Promoted
@@ -132,20 +135,30 @@ var validSlug = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 // loadPage reads and validates one content file. It returns nil when the
 // file is too broken to publish; the reasons are in probs.
 func loadPage(conv *markdown.Converter, cache *Cache, kind Kind, path, display string, probs *diag.List) *Page {
+	// Only valid pages are cached, so a cached page has no problems to
+	// report again.
+	stamp, err := statStamp(path)
+	if err == nil {
+		if p := cache.byStamp(display, stamp); p != nil {
+			return p
+		}
+		stamp.Read = time.Now().UnixNano()
+	}
 	src, err := os.ReadFile(path)
 	if err != nil {
 		probs.Add(display, 0, "", "%v", err)
 		return nil
 	}
-	// Only valid pages are cached, so a cached page has no problems to
-	// report again.
 	p, sum := cache.get(display, src)
 	if p != nil {
-		return p
+		// Same bytes: a touched file, or one that has settled since it was
+		// last read. The new stamp lets the next build skip the read.
+		return cache.restamp(display, p, stamp)
 	}
 	p = parsePage(conv, kind, path, display, src, probs)
 	if p != nil {
 		p.Sum = sum
+		p.Stamp = stamp
 		// The YAML tree has served its purpose (line-accurate problems);
 		// dropping it keeps a 10,000-post site's memory down.
 		p.Doc.FrontMatter, p.Doc.FrontMatterErr = nil, nil
