@@ -132,3 +132,23 @@ func TestNewThenBuild(t *testing.T) {
 	}
 	sitetest.ReadFile(t, dist, "notes/ingress-rules/index.html")
 }
+
+func TestAdminProcs(t *testing.T) {
+	tests := []struct {
+		name                string
+		envSet              bool
+		cpus, current, want int
+	}{
+		{"default on 2 CPUs", false, 2, 2, 4},
+		{"container limited to 1 of 8", false, 8, 1, 2},
+		{"GOMAXPROCS set by the operator", true, 2, 3, 3},
+		{"already raised", false, 2, 4, 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := adminProcs(tc.envSet, tc.cpus, tc.current); got != tc.want {
+				t.Errorf("adminProcs(%v, %d, %d) = %d, want %d", tc.envSet, tc.cpus, tc.current, got, tc.want)
+			}
+		})
+	}
+}

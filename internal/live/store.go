@@ -50,6 +50,9 @@ func (s SourceState) State() string {
 // restart while the homelab is down still has something to show.
 type Store struct {
 	path string
+	// persistMu orders the writes of the state file: each one encodes the
+	// state as it is when its turn comes, so the last write is the latest.
+	persistMu sync.Mutex
 
 	mu      sync.Mutex
 	version uint64 // counts changes, for callers that cache what they derive
@@ -108,7 +111,6 @@ func (s *Store) Record(name string, res *Result, collectErr error, at time.Time)
 	} else {
 		st.Last, st.FetchedAt, st.LastError, st.FailingSince = res, at, "", time.Time{}
 	}
-	data, err := json.MarshalIndent(s.listLocked(), "", " ")
 	for c := range s.subs {
 		select {
 		case c <- struct{}{}:
@@ -116,6 +118,19 @@ func (s *Store) Record(name string, res *Result, collectErr error, at time.Time)
 		}
 	}
 	s.mu.Unlock()
+	return s.persist()
+}
+
+// persist writes the state file. Encoding a 500-node lab's state takes
+// milliseconds; every request reads the store, so that happens outside mu
+// (results are never modified once recorded, so the copies stay valid).
+func (s *Store) persist() error {
+	s.persistMu.Lock()
+	defer s.persistMu.Unlock()
+	s.mu.Lock()
+	list := s.listLocked()
+	s.mu.Unlock()
+	data, err := json.MarshalIndent(list, "", " ")
 	if err != nil {
 		return fmt.Errorf("encode live state: %w", err)
 	}
