@@ -102,6 +102,20 @@ free_port() {
 	die "no free port found"
 }
 
+# wait_ready NAME PID URL TENTHS: polls URL until it answers 200, for at
+# most TENTHS tenths of a second; gives up at once if PID has exited.
+wait_ready() {
+	local name=$1 pid=$2 url=$3 tenths=$4
+	for _ in $(seq "$tenths"); do
+		kill -0 "$pid" 2>/dev/null || die "$name exited during startup"
+		if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true) == 200 ]]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	die "$name was not ready within $((tenths / 10)) s"
+}
+
 # ── 2. build ────────────────────────────────────────────────────────────────
 echo "building labfront..."
 go build -o "$tmp/labfront" ./cmd/labfront
@@ -130,16 +144,7 @@ EOF
 "$tmp/labfront" admin --config "$tmp/admin.yaml" >"$tmp/labfront.log" 2>&1 &
 server_pid=$!
 lf="http://127.0.0.1:$lf_port"
-ready=""
-for _ in $(seq 600); do # at most 60 s
-	kill -0 "$server_pid" 2>/dev/null || die "labfront admin exited during startup"
-	if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$lf/readyz" || true) == 200 ]]; then
-		ready=1
-		break
-	fi
-	sleep 0.1
-done
-[[ -n $ready ]] || die "labfront admin was not ready within 60 s"
+wait_ready "labfront admin" "$server_pid" "$lf/readyz" 600
 echo "labfront admin ready on $lf"
 
 # ── 5. nginx with same-size static copies ───────────────────────────────────
@@ -177,16 +182,7 @@ EOF
 "$nginx_bin" -p "$tmp" -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" &
 nginx_pid=$!
 ngx="http://127.0.0.1:$ngx_port"
-ready=""
-for _ in $(seq 100); do # at most 10 s
-	kill -0 "$nginx_pid" 2>/dev/null || die "nginx exited during startup"
-	if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$ngx/admin.html" || true) == 200 ]]; then
-		ready=1
-		break
-	fi
-	sleep 0.1
-done
-[[ -n $ready ]] || die "nginx was not ready within 10 s"
+wait_ready nginx "$nginx_pid" "$ngx/admin.html" 100
 [[ $(curl -s --max-time 5 -o /dev/null -w '%{size_download}' "$ngx/admin.html") == "$admin_size" ]] || die "nginx serves a different size"
 echo "nginx ready on $ngx; /admin/ is $admin_size bytes, /api/v1/status is $status_size bytes"
 
