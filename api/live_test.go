@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -238,6 +239,34 @@ func TestStatusCORS(t *testing.T) {
 		}
 		if !strings.Contains(rec.Header().Get("Cache-Control"), "stale-if-error") {
 			t.Errorf("Cache-Control %q", rec.Header().Get("Cache-Control"))
+		}
+	}
+}
+
+// TestBusyAnswersHaveLength: the dashboard and the public status, the two
+// answers that take load, go out with a Content-Length, not chunked (an
+// extra write and chunk framing on every answer).
+func TestBusyAnswersHaveLength(t *testing.T) {
+	cfg := devConfig()
+	cfg.Site = bigLab(t, 200) // well past net/http's 2 KB of buffering
+	s := newServer(t, cfg, nil)
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	for _, path := range []string{"/admin/", "/api/v1/status"} {
+		resp, err := ts.Client().Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(body) < 4096 {
+			t.Fatalf("%s: only %d bytes; the test needs a larger answer", path, len(body))
+		}
+		if resp.StatusCode != http.StatusOK || len(resp.TransferEncoding) > 0 || resp.ContentLength != int64(len(body)) {
+			t.Errorf("%s: %d, Transfer-Encoding %v, Content-Length %d for %d bytes", path, resp.StatusCode, resp.TransferEncoding, resp.ContentLength, len(body))
 		}
 	}
 }
