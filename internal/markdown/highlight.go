@@ -76,6 +76,9 @@ func (r *codeRenderer) lexer(lang string) chroma.Lexer {
 	var lx chroma.Lexer
 	if found := lexers.Get(lang); found != nil {
 		lx = found
+		// A lexer the fast path cannot take (not a RegexLexer, or rules
+		// that do not compile) is used as chroma gives it: its own
+		// Tokenise reports any rule error, and the block falls back.
 		if fast, err := newFastLexer(found); err == nil && fast != nil {
 			lx = fast
 		}
