@@ -116,12 +116,12 @@ func (c *Converter) Convert(src []byte) (*Document, error) {
 		case *ast.Image:
 			doc.Links = append(doc.Links, Link{Dest: string(n.Destination), Line: lines.Line(int64(nodeOffset(n))), Image: true})
 		case *ast.Text:
-			doc.Words += countWords(n.Segment.Value(src))
+			doc.Words += CountWords(n.Segment.Value(src))
 		case *ast.FencedCodeBlock, *ast.CodeBlock:
 			segs := n.Lines()
 			for i := 0; i < segs.Len(); i++ {
 				s := segs.At(i)
-				doc.Words += countWords(s.Value(src))
+				doc.Words += CountWords(s.Value(src))
 			}
 		}
 		return ast.WalkContinue, nil
@@ -149,7 +149,9 @@ func wrapTables(html []byte) []byte {
 	return bytes.ReplaceAll(html, []byte("</table>"), []byte("</table></div>"))
 }
 
-func countWords(b []byte) int {
+// CountWords counts runs of non-space characters: the word count of pages
+// here and of imported Substack articles, so the two agree.
+func CountWords(b []byte) int {
 	n, in := 0, false
 	for _, r := range string(b) {
 		if unicode.IsSpace(r) {

@@ -6,8 +6,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/labfront/labfront/internal/markdown"
 )
 
 // Section labels, in the order the structure is shown.
@@ -185,7 +186,7 @@ func sections(s *scanned) []Section {
 
 func label(p *sectionParts) Section {
 	prose := strings.Join(p.prose, " ")
-	sec := Section{Heading: p.heading, Words: countWords(prose) + countWords(strings.Join(p.subheadings, " "))}
+	sec := Section{Heading: p.heading, Words: markdown.CountWords([]byte(prose)) + markdown.CountWords([]byte(strings.Join(p.subheadings, " ")))}
 	heading := normalise(p.heading)
 	body := normalise(prose + " " + strings.Join(p.subheadings, " "))
 	type score struct {
@@ -405,19 +406,6 @@ func hasPhrase(s, phrase string) bool {
 		}
 		i = start + 1
 	}
-}
-
-func countWords(s string) int {
-	n, in := 0, false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			in = false
-		} else if !in {
-			in = true
-			n++
-		}
-	}
-	return n
 }
 
 func plural(n int, one, many string) string {
