@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/sitetest"
 	"github.com/labfront/labfront/static"
 )
@@ -163,7 +165,85 @@ func TestLabProblemsFailTheBuild(t *testing.T) {
 	src := sitetest.Write(t, strings.Replace(labSite, "{from: hv1, to: desk, type: lan}", "{from: hv1, to: desk, type: lan, label: zanzibar-desk cable}", 1))
 	err := Check(Options{Src: src, Static: static.FS(), Islands: Islands()})
 	probs, ok := diag.As(err)
-	if !ok || len(probs) != 1 || !strings.Contains(probs[0].Error(), `content/lab.yaml:16: label: mentions "zanzibar-desk"`) {
+	if !ok || len(probs) != 1 || !strings.Contains(probs[0].Error(), `content/lab.yaml:16: links[1].label: mentions "zanzibar-desk"`) {
 		t.Errorf("want the leak reported with its line, got %v", err)
+	}
+}
+
+// TestPrivateServicesStayPrivate attaches the service "Wombat Ledger" to
+// the private node hideout, or to its child ct2, in every way lab.yaml
+// allows: the service is absent from the public view and from every
+// output built from it, however it is attached. The control attaches it
+// to a public node only, through the node's services: list, and checks it
+// is shown there.
+func TestPrivateServicesStayPrivate(t *testing.T) {
+	const (
+		hideout = "  - {id: hideout, name: quokka-vault, type: nas, site: south, public: false, specs: {cores: 4, storage_tb: 40}, services: [secretsvc]}\n"
+		ct2     = "  - {id: ct2, name: quokka-child, type: container, site: south, parent: hideout}\n"
+		service = "  - {id: secretsvc, name: Wombat Ledger, category: Core, description: Private, tech: Rust, node: hideout}\n"
+		hv2     = "  - {id: hv2, name: hv-south, type: hypervisor, site: south, specs: {cores: 8, storage_tb: 2.5}}\n"
+	)
+	noList := strings.Replace(hideout, ", services: [secretsvc]", "", 1)
+	noNode := strings.Replace(service, ", node: hideout", "", 1)
+	for _, tc := range []struct {
+		name                       string
+		hideout, ct2, service, hv2 string
+		public                     bool
+	}{
+		{"node: names the private node", noList, ct2, service, hv2, false},
+		{"only the private node lists it", hideout, ct2, noNode, hv2, false},
+		{"node: names a child of the private node", noList, ct2, strings.Replace(service, "node: hideout", "node: ct2", 1), hv2, false},
+		{"only a child of the private node lists it", noList, strings.Replace(ct2, "}", ", services: [secretsvc]}", 1), noNode, hv2, false},
+		{"node: names a public node, the private node lists it", hideout, ct2, strings.Replace(service, "node: hideout", "node: hv2", 1), hv2, false},
+		{"marked public: false on a public node", noList, ct2, strings.Replace(service, "node: hideout", "node: hv2, public: false", 1), hv2, false},
+		{"control: only a public node lists it", noList, ct2, noNode, strings.Replace(hv2, "}}", "}, services: [secretsvc]}", 1), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			site := labSite
+			for _, r := range [][2]string{{hideout, tc.hideout}, {ct2, tc.ct2}, {service, tc.service}, {hv2, tc.hv2}} {
+				if !strings.Contains(site, r[0]) {
+					t.Fatalf("labSite lacks %q", r[0])
+				}
+				site = strings.Replace(site, r[0], r[1], 1)
+			}
+			src := sitetest.Write(t, site)
+			l, err := lab.Load(filepath.Join(src, "content", "lab.yaml"), "content/lab.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pub := l.Public()
+			inView := slices.ContainsFunc(pub.Services, func(s lab.Service) bool { return s.ID == "secretsvc" })
+			for _, n := range pub.Nodes {
+				if slices.Contains(n.Services, "secretsvc") != (tc.public && n.ID == "hv2") {
+					t.Errorf("public node %s lists services %q", n.ID, n.Services)
+				}
+			}
+			if inView != tc.public {
+				t.Errorf("service in the public view: %v, want %v", inView, tc.public)
+			}
+			out := filepath.Join(t.TempDir(), "dist")
+			build(t, src, out, false)
+			tree := sitetest.Tree(t, out)
+			for _, p := range []string{"architecture/index.html", "topology.json", "status/index.html", "snapshot.json", "index.html"} {
+				body, ok := tree[p]
+				if !ok {
+					t.Fatalf("no %s in the build", p)
+				}
+				for _, text := range []string{"Wombat Ledger", "secretsvc"} {
+					if shown := strings.Contains(body, text); shown && !tc.public {
+						t.Errorf("%s shows the private service's %q", p, text)
+					}
+				}
+			}
+			if tc.public {
+				if !strings.Contains(tree["architecture/index.html"], "Wombat Ledger") || !strings.Contains(tree["topology.json"], `{"id":"secretsvc","name":"Wombat Ledger"}`) {
+					t.Error("the public service is missing from the architecture page or topology.json")
+				}
+				return
+			}
+			if leaks := sitetest.Reveals(tree, "Wombat Ledger", "secretsvc", "quokka", "hideout"); len(leaks) > 0 {
+				t.Errorf("the build reveals %q", leaks)
+			}
+		})
 	}
 }

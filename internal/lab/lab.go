@@ -22,28 +22,39 @@ type Lab struct {
 	Swarm              *Swarm
 	Flows              []Flow
 	Decisions          []Decision
+
+	// sources are the scalars of the lab.yaml this lab was parsed from,
+	// so Leaks can point at the line that carries a leaking text. Nil for
+	// a lab built in code.
+	sources []source
 }
 
 // Site is a physical location.
 type Site struct {
 	ID, Name, Role, Description string
 	Networks                    []Network
+	Line                        int
 }
 
 // Network is an addressable network at a site.
 type Network struct {
 	ID, Name, CIDR string
+	Line           int
 }
 
 // Node is a machine, container, device or cloud endpoint.
 type Node struct {
-	ID, Name, Type, Site, Parent, Alias, Description string
-	Public                                           bool
-	Networks                                         []string
-	Specs                                            Specs
-	Services                                         []string
-	Live                                             Live
-	Line                                             int
+	ID, Name string
+	// Type is a word of NodeTypes, a closed set the loader enforces: it
+	// carries no text of the operator's, so Leaks does not read it.
+	Type                             string `public:"vocabulary"`
+	Site, Parent, Alias, Description string
+	Public                           bool
+	Networks                         []string
+	Specs                            Specs
+	Services                         []string
+	Live                             Live
+	Line                             int
 }
 
 // Specs are a node's resources; zero means unknown.
@@ -75,9 +86,12 @@ func (n *Node) DisplayName() string {
 
 // Link connects two nodes.
 type Link struct {
-	From, To, Type, Label string
-	LatencyMS             float64
-	Line                  int
+	From, To string
+	// Type is a word of LinkTypes; see Node.Type.
+	Type      string `public:"vocabulary"`
+	Label     string
+	LatencyMS float64
+	Line      int
 }
 
 // Service is software running in the lab.
@@ -91,6 +105,7 @@ type Service struct {
 type Swarm struct {
 	Name, Description string
 	Agents            []Agent
+	Line              int
 }
 
 // Agent is one build agent of the swarm.
@@ -112,6 +127,7 @@ type Flow struct {
 // Step is one hop of a flow.
 type Step struct {
 	Name, Detail, Latency string
+	Line                  int
 }
 
 // Decision is an architecture decision with its rationale.

@@ -2,8 +2,11 @@ package lab
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -207,20 +210,101 @@ func TestPublicView(t *testing.T) {
 	}
 }
 
+// TestLeaks plants the name or id of a hidden node, or the real name
+// behind an alias, in one field of the base lab at a time: every field the
+// public view carries must be reported at its line, whichever struct it
+// lives in, and text the public view drops or that only contains a secret
+// as part of a longer word must not be.
 func TestLeaks(t *testing.T) {
-	src := strings.Replace(base, "{from: ct-200, to: cf, type: tunnel}", "{from: ct-200, to: cf, type: tunnel, label: backs up to secret-vault}", 1) +
-		"decisions:\n  - {title: Storage, body: \"Everything lands on tank first.\"}\n"
-	got := mustParse(t, src).Leaks("lab.yaml")
-	var msgs []string
-	for _, p := range got {
-		msgs = append(msgs, p.Error())
+	const flows = "flows:\n  - name: F\n    steps:\n      - {name: Browser, latency: via nas}\n"
+	for _, tc := range []struct {
+		name, old, new string
+		want           []string // path:line: field: "secret"
+	}{
+		{"link label", "{from: ct-200, to: cf, type: tunnel}", "{from: ct-200, to: cf, type: tunnel, label: backs up to secret-vault}",
+			[]string{`lab.yaml:19: links[3].label: "secret-vault"`}},
+		{"decision body", "", "decisions:\n  - {title: Storage, body: \"Everything lands on tank first.\"}\n",
+			[]string{`lab.yaml:29: decisions[0].body: "tank"`}},
+		{"lab description", "", "description: A lab with a vault.\n",
+			[]string{`lab.yaml:28: description: "vault"`}},
+		{"site name", "    name: Kronos\n", "    name: Kronos and tank\n",
+			[]string{`lab.yaml:6: sites[1].name: "tank"`}},
+		{"site role", "    name: Kronos\n", "    name: Kronos\n    role: backups for secret-vault\n",
+			[]string{`lab.yaml:7: sites[1].role: "secret-vault"`}},
+		{"network name", "{id: kronos-lan, name: LAN}", "{id: kronos-lan, name: vault LAN}",
+			[]string{`lab.yaml:7: sites[1].networks[0].name: "vault"`}},
+		{"network cidr", "cidr: 10.10.0.0/24", `cidr: "10.10.0.0/24 (vault)"`,
+			[]string{`lab.yaml:4: sites[0].networks[0].cidr: "vault"`}},
+		{"specs cpu", "specs: {cores: 32,", `specs: {cpu: "same box as tank", cores: 32,`,
+			[]string{`lab.yaml:9: nodes[0].specs.cpu: "tank"`}},
+		{"specs os", "specs: {cores: 24,", "specs: {os: secret-vault OS, cores: 24,",
+			[]string{`lab.yaml:10: nodes[1].specs.os: "secret-vault"`}},
+		{"node description", "type: hypervisor, site: jove,", "type: hypervisor, site: jove, description: Feeds the NAS,",
+			[]string{`lab.yaml:9: nodes[0].description: "nas"`}},
+		{"alias", "{id: ct-200, name: orch-io,", "{id: ct-200, name: orch-io, alias: vault proxy,",
+			// and the agent named after the node now shows its real name
+			[]string{`lab.yaml:13: nodes[4].alias: "vault"`, `lab.yaml:26: swarm.agents[0].name: "orch-io"`}},
+		{"flow step latency", "", flows,
+			[]string{`lab.yaml:31: flows[0].steps[0].latency: "nas"`}},
+		{"service category", "category: Core, description: Hypervisor", "category: Core (tank), description: Hypervisor",
+			[]string{`lab.yaml:21: services[0].category: "tank"`}},
+		{"service url", "tech: KVM, node: pve-io}", "tech: KVM, node: pve-io, url: \"https://vault.lab.test/\"}",
+			[]string{`lab.yaml:21: services[0].url: "vault"`}},
+		{"swarm name", "  name: Build Swarm\n", "  name: Build Swarm on vault\n",
+			[]string{`lab.yaml:24: swarm.name: "vault"`}},
+		{"swarm description", "  name: Build Swarm\n", "  name: Build Swarm\n  description: runs beside tank\n",
+			[]string{`lab.yaml:25: swarm.description: "tank"`}},
+		{"agent role", "role: Orchestrator", "role: Orchestrator for secret-vault",
+			[]string{`lab.yaml:26: swarm.agents[0].role: "secret-vault"`}},
+		{"several secrets in one field", "    name: Kronos\n", "    name: tank and vault\n",
+			[]string{`lab.yaml:6: sites[1].name: "tank"`, `lab.yaml:6: sites[1].name: "vault"`}},
+		// The same text in a private node and in a public site: only the
+		// public one is where the leak is.
+		{"same text in private and public", "public: false}", "public: false, description: tank mirror}\n    \n", nil},
+		{"same text, public copy reported", "    name: Kronos\n", "    name: Kronos\n    role: tank mirror\n",
+			[]string{`lab.yaml:7: sites[1].role: "tank"`}},
+		// Not leaks: a longer word, a private node's own text, a node type
+		// that happens to be the id of an aliased node, live keys.
+		{"longer word", "{from: pve-titan, to: nas, type: backup}", "{from: pve-titan, to: nas, type: backup, label: nas-backup to vaultwarden}", nil},
+		{"private node text", "public: false}", "public: false, description: holds the tank keys, specs: {os: vault OS}}", nil},
+		{"live keys", "specs: {cores: 12}}", "specs: {cores: 12}, live: {probe: \"https://vault:8200\"}}", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := base + tc.new
+			if tc.old != "" {
+				src = strings.Replace(base, tc.old, tc.new, 1)
+				if src == base {
+					t.Fatalf("edit %q not found in base", tc.old)
+				}
+			}
+			var got []string
+			for _, p := range mustParse(t, src).Leaks("lab.yaml") {
+				const tail = ", which is private (public: false) or hidden behind an alias; public pages would show it"
+				if !strings.HasSuffix(p.Msg, tail) {
+					t.Errorf("message %q does not say why", p.Msg)
+				}
+				got = append(got, strings.Replace(strings.TrimSuffix(p.Error(), tail), "mentions ", "", 1))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("leaks\n got %q\nwant %q", got, tc.want)
+			}
+		})
 	}
-	want := []string{
-		`lab.yaml:19: label: mentions "secret-vault", which is private (public: false) or hidden behind an alias; public pages would show it`,
-		`lab.yaml:29: decisions[0]: mentions "tank", which is private (public: false) or hidden behind an alias; public pages would show it`,
+}
+
+// TestLeaksOfBuiltLab covers a lab built in code, without a file to point
+// into: the problem names the field by its place in the public view.
+func TestLeaksOfBuiltLab(t *testing.T) {
+	l := &Lab{
+		Sites: []Site{{ID: "s", Name: "S", Networks: []Network{{ID: "n", Name: "LAN", CIDR: "beside hideout"}}}},
+		Nodes: []Node{{ID: "hideout", Name: "Hideout", Type: "nas", Site: "s"}, {ID: "a", Name: "A", Type: "nas", Site: "s", Public: true}},
 	}
-	if !slices.Equal(msgs, want) {
-		t.Errorf("leaks\n got %q\nwant %q", msgs, want)
+	var got []string
+	for _, p := range l.Leaks("lab") {
+		got = append(got, p.Path+"|"+strconv.Itoa(p.Line)+"|"+p.Field)
+	}
+	if want := []string{"lab|0|sites[0].networks[0].cidr"}; !slices.Equal(got, want) {
+		t.Errorf("leaks %q, want %q", got, want)
 	}
 }
 
@@ -305,5 +389,34 @@ func TestExampleLab(t *testing.T) {
 		if !cats[c] {
 			t.Errorf("no public service in category %q", c)
 		}
+	}
+}
+
+// TestWalkStrings pins what the leak check reads: every exported string,
+// through pointers, slices and maps (keys too), with the innermost Line;
+// not unexported fields, not fields tagged as vocabulary.
+func TestWalkStrings(t *testing.T) {
+	type inner struct {
+		Text string
+		Line int
+	}
+	type view struct {
+		Name   string
+		Kind   string `public:"vocabulary"`
+		hidden string
+		Ptr    *inner
+		Items  []inner
+		Tags   map[string][]string
+	}
+	v := view{Name: "n", Kind: "k", hidden: "h", Ptr: &inner{Text: "p", Line: 7},
+		Items: []inner{{Text: "i0", Line: 3}, {Text: "i1"}}, Tags: map[string][]string{"b": {"bv"}, "a": {"av"}}}
+	var got []string
+	walkStrings(reflect.ValueOf(&v), "", 0, func(path string, line int, text string) {
+		got = append(got, fmt.Sprintf("%s@%d=%s", path, line, text))
+	})
+	want := []string{"name@0=n", "ptr.text@7=p", "items[0].text@3=i0", "items[1].text@0=i1",
+		"tags[a]@0=a", "tags[a][0]@0=av", "tags[b]@0=b", "tags[b][0]@0=bv"}
+	if !slices.Equal(got, want) {
+		t.Errorf("walk\n got %q\nwant %q", got, want)
 	}
 }

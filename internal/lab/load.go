@@ -59,6 +59,7 @@ func Parse(data []byte, display string) (*Lab, error) {
 	r := reader{doc: doc}
 	l := r.read(root)
 	r.validate(l)
+	l.sources = indexSources(root)
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}
@@ -108,12 +109,12 @@ func (r *reader) read(root *yaml.Node) *Lab {
 		name := fmt.Sprintf("sites[%d]", i)
 		f := d.Map(n, name, Keys["site"]...)
 		f.Require("id", "name")
-		s := Site{ID: r.id("site", f, name), Name: f.String("name"), Role: f.String("role"), Description: f.String("description")}
+		s := Site{ID: r.id("site", f, name), Name: f.String("name"), Role: f.String("role"), Description: f.String("description"), Line: d.Line(n)}
 		for j, nn := range f.List("networks") {
 			nname := fmt.Sprintf("%s.networks[%d]", name, j)
 			nf := d.Map(nn, nname, Keys["network"]...)
 			nf.Require("id", "name")
-			s.Networks = append(s.Networks, Network{ID: r.id("network", nf, nname), Name: nf.String("name"), CIDR: nf.String("cidr")})
+			s.Networks = append(s.Networks, Network{ID: r.id("network", nf, nname), Name: nf.String("name"), CIDR: nf.String("cidr"), Line: d.Line(nn)})
 		}
 		l.Sites = append(l.Sites, s)
 	}
@@ -187,7 +188,7 @@ func (r *reader) read(root *yaml.Node) *Lab {
 	if top.Has("swarm") {
 		f := top.Sub("swarm", Keys["swarm"]...)
 		f.Require("name", "agents")
-		sw := &Swarm{Name: f.String("name"), Description: f.String("description")}
+		sw := &Swarm{Name: f.String("name"), Description: f.String("description"), Line: d.Line(top.Node("swarm"))}
 		for i, n := range f.List("agents") {
 			name := fmt.Sprintf("swarm.agents[%d]", i)
 			af := d.Map(n, name, Keys["agent"]...)
@@ -207,7 +208,7 @@ func (r *reader) read(root *yaml.Node) *Lab {
 		for j, sn := range f.List("steps") {
 			sf := d.Map(sn, fmt.Sprintf("%s.steps[%d]", name, j), Keys["step"]...)
 			sf.Require("name")
-			fl.Steps = append(fl.Steps, Step{Name: sf.String("name"), Detail: sf.String("detail"), Latency: sf.String("latency")})
+			fl.Steps = append(fl.Steps, Step{Name: sf.String("name"), Detail: sf.String("detail"), Latency: sf.String("latency"), Line: d.Line(sn)})
 		}
 		l.Flows = append(l.Flows, fl)
 	}

@@ -1,19 +1,18 @@
 package lab
 
 import (
-	"fmt"
 	"math"
-	"regexp"
+	"slices"
 	"strconv"
-	"strings"
 
-	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/slug"
 )
 
 // Public returns the lab as the public may see it, the only form any public
 // output is built from. It drops private nodes, the nodes that run on them,
-// their links and services and the swarm agents they host; it replaces each
+// their links and the swarm agents they host, and every service attached to
+// a hidden node whether by the service's node: or by a node's services:
+// list; it replaces each
 // aliased node's name with its alias and its id with one made from the
 // alias, since ids show in URLs; and it drops the live-data keys, which are
 // internal addresses.
@@ -39,18 +38,27 @@ func (l *Lab) Public() *Lab {
 		k.From, k.To = ids[k.From], ids[k.To]
 		out.Links = append(out.Links, k)
 	}
+	hosts := l.serviceHosts()
 	for _, s := range l.Services {
-		if !s.Public || (s.Node != "" && hidden[s.Node]) {
+		if !servicePublic(s, hosts[s.ID], hidden) {
 			continue
+		}
+		// A service the file attaches only through a node's services:
+		// list runs on that node, so the public view names it as the node
+		// the service would otherwise have named itself.
+		if s.Node == "" && len(hosts[s.ID]) > 0 {
+			s.Node = hosts[s.ID][0]
 		}
 		s.Node = ids[s.Node]
 		out.Services = append(out.Services, s)
-		if n := out.Node(s.Node); n != nil {
-			n.Services = append(n.Services, s.ID)
+		for _, host := range hosts[s.ID] {
+			if n := out.Node(ids[host]); n != nil && !slices.Contains(n.Services, s.ID) {
+				n.Services = append(n.Services, s.ID)
+			}
 		}
 	}
 	if l.Swarm != nil {
-		sw := &Swarm{Name: l.Swarm.Name, Description: l.Swarm.Description}
+		sw := &Swarm{Name: l.Swarm.Name, Description: l.Swarm.Description, Line: l.Swarm.Line}
 		for _, a := range l.Swarm.Agents {
 			if hidden[a.Host] {
 				continue
@@ -73,6 +81,42 @@ func (l *Lab) PublicID(id string) string {
 // absent.
 func (l *Lab) PublicIDs() map[string]string {
 	return l.publicIDs(l.hiddenNodes())
+}
+
+// serviceHosts maps each service id to every node it is attached to: the
+// node its node: names first, then each node whose services: lists it, in
+// file order. The file may attach a service either way, or both.
+func (l *Lab) serviceHosts() map[string][]string {
+	hosts := map[string][]string{}
+	for _, s := range l.Services {
+		if s.Node != "" {
+			hosts[s.ID] = append(hosts[s.ID], s.Node)
+		}
+	}
+	for _, n := range l.Nodes {
+		for _, id := range n.Services {
+			if !slices.Contains(hosts[id], n.ID) {
+				hosts[id] = append(hosts[id], n.ID)
+			}
+		}
+	}
+	return hosts
+}
+
+// servicePublic reports whether a service may be shown: it is not marked
+// private and no node it is attached to is hidden. One hidden host is
+// enough, however it is attached, since the service describes software
+// on a machine the operator chose not to publish.
+func servicePublic(s Service, hosts []string, hidden map[string]bool) bool {
+	if !s.Public {
+		return false
+	}
+	for _, h := range hosts {
+		if hidden[h] {
+			return false
+		}
+	}
+	return true
 }
 
 // hiddenNodes are the private nodes and everything that runs on them.
@@ -120,78 +164,6 @@ func (l *Lab) publicIDs(hidden map[string]bool) map[string]string {
 		ids[n.ID] = id
 	}
 	return ids
-}
-
-// Leaks reports public text (names, descriptions, labels, flows,
-// decisions) that mentions a hidden node's name or id or the real name
-// behind an alias: the public view drops those nodes, but prose written
-// elsewhere in the file would still carry them.
-func (l *Lab) Leaks(display string) diag.List {
-	var secrets []string
-	hidden := l.hiddenNodes()
-	for _, n := range l.Nodes {
-		if hidden[n.ID] {
-			secrets = append(secrets, n.Name, n.ID)
-		} else if n.Alias != "" && !strings.EqualFold(n.Alias, n.Name) {
-			secrets = append(secrets, n.Name)
-			if !strings.EqualFold(slug.Make(n.Alias), n.ID) {
-				secrets = append(secrets, n.ID)
-			}
-		}
-	}
-	var probs diag.List
-	if len(secrets) == 0 {
-		return probs
-	}
-	pats := make([]*regexp.Regexp, len(secrets))
-	for i, s := range secrets {
-		pats[i] = regexp.MustCompile(`(?i)(^|[^\pL\pN_-])` + regexp.QuoteMeta(s) + `($|[^\pL\pN_-])`)
-	}
-	check := func(line int, where, text string) {
-		for i, p := range pats {
-			if p.MatchString(text) {
-				probs.Add(display, line, where, "mentions %q, which is private (public: false) or hidden behind an alias; public pages would show it", secrets[i])
-			}
-		}
-	}
-	check(0, "description", l.Title+"\n"+l.Description)
-	pub := l.Public()
-	for i, n := range pub.Nodes {
-		src := l.nodeAt(n)
-		check(src.Line, fmt.Sprintf("nodes[%d]", i), n.Name+"\n"+n.Description)
-	}
-	for _, k := range pub.Links {
-		check(k.Line, "label", k.Label)
-	}
-	for i, s := range pub.Services {
-		check(s.Line, fmt.Sprintf("services[%d]", i), s.Name+"\n"+s.Description+"\n"+s.Tech)
-	}
-	for i, d := range pub.Decisions {
-		check(d.Line, fmt.Sprintf("decisions[%d]", i), d.Title+"\n"+d.Body+"\n"+d.Tradeoffs)
-	}
-	for i, f := range pub.Flows {
-		text := f.Name + "\n" + f.Summary
-		for _, s := range f.Steps {
-			text += "\n" + s.Name + "\n" + s.Detail
-		}
-		check(f.Line, fmt.Sprintf("flows[%d]", i), text)
-	}
-	if pub.Swarm != nil {
-		for i, a := range pub.Swarm.Agents {
-			check(a.Line, fmt.Sprintf("swarm.agents[%d]", i), a.Name+"\n"+a.Role)
-		}
-	}
-	return probs
-}
-
-// nodeAt finds the source node of a public node by its line.
-func (l *Lab) nodeAt(pub Node) Node {
-	for _, n := range l.Nodes {
-		if n.Line == pub.Line {
-			return n
-		}
-	}
-	return pub
 }
 
 // Stats are the hero numbers. Compute them on the public view for public

@@ -6,6 +6,7 @@ package sitetest
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -171,4 +172,23 @@ func Refs(doc string) []string {
 			}
 		}
 	}
+}
+
+// Reveals reports each file of tree (as Tree returns it) that shows one
+// of secrets, as "path: secret". A secret matches as a whole word,
+// case-insensitively, where letters, digits, '_' and '-' are word
+// characters — the rule lab.Leaks documents, written apart from it on
+// purpose so the check does not share the code it checks.
+func Reveals(tree map[string]string, secrets ...string) []string {
+	var found []string
+	for _, s := range secrets {
+		word := regexp.MustCompile(`(?i)(^|[^\pL\pN_-])` + regexp.QuoteMeta(s) + `($|[^\pL\pN_-])`)
+		for p, body := range tree {
+			if word.MatchString(body) {
+				found = append(found, p+": "+s)
+			}
+		}
+	}
+	slices.Sort(found)
+	return found
 }
