@@ -2,6 +2,7 @@ package api
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,9 @@ func TestExampleConfig(t *testing.T) {
 	}
 	if cfg.Auth.Mode != ModeAccess || cfg.Listen != "127.0.0.1:8443" || len(cfg.Sources) != 5 || cfg.KVPushInterval != 5*time.Minute {
 		t.Fatalf("config %+v", cfg)
+	}
+	if !slices.Equal(cfg.Hostnames, []string{"admin.example.com"}) {
+		t.Errorf("hostnames %q", cfg.Hostnames)
 	}
 	if p := cfg.Sources[1]; p.Secret != "root@pam!lab=s3cr3t" || !p.Insecure || p.Interval != 30*time.Second || p.Timeout != 10*time.Second {
 		t.Errorf("proxmox source %+v", p)
