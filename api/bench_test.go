@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -43,7 +42,7 @@ func BenchmarkAdminAnswers(b *testing.B) {
 	for _, path := range []string{"/admin/", "/api/v1/status"} {
 		b.Run(path, func(b *testing.B) {
 			b.ReportAllocs()
-			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req := newRequest(http.MethodGet, path, nil)
 			for b.Loop() {
 				w := &discard{header: http.Header{}}
 				h.ServeHTTP(w, req)

@@ -43,6 +43,14 @@ type Config struct {
 	// (kv_push_interval, default 5m, at least 1m; see kvpush.go); zero,
 	// in a config not read from a file, turns the push off.
 	KVPushInterval time.Duration
+	// Hostnames are the public names the server answers for besides
+	// loopback (hostnames:, required in access and oidc mode; see
+	// callers.go). A config not read from a file may leave it empty: the
+	// server then answers loopback names only.
+	Hostnames []string
+	// MetricsToken, from the variable metrics_token_env names, lets a
+	// scraper with Authorization: Bearer read /metrics from anywhere.
+	MetricsToken string
 }
 
 // AuthConfig says who may use the server.
@@ -85,7 +93,7 @@ func ParseConfig(data []byte, display string, getenv func(string) string) (*Conf
 	if root == nil {
 		return nil, probs.Err()
 	}
-	f := doc.Map(root, "", "listen", "site", "state_dir", "auth", "sources", "concurrency", "deploys", "kv_push_interval")
+	f := doc.Map(root, "", "listen", "site", "state_dir", "auth", "sources", "concurrency", "deploys", "kv_push_interval", "hostnames", "metrics_token_env")
 	cfg := &Config{Listen: f.String("listen"), Site: f.String("site"), StateDir: f.String("state_dir"), Concurrency: f.Int("concurrency", 4)}
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:8443"
@@ -131,6 +139,8 @@ func ParseConfig(data []byte, display string, getenv func(string) string) (*Conf
 	default:
 		doc.Errorf(a.Node("mode"), "auth.mode", "must be access, oidc or dev, found %q", cfg.Auth.Mode)
 	}
+	cfg.Hostnames = parseHostnames(doc, f, cfg.Auth.Mode)
+	cfg.MetricsToken = parseMetricsToken(doc, f, getenv)
 	for i, n := range f.List("sources") {
 		name := fmt.Sprintf("sources[%d]", i)
 		sf := doc.Map(n, name, "name", "type", "url", "interval", "timeout", "secret_env", "secret_file", "tailnet", "insecure", "tunnel_id")

@@ -2,6 +2,7 @@ package api
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,9 @@ func TestExampleConfig(t *testing.T) {
 	if cfg.Auth.Mode != ModeAccess || cfg.Listen != "127.0.0.1:8443" || len(cfg.Sources) != 5 || cfg.KVPushInterval != 5*time.Minute {
 		t.Fatalf("config %+v", cfg)
 	}
+	if !slices.Equal(cfg.Hostnames, []string{"admin.example.com"}) {
+		t.Errorf("hostnames %q", cfg.Hostnames)
+	}
 	if p := cfg.Sources[1]; p.Secret != "root@pam!lab=s3cr3t" || !p.Insecure || p.Interval != 30*time.Second || p.Timeout != 10*time.Second {
 		t.Errorf("proxmox source %+v", p)
 	}
@@ -43,13 +47,21 @@ func TestConfigProblems(t *testing.T) {
 		{"bad mode", "auth: {mode: trust-me}\n", nil, `c.yaml:1: auth.mode: must be access, oidc or dev, found "trust-me"`},
 		{"access needs aud", "auth: {mode: access, team_domain: https://t.cloudflareaccess.com}\n", nil, "auth.aud: required"},
 		{"http issuer off loopback", "auth: {mode: access, team_domain: http://evil.test, aud: x}\n", nil, "http:// is accepted only for 127.0.0.1 or localhost"},
-		{"http issuer on loopback", "auth: {mode: access, team_domain: http://127.0.0.1:9999, aud: x}\n", nil, ""},
+		{"http issuer on loopback", "hostnames: [admin.lab.test]\nauth: {mode: access, team_domain: http://127.0.0.1:9999, aud: x}\n", nil, ""},
 		{"oidc needs the secret", "auth: {mode: oidc, issuer: https://idp.test, client_id: lf}\n", nil, "LABFRONT_OIDC_CLIENT_SECRET"},
-		{"oidc with secret", "auth: {mode: oidc, issuer: https://idp.test, client_id: lf}\n", map[string]string{"LABFRONT_OIDC_CLIENT_SECRET": "x"}, ""},
+		{"oidc with secret", "hostnames: admin.lab.test\nauth: {mode: oidc, issuer: https://idp.test, client_id: lf}\n", map[string]string{"LABFRONT_OIDC_CLIENT_SECRET": "x"}, ""},
 		{"unknown source type", "auth: {mode: dev}\nsources:\n  - {name: a, type: snmp}\n", nil, `c.yaml:3: sources[0].type: must be one of prometheus, proxmox, tailscale, probe, demo, cloudflared, found "snmp"`},
 		{"bad interval", "auth: {mode: dev}\nsources:\n  - {name: a, type: demo, interval: often}\n", nil, `sources[0].interval: must be a positive duration`},
 		{"missing secret", "auth: {mode: dev}\nsources:\n  - {name: a, type: tailscale, secret_env: TS_KEY}\n", nil, "$TS_KEY is empty or unset"},
 		{"duplicate source", "auth: {mode: dev}\nsources:\n  - {name: a, type: demo}\n  - {name: a, type: demo}\n", nil, `duplicate source name "a"`},
+		{"access needs hostnames", "auth: {mode: access, team_domain: https://t.cloudflareaccess.com, aud: x}\n", nil, "c.yaml:1: hostnames: required in access mode"},
+		{"oidc needs hostnames", "auth: {mode: oidc, issuer: https://idp.test, client_id: lf}\n", map[string]string{"LABFRONT_OIDC_CLIENT_SECRET": "x"}, "c.yaml:1: hostnames: required in oidc mode"},
+		{"hostname is a URL", "hostnames:\n  - admin.lab.test\n  - https://admin.lab.test/\nauth: {mode: access, team_domain: https://t.cloudflareaccess.com, aud: x}\n", nil, `c.yaml:3: hostnames[1]: "https://admin.lab.test/" is not a host name`},
+		{"hostname with port", "hostnames: [admin.lab.test:443]\nauth: {mode: access, team_domain: https://t.cloudflareaccess.com, aud: x}\n", nil, `c.yaml:1: hostnames[0]: "admin.lab.test:443" is not a host name`},
+		{"hostnames in dev mode", "hostnames: [admin.lab.test]\nauth: {mode: dev}\n", nil, "c.yaml:1: hostnames: dev mode answers loopback host names only"},
+		{"metrics token unset", "auth: {mode: dev}\nmetrics_token_env: LF_METRICS\n", nil, "c.yaml:2: metrics_token_env: $LF_METRICS must hold a token of 16 or more characters"},
+		{"metrics token too short", "auth: {mode: dev}\nmetrics_token_env: LF_METRICS\n", map[string]string{"LF_METRICS": "short"}, "metrics_token_env: $LF_METRICS must hold"},
+		{"metrics token", "auth: {mode: dev}\nmetrics_token_env: LF_METRICS\n", map[string]string{"LF_METRICS": "0123456789abcdef0123"}, ""},
 		{"prometheus needs url", "auth: {mode: dev}\nsources:\n  - {name: p, type: prometheus}\n", nil, "sources[0].url: required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

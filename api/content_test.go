@@ -138,7 +138,7 @@ func sameTree(t *testing.T, before, after map[string]string) {
 
 // promoteReq is a same-origin form post, as a browser sends it.
 func promoteReq(form url.Values, header map[string]string) *http.Request {
-	req := httptest.NewRequest(http.MethodPost, "/admin/content/promote", strings.NewReader(form.Encode()))
+	req := newRequest(http.MethodPost, "/admin/content/promote", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	for k, v := range header {

@@ -21,7 +21,7 @@ import (
 // postForm sends an action form with an identity and Sec-Fetch-Site.
 func postForm(t *testing.T, h http.Handler, path string, form url.Values, token, site string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req := newRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if token != "" {
 		req.Header.Set("Cf-Access-Jwt-Assertion", token)

@@ -192,11 +192,21 @@ func jsonDecode(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 func get(t *testing.T, h http.Handler, path string, header map[string]string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req := newRequest(http.MethodGet, path, nil)
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
+}
+
+// newRequest is httptest.NewRequest addressed to localhost, a name every
+// server answers for whatever its hostnames (httptest's default Host,
+// example.com, is refused like any unknown name). The client address stays
+// httptest's 192.0.2.1: a test request is no direct loopback caller.
+func newRequest(method, target string, body io.Reader) *http.Request {
+	req := httptest.NewRequest(method, target, body)
+	req.Host = "localhost"
+	return req
 }

@@ -52,13 +52,32 @@ func (s *Server) apiStatus(c echo.Context) error {
 
 func (s *Server) statusJSON(sources []live.SourceState) ([]byte, error) {
 	ans := statusAnswer{Snapshot: snapshot.Public(live.Snapshot(s.lab, sources, s.now()), s.lab), Sources: []publicSource{}}
-	for _, src := range sources {
-		ans.Sources = append(ans.Sources, publicSource{Name: src.Name, State: src.State(), FetchedAt: src.FetchedAt.UTC()})
+	names := publicSourceNames(sources)
+	for i, src := range sources {
+		ans.Sources = append(ans.Sources, publicSource{Name: names[i], State: src.State(), FetchedAt: src.FetchedAt.UTC()})
 		if src.State() != live.StateLive {
 			ans.Stale = true
 		}
 	}
 	return json.Marshal(ans)
+}
+
+// publicSourceNames are what the public status calls the sources: the
+// type, numbered when several share it ("probe", "probe 2"). The
+// configured name is the operator's and may be a private node's; the
+// answer is public, cached at the edge and pushed to Workers KV, so it is
+// the same for every caller.
+func publicSourceNames(sources []live.SourceState) []string {
+	out := make([]string, len(sources))
+	seen := map[string]int{}
+	for i, src := range sources {
+		seen[src.Type]++
+		out[i] = src.Type
+		if n := seen[src.Type]; n > 1 {
+			out[i] = src.Type + " " + strconv.Itoa(n)
+		}
+	}
+	return out
 }
 
 // snapshotAnswer is /api/v1/snapshot: everything, for signed-in users.

@@ -129,7 +129,7 @@ func TestProxmoxAction(t *testing.T) {
 		t.Fatal("the node page offers no shutdown action")
 	}
 	post := func(form url.Values) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodPost, "/admin/nodes/orch-io/actions/shutdown", strings.NewReader(form.Encode()))
+		req := newRequest(http.MethodPost, "/admin/nodes/orch-io/actions/shutdown", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
 		rec := httptest.NewRecorder()

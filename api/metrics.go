@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -89,7 +90,13 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// metricsHandler answers insiders only: the labels name every source,
+// and a source can be named after a private node. Prometheus scrapes it
+// over loopback, or from elsewhere with the metrics token.
 func (s *Server) metricsHandler(c echo.Context) error {
+	if !s.insider(c.Request()) {
+		return c.String(http.StatusForbidden, "/metrics answers loopback, signed-in callers and the metrics token only\n")
+	}
 	promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}).ServeHTTP(c.Response(), c.Request())
 	return nil
 }

@@ -10,9 +10,9 @@ import (
 type access int
 
 const (
-	// public routes answer anyone: health, metrics, the sanitised status,
-	// assets, the login flow, and the git webhook (which checks its
-	// signature itself).
+	// public routes answer anyone: health, metrics (whose handler admits
+	// insiders only, callers.go), the sanitised status, assets, the login
+	// flow, and the git webhook (which checks its signature itself).
 	public access = iota
 	// viewer routes need a valid identity.
 	viewer

@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/labfront/labfront/internal/content"
+	"github.com/labfront/labfront/internal/hostallow"
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/topology"
@@ -49,6 +50,7 @@ type Server struct {
 	kv         *kvPusher  // the status push to Workers KV; nil when off
 	log        *slog.Logger
 	echo       *echo.Echo
+	handler    http.Handler // echo behind the Host allowlist
 	now        func() time.Time
 }
 
@@ -70,6 +72,17 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		if err != nil || !isLoopback(host) {
 			return nil, fmt.Errorf("auth mode dev has no authentication: it only listens on loopback (127.0.0.1 or localhost), not %q", cfg.Listen)
 		}
+	}
+	// Host is checked before routing, against DNS rebinding (callers.go).
+	names := cfg.Hostnames
+	if cfg.Auth.Mode == ModeDev || cfg.Auth.Mode == "" {
+		if len(names) > 0 {
+			return nil, fmt.Errorf("auth mode dev answers loopback host names only; hostnames is for access and oidc mode")
+		}
+	}
+	hosts, err := hostallow.New(cfg.Listen, names)
+	if err != nil {
+		return nil, err
 	}
 	l, err := lab.Load(filepath.Join(cfg.Site, "content", "lab.yaml"), filepath.ToSlash(filepath.Join(cfg.Site, "content/lab.yaml")))
 	if err != nil {
@@ -137,6 +150,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	s.metrics = newMetrics(s.store, s.now)
 	s.kv = s.newKVPush()
 	s.echo = s.newEcho()
+	s.handler = hosts.Handler(s.echo, s.log)
 	return s, nil
 }
 
@@ -159,8 +173,9 @@ func newCollector(src live.Source, l *lab.Lab, now func() time.Time) (live.Colle
 	return nil, fmt.Errorf("source type %q is not available in this build yet", src.Type)
 }
 
-// Handler is the server's HTTP handler, for tests and for mounting.
-func (s *Server) Handler() http.Handler { return s.echo }
+// Handler is the server's HTTP handler, for tests and for mounting; it
+// refuses a Host that is not on the allowlist before any route sees it.
+func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) newEcho() *echo.Echo {
 	e := echo.New()
@@ -193,7 +208,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 // Serve is Run on a listener the caller opened.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s.echo, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
 	// Open event streams would hold a graceful shutdown to its deadline.
 	srv.RegisterOnShutdown(func() { close(s.shutdown) })
 	pollCtx, stopPolling := context.WithCancel(ctx)
@@ -332,6 +347,11 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h["X-Content-Type-Options"] = []string{"nosniff"}
 		h["Referrer-Policy"] = []string{"same-origin"}
 		h["X-Frame-Options"] = []string{"DENY"}
+		// HSTS only when the browser came over HTTPS: browsers ignore it on
+		// plain HTTP, and a loopback dev server must stay reachable by http.
+		if overHTTPS(c.Request()) {
+			h["Strict-Transport-Security"] = []string{hstsValue}
+		}
 		if !strings.HasPrefix(c.Request().URL.Path, "/assets/") {
 			h["Cache-Control"] = []string{"no-store"}
 		}

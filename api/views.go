@@ -24,25 +24,28 @@ var adminNav = []templates.NavLink{
 	{Title: "Audit", URL: "/admin/audit"},
 }
 
-// head builds the admin frame for the page at path.
+// head builds the admin frame for the page at path. Without an identity
+// (the sign-in page, errors on public routes) the frame is bare: the
+// navigation and the outage banners describe the lab, and banners name
+// sources, which can be named after private nodes.
 func (s *Server) head(c echo.Context, title, path string) templates.AdminHead {
 	h := templates.AdminHead{
 		Title:   title,
 		Favicon: s.assets.URL("favicon.svg"),
-		Script:  s.assets.URL("admin.js"),
 		Dev:     s.cfg.Auth.Mode == ModeDev || s.cfg.Auth.Mode == "",
-		Logout:  s.cfg.Auth.Mode == ModeOIDC,
-		Events:  "/admin/events",
-		Banners: s.banners(),
 	}
 	for _, css := range []string{"site.css", "architecture.css", "admin.css"} {
 		if u := s.assets.URL(css); u != "" {
 			h.Stylesheets = append(h.Stylesheets, u)
 		}
 	}
-	if id := identity(c); id != nil {
-		h.User, h.Role = id.Email, id.Role()
+	id := identity(c)
+	if id == nil {
+		return h
 	}
+	h.User, h.Role = id.Email, id.Role()
+	h.Script, h.Events, h.Banners = s.assets.URL("admin.js"), "/admin/events", s.banners()
+	h.Logout = s.cfg.Auth.Mode == ModeOIDC
 	for _, n := range adminNav {
 		n.Current = n.URL == path
 		h.Nav = append(h.Nav, n)
@@ -146,6 +149,13 @@ func (s *Server) errorPage(c echo.Context, code int, msg string) templ.Component
 	title := map[int]string{401: "Sign in needed", 403: "Not allowed", 404: "Not found"}[code]
 	if title == "" {
 		title = "Something went wrong"
+	}
+	// Public and unmatched routes run no requireIdentity: a signed-in
+	// user who mistypes a path should still get the full frame.
+	if identity(c) == nil {
+		if id, err := s.auth.identify(c.Request()); err == nil && id != nil {
+			c.Set("identity", id)
+		}
 	}
 	return templates.AdminError(templates.ErrorView{Head: s.head(c, title, ""), Code: code, Title: title, Message: msg})
 }

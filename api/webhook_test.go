@@ -164,7 +164,7 @@ func pushBody(ref, after string) []byte {
 // hook delivers a webhook body with headers.
 func hook(t *testing.T, h http.Handler, body []byte, header map[string]string) (*httptest.ResponseRecorder, hookAnswer) {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/hooks/git", bytes.NewReader(body))
+	req := newRequest(http.MethodPost, "/hooks/git", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range header {
 		req.Header.Set(k, v)
@@ -524,7 +524,7 @@ func TestRedactURL(t *testing.T) {
 func TestGitHookForm(t *testing.T) {
 	e := newDeployEnv(t, deployEnvOpts{})
 	body := []byte("payload=" + url.QueryEscape(string(pushBody("refs/heads/feature", strings.Repeat("d", 40)))))
-	req := httptest.NewRequest(http.MethodPost, "/hooks/git", bytes.NewReader(body))
+	req := newRequest(http.MethodPost, "/hooks/git", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	for k, v := range github(body, "form-1") {
 		req.Header.Set(k, v)

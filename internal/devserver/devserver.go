@@ -24,6 +24,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
+	"github.com/labfront/labfront/internal/hostallow"
 	"github.com/labfront/labfront/internal/pagesrv"
 	"github.com/labfront/labfront/web"
 )
@@ -86,13 +87,17 @@ func Serve(ctx context.Context, cfg Config) error {
 		cache:   web.NewCache(),
 		clients: map[chan state]struct{}{},
 	}
+	handler, err := s.routes()
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	s.rebuild(ctx)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	srv := &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	watchErr := make(chan error, 1)
 	go func() { watchErr <- s.watch(ctx) }()
 	go func() {
@@ -120,7 +125,16 @@ func Serve(ctx context.Context, cfg Config) error {
 	}
 }
 
-func (s *server) routes() http.Handler {
+// routes is the whole dev server behind the Host allowlist: loopback names
+// and the listen address only. The admin pages it mounts are dev mode's
+// (everyone is an admin) and the site shows drafts, so after a DNS
+// rebinding a page elsewhere could read them and post actions; a Host
+// check before any route stops that.
+func (s *server) routes() (http.Handler, error) {
+	hosts, err := hostallow.New(s.cfg.Addr, nil)
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_labfront/reload.js", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
@@ -133,7 +147,7 @@ func (s *server) routes() http.Handler {
 		mux.Handle("/api/", s.cfg.Admin)
 	}
 	mux.Handle("/", s.site())
-	return mux
+	return hosts.Handler(mux, s.cfg.Log), nil
 }
 
 // rebuild builds the site into s.out and tells every page.
