@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 )
@@ -42,7 +44,8 @@ type authenticator interface {
 // accessAuth verifies Cloudflare Access JWTs: the Cf-Access-Jwt-Assertion
 // header that Access adds at the edge, else the CF_Authorization cookie.
 // Signatures must be RS256 by a key from the team's certs endpoint, and
-// issuer, audience and expiry must match (go-oidc checks them).
+// issuer, audience and expiry must match (go-oidc checks them). The keys
+// are a jwksKeys, so forged tokens cannot make the server refetch them.
 type accessAuth struct {
 	verifier *oidc.IDTokenVerifier
 	cfg      AuthConfig
@@ -52,8 +55,11 @@ var _ authenticator = (*accessAuth)(nil)
 
 // newAccessAuth takes a long-lived ctx: the key set fetches and refreshes
 // keys with it, so a request's context would cancel later refreshes.
-func newAccessAuth(ctx context.Context, cfg AuthConfig) *accessAuth {
-	keys := oidc.NewRemoteKeySet(ctx, cfg.TeamDomain+"/cdn-cgi/access/certs")
+func newAccessAuth(ctx context.Context, cfg AuthConfig, log *slog.Logger, now func() time.Time) *accessAuth {
+	// A timeout, because a certs endpoint that hangs would hold every
+	// request waiting for the refresh.
+	client := &http.Client{Timeout: 15 * time.Second}
+	keys := newJWKSKeys(ctx, cfg.TeamDomain+"/cdn-cgi/access/certs", client, now, log)
 	v := oidc.NewVerifier(cfg.TeamDomain, keys, &oidc.Config{ClientID: cfg.AUD, SupportedSigningAlgs: []string{oidc.RS256}})
 	return &accessAuth{verifier: v, cfg: cfg}
 }

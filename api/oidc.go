@@ -16,19 +16,24 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/go-jose/go-jose/v4"
 	"github.com/labstack/echo/v4"
 	"golang.org/x/oauth2"
 )
 
 // oidcAuth is the oidc mode: the server signs people in itself with the
 // authorization code flow, PKCE (S256), state and nonce against the
-// configured provider, then remembers them in an encrypted cookie. Nothing
-// is stored server-side, so sessions need no state directory and survive a
-// restart when LABFRONT_SESSION_KEY is set.
+// configured provider, then remembers them in an encrypted cookie, which
+// survives a restart when LABFRONT_SESSION_KEY is set. The only thing kept
+// server-side is the list of sessions signed out before their cookie
+// expired (revocations, in state_dir): a sealed cookie cannot be taken back
+// from whoever copied it, so signing out must be refused by the server.
 //
 // The callback URL is built from each request's Host: behind cloudflared
 // that is the public hostname, and a forged Host only produces a
@@ -40,6 +45,7 @@ type oidcAuth struct {
 	oauth    oauth2.Config // RedirectURL is set per request
 	client   *http.Client
 	seal     *sealer
+	revoked  *revocations
 	cop      *http.CrossOriginProtection
 	log      *slog.Logger
 	now      func() time.Time
@@ -68,9 +74,10 @@ const (
 	defaultNext = "/admin/"
 )
 
-// newOIDCAuth discovers the provider. ctx must live as long as the server:
-// the provider's key set refreshes with it.
-func newOIDCAuth(ctx context.Context, cfg AuthConfig, log *slog.Logger, now func() time.Time) (*oidcAuth, error) {
+// newOIDCAuth discovers the provider and loads the signed-out sessions
+// from stateDir. ctx must live as long as the server: the provider's key
+// set refreshes with it.
+func newOIDCAuth(ctx context.Context, cfg AuthConfig, stateDir string, log *slog.Logger, now func() time.Time) (*oidcAuth, error) {
 	var key [32]byte
 	switch {
 	case cfg.SessionKey == "":
@@ -89,6 +96,10 @@ func newOIDCAuth(ctx context.Context, cfg AuthConfig, log *slog.Logger, now func
 	if err != nil {
 		return nil, err
 	}
+	revoked, err := openRevocations(filepath.Join(stateDir, revocationsFile), now, log)
+	if err != nil {
+		return nil, err
+	}
 	// One client with a timeout for discovery, keys, token and userinfo:
 	// a provider that hangs must not hang the server's start or a login.
 	client := &http.Client{Timeout: 15 * time.Second}
@@ -97,22 +108,44 @@ func newOIDCAuth(ctx context.Context, cfg AuthConfig, log *slog.Logger, now func
 	if err != nil {
 		return nil, fmt.Errorf("oidc discovery at %s: %w", cfg.Issuer, err)
 	}
+	// The provider's own verifier would use go-oidc's RemoteKeySet, which
+	// refetches the keys for every token it cannot verify; jwksKeys limits
+	// that. So the verifier is built here from the discovery document.
+	var disc struct {
+		JWKS string   `json:"jwks_uri"`
+		Algs []string `json:"id_token_signing_alg_values_supported"`
+	}
+	if err := provider.Claims(&disc); err != nil {
+		return nil, fmt.Errorf("oidc discovery at %s: %w", cfg.Issuer, err)
+	}
+	if disc.JWKS == "" {
+		return nil, fmt.Errorf("oidc discovery at %s: no jwks_uri", cfg.Issuer)
+	}
+	var algs []string
+	for _, alg := range disc.Algs {
+		if slices.Contains(signingAlgs, jose.SignatureAlgorithm(alg)) {
+			algs = append(algs, alg)
+		}
+	}
+	keys := newJWKSKeys(ctx, disc.JWKS, client, now, log)
 	return &oidcAuth{
 		cfg:      cfg,
 		provider: provider,
 		// The verifier checks signature, issuer, audience (our client id)
 		// and expiry against the wall clock, which is what the provider
-		// signs with, not the server's injectable clock.
-		verifier: provider.VerifierContext(ctx, &oidc.Config{ClientID: cfg.ClientID}),
+		// signs with, not the server's injectable clock. No algorithms
+		// advertised means RS256, the one OpenID Connect requires.
+		verifier: oidc.NewVerifier(cfg.Issuer, keys, &oidc.Config{ClientID: cfg.ClientID, SupportedSigningAlgs: algs}),
 		oauth: oauth2.Config{
 			ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Endpoint: provider.Endpoint(),
 			Scopes: []string{oidc.ScopeOpenID, "email", "profile"},
 		},
-		client: client,
-		seal:   seal,
-		cop:    http.NewCrossOriginProtection(),
-		log:    log,
-		now:    now,
+		client:  client,
+		seal:    seal,
+		revoked: revoked,
+		cop:     http.NewCrossOriginProtection(),
+		log:     log,
+		now:     now,
 	}, nil
 }
 
@@ -132,10 +165,14 @@ func (a *oidcAuth) loginURL(next string) string {
 	return "/auth/login?next=" + url.QueryEscape(next)
 }
 
-// oidcSession is what the session cookie holds.
+// oidcSession is what the session cookie holds. ID names the session for
+// sign-out; Issued (unix seconds) lets one revocation cover every session
+// signed in before a moment.
 type oidcSession struct {
-	Email string `json:"email"`
-	Name  string `json:"name,omitempty"`
+	ID     string `json:"sid"`
+	Issued int64  `json:"iat"`
+	Email  string `json:"email"`
+	Name   string `json:"name,omitempty"`
 }
 
 // loginFlow is what the login cookie holds between /auth/login and the
@@ -154,11 +191,29 @@ func (a *oidcAuth) identify(r *http.Request) (*Identity, error) {
 	if err != nil || c.Value == "" {
 		return nil, errNoIdentity
 	}
-	var s oidcSession
-	if err := a.seal.open(sessionCookie, c.Value, &s); err != nil {
-		return nil, fmt.Errorf("session cookie: %w", err)
+	s, _, err := a.session(c.Value)
+	if err != nil {
+		return nil, err
 	}
 	return &Identity{Email: s.Email, Name: s.Name, Admin: a.cfg.IsAdmin(s.Email)}, nil
+}
+
+// session opens a session cookie's value and refuses a signed-out one. A
+// cookie without an id (sealed before sign-out could revoke) is refused
+// too: nothing could ever end it.
+func (a *oidcAuth) session(value string) (oidcSession, time.Time, error) {
+	var s oidcSession
+	expires, err := a.seal.openUntil(sessionCookie, value, &s)
+	if err != nil {
+		return oidcSession{}, time.Time{}, fmt.Errorf("session cookie: %w", err)
+	}
+	if s.ID == "" {
+		return oidcSession{}, time.Time{}, errors.New("session cookie: no session id")
+	}
+	if a.revoked.revoked(s.ID, s.Issued) {
+		return oidcSession{}, time.Time{}, errors.New("session cookie: signed out")
+	}
+	return s, expires, nil
 }
 
 // login starts a sign-in: it remembers state, nonce and PKCE verifier in
@@ -230,6 +285,7 @@ func (a *oidcAuth) callback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.ID, s.Issued = rand.Text(), a.now().Unix()
 	value, err := a.seal.seal(sessionCookie, s, a.now().Add(sessionTTL))
 	if err != nil {
 		return err
@@ -315,8 +371,12 @@ func (a *oidcAuth) exchange(ctx context.Context, code string, fl loginFlow) (oid
 	return oidcSession{Email: claims.Email, Name: claims.Name}, nil
 }
 
-// logout forgets the session. It does not end the provider's session;
-// the signed-out mark makes the next login ask for the password again.
+// logout ends the session: its id is revoked, so the cookie is refused
+// even if a copy of it outlives the browser's (a saved cookie, a restart).
+// Only this browser's session ends; the user's sessions on other devices
+// go on, as signing out of one device does elsewhere. It does not end the
+// provider's session; the signed-out mark makes the next login ask for the
+// password again.
 //
 // It ends on its own public page, not on "/": every other page would send
 // the browser on to the provider, and the admin CSP (form-action 'self')
@@ -330,6 +390,18 @@ func (a *oidcAuth) logout(c echo.Context) error {
 	c.SetCookie(expiredCookie(sessionCookie, secure))
 	c.SetCookie(expiredCookie(loginCookie, secure))
 	c.SetCookie(&http.Cookie{Name: cookieName(signedOutCookie, secure), Value: "1", Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
+	// A cookie that does not open (absent, expired, already signed out)
+	// names no session to revoke.
+	if ck, err := c.Request().Cookie(cookieName(sessionCookie, secure)); err == nil {
+		if s, expires, err := a.session(ck.Value); err == nil {
+			if err := a.revoked.revoke(s.ID, expires); err != nil {
+				// Revoked in memory all the same; only a restart before
+				// the next successful save would forget it.
+				return fmt.Errorf("sign out %s: %w", s.Email, err)
+			}
+			a.log.Info("signed out", "email", s.Email)
+		}
+	}
 	return c.Redirect(http.StatusSeeOther, logoutPath)
 }
 
@@ -491,24 +563,31 @@ func (s *sealer) seal(name string, v any, expires time.Time) (string, error) {
 
 // open reverses seal; its errors never include the value.
 func (s *sealer) open(name, value string, v any) error {
+	_, err := s.openUntil(name, value, v)
+	return err
+}
+
+// openUntil is open that also returns when the value expires.
+func (s *sealer) openUntil(name, value string, v any) (time.Time, error) {
 	box, err := base64.RawURLEncoding.Strict().DecodeString(value)
 	if err != nil || len(box) < s.aead.NonceSize() {
-		return errSealBroken
+		return time.Time{}, errSealBroken
 	}
 	n := s.aead.NonceSize()
 	plain, err := s.aead.Open(nil, box[:n], box[n:], []byte(name))
 	if err != nil {
-		return errSealBroken
+		return time.Time{}, errSealBroken
 	}
 	var env sealedValue
 	if err := json.Unmarshal(plain, &env); err != nil {
-		return errSealBroken
+		return time.Time{}, errSealBroken
 	}
-	if !s.now().Before(time.Unix(env.Expires, 0)) {
-		return errSealExpired
+	expires := time.Unix(env.Expires, 0)
+	if !s.now().Before(expires) {
+		return time.Time{}, errSealExpired
 	}
 	if err := json.Unmarshal(env.Value, v); err != nil {
-		return errSealBroken
+		return time.Time{}, errSealBroken
 	}
-	return nil
+	return expires, nil
 }

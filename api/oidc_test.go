@@ -63,6 +63,7 @@ type oidcEnv struct {
 	srv   *Server
 	auth  *oidcAuth
 	url   string // the admin server, http://127.0.0.1:PORT
+	cfg   *Config
 	clock *oidcClock
 	logs  *sitetest.SyncBuffer
 }
@@ -78,8 +79,8 @@ func newOIDCEnv(t *testing.T, o oidcEnvOpts) *oidcEnv {
 	if o.sessionKey == "" {
 		o.sessionKey = oidcTestSessionKey
 	}
-	e := &oidcEnv{idp: idp, clock: &oidcClock{t: time.Now()}, logs: &sitetest.SyncBuffer{}}
-	srv, err := New(t.Context(), oidcTestConfig(t, idp, o.sessionKey), Options{
+	e := &oidcEnv{idp: idp, cfg: oidcTestConfig(t, idp, o.sessionKey), clock: &oidcClock{t: time.Now()}, logs: &sitetest.SyncBuffer{}}
+	srv, err := New(t.Context(), e.cfg, Options{
 		Static: static.FS(), Islands: web.Islands(), Now: e.clock.now,
 		Log: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
@@ -498,7 +499,8 @@ func TestOIDCSessionCookie(t *testing.T) {
 		}
 		return val
 	}
-	good := sealWith(t, e.auth.seal, sessionCookie, oidcSession{Email: "ops@lab.test"}, time.Hour)
+	ops := oidcSession{ID: "session-1", Issued: e.clock.now().Unix(), Email: "ops@lab.test"}
+	good := sealWith(t, e.auth.seal, sessionCookie, ops, time.Hour)
 	other, err := newSealer(bytes.Repeat([]byte{7}, 32), e.clock.now)
 	if err != nil {
 		t.Fatal(err)
@@ -513,9 +515,11 @@ func TestOIDCSessionCookie(t *testing.T) {
 		{name: "tampered", cookie: sessionCookie, value: oidcFlipChar(good, len(good)/2)},
 		{name: "truncated", cookie: sessionCookie, value: good[:len(good)-4]},
 		{name: "not base64", cookie: sessionCookie, value: "%%%"},
-		{name: "expired", cookie: sessionCookie, value: sealWith(t, e.auth.seal, sessionCookie, oidcSession{Email: "ops@lab.test"}, -time.Second)},
-		{name: "another key", cookie: sessionCookie, value: sealWith(t, other, sessionCookie, oidcSession{Email: "ops@lab.test"}, time.Hour)},
-		{name: "a login cookie as session", cookie: sessionCookie, value: sealWith(t, e.auth.seal, loginCookie, oidcSession{Email: "ops@lab.test"}, time.Hour)},
+		{name: "expired", cookie: sessionCookie, value: sealWith(t, e.auth.seal, sessionCookie, ops, -time.Second)},
+		{name: "another key", cookie: sessionCookie, value: sealWith(t, other, sessionCookie, ops, time.Hour)},
+		{name: "a login cookie as session", cookie: sessionCookie, value: sealWith(t, e.auth.seal, loginCookie, ops, time.Hour)},
+		// A session sealed before sessions had ids could never be signed out.
+		{name: "no session id", cookie: sessionCookie, value: sealWith(t, e.auth.seal, sessionCookie, oidcSession{Email: "ops@lab.test"}, time.Hour)},
 		{name: "https host, __Host- name", host: "admin.lab.test", cookie: "__Host-" + sessionCookie, value: good, ok: true},
 		{name: "https host, plain name", host: "admin.lab.test", cookie: sessionCookie, value: good},
 	} {

@@ -131,9 +131,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	}
 	switch cfg.Auth.Mode {
 	case ModeAccess:
-		s.auth = newAccessAuth(ctx, cfg.Auth)
+		s.auth = newAccessAuth(ctx, cfg.Auth, s.log, s.now)
 	case ModeOIDC:
-		a, err := newOIDCAuth(ctx, cfg.Auth, s.log, s.now)
+		a, err := newOIDCAuth(ctx, cfg.Auth, cfg.StateDir, s.log, s.now)
 		if err != nil {
 			return nil, err
 		}
