@@ -184,7 +184,7 @@ func TestAnonymousSeesNoSourceNames(t *testing.T) {
 			if c.insider {
 				continue
 			}
-			for _, leak := range []string{privateSource, "tailnet-of-bob", "probes-bob", `href="/admin/audit"`, `href="/admin/nodes"`, `class="banner b-`, "unreachable since", "/admin/events"} {
+			for _, leak := range []string{privateSource, "tailnet-of-bob", "probes-bob", `href="/admin/audit"`, `href="/admin/nodes"`, `class="banner b-`, "unreachable since", "/admin/events", `aria-label="Admin"`, `class="whoami"`} {
 				if strings.Contains(body, leak) {
 					t.Errorf("%s, %s (%d): the answer contains %q", c.name, path, rec.Code, leak)
 				}
