@@ -11,7 +11,7 @@ import (
 
 // cmdImport is `labfront import substack FILE`: the only source so far is
 // Substack, but the word keeps room for others.
-func cmdImport(_ context.Context, e *env, args []string) error {
+func cmdImport(ctx context.Context, e *env, args []string) error {
 	flags := flag.NewFlagSet("import", flag.ContinueOnError)
 	src := flags.String("src", ".", "the site's source directory (holds content/)")
 	drafts := flags.Bool("drafts", false, "import unpublished drafts too")
@@ -23,7 +23,7 @@ func cmdImport(_ context.Context, e *env, args []string) error {
 	if len(pos) != 2 || pos[0] != "substack" {
 		return usageError{msg: "usage: labfront import substack FILE [--src DIR] [--drafts] [--paid] (FILE: export .zip, feed .xml, or pipeline .md/.txt)"}
 	}
-	results, err := substack.ImportFile(*src, pos[1], substack.ImportOptions{Drafts: *drafts, Paid: *paid, Now: e.now()})
+	results, err := substack.ImportFile(ctx, *src, pos[1], substack.ImportOptions{Drafts: *drafts, Paid: *paid, Now: e.now()})
 	for _, r := range results {
 		fmt.Fprintln(e.stdout, r.Line())
 	}
