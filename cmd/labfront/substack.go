@@ -37,7 +37,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 }
 
 // cmdPromote is `labfront promote FILE`: an inbox article becomes a note.
-func cmdPromote(_ context.Context, e *env, args []string) error {
+func cmdPromote(ctx context.Context, e *env, args []string) error {
 	flags := flag.NewFlagSet("promote", flag.ContinueOnError)
 	src := flags.String("src", ".", "the site's source directory (holds content/)")
 	as := flags.String("as", "", "promote as note or paper, overriding the inbox decision")
@@ -50,6 +50,11 @@ func cmdPromote(_ context.Context, e *env, args []string) error {
 	}
 	if *as != "" && *as != substack.AsNote && *as != substack.AsPaper {
 		return usageError{msg: fmt.Sprintf("promote: --as %q: use note or paper", *as)}
+	}
+	// Promote is one article and two atomic writes, over in milliseconds;
+	// a signal that came before it starts stops it.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("promote: stopped before %s (%w); nothing was written", pos[0], context.Cause(ctx))
 	}
 	p, err := substack.Promote(*src, pos[0], substack.PromoteOptions{As: *as})
 	if err != nil {
