@@ -11,8 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/labfront/labfront/internal/content"
-	"github.com/labfront/labfront/internal/siteurl"
 	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/siteurl"
 	"github.com/labfront/labfront/static"
 )
 
