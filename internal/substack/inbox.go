@@ -210,7 +210,18 @@ func importBatch(ctx context.Context, src, file string, batch *Batch, opts Impor
 	if err != nil {
 		return nil, err
 	}
-	return Import(ctx, src, batch.Articles, NewIndex(l), opts)
+	res, err := Import(ctx, src, batch.Articles, NewIndex(l), opts)
+	if tm := (*tooManyFiles)(nil); errors.As(err, &tm) {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return res, err
+}
+
+// tooManyFiles refuses an import that would write more than Limits.Files.
+type tooManyFiles struct{ n, limit int }
+
+func (e *tooManyFiles) Error() string {
+	return fmt.Sprintf("%d articles to write is more than one import writes (limit %d); nothing was written: import drafts or paid posts separately, or split the export", e.n, e.limit)
 }
 
 // planned is one article Import will write, decided before any body is
@@ -293,7 +304,7 @@ func Import(ctx context.Context, src string, articles []*Article, ix *Index, opt
 		plan = append(plan, planned{r: r, name: name, date: date, old: old})
 	}
 	if len(plan) > lim.Files {
-		return nil, fmt.Errorf("%d articles to write is more than one import writes (limit %d); nothing was written: import drafts or paid posts separately, or split the export", len(plan), lim.Files)
+		return nil, &tooManyFiles{n: len(plan), limit: lim.Files}
 	}
 	if len(plan) == 0 {
 		return results, nil
