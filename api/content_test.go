@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -57,7 +58,7 @@ func exampleSite(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	res, err := substack.ImportFile(site, "../internal/substack/testdata/seed-homelab-architecture.txt", substack.ImportOptions{})
+	res, err := substack.ImportFile(context.Background(), site, "../internal/substack/testdata/seed-homelab-architecture.txt", substack.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func inboxSite(t *testing.T) (site, remote string) {
 		}
 	}
 	for _, f := range []string{"seed-homelab-architecture.txt", "feed.xml", "export.zip"} {
-		if _, err := substack.ImportFile(site, filepath.Join("../internal/substack/testdata", f), substack.ImportOptions{}); err != nil {
+		if _, err := substack.ImportFile(context.Background(), site, filepath.Join("../internal/substack/testdata", f), substack.ImportOptions{}); err != nil {
 			t.Fatalf("import %s: %v", f, err)
 		}
 	}

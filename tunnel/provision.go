@@ -86,7 +86,8 @@ type ProvisionResult struct {
 	DNSName    string
 	DNSTarget  string
 	// Token says whether the token file was created, replaced or left
-	// as it was; TokenModeFixed when only its permissions were tightened.
+	// as it was; TokenModeFixed when the file's or its folder's
+	// permissions were tightened (to 0600 and 0700).
 	Token          WriteResult
 	TokenModeFixed bool
 }
@@ -369,11 +370,22 @@ func tokenTunnel(tok string) (string, bool) {
 // reads it, nobody else.
 const secretMode fs.FileMode = 0o600
 
-// WriteSecret writes data to path atomically with mode 0600, creating its
-// directory (0700). An identical file is left alone, with its permissions
-// tightened to 0600 if they were wider (the bool says so); a different
-// one is replaced. Messages name the path, never the content.
+// secretDirMode is the mode of a secret's folder. A 0600 file in a folder
+// others can write is not safe: they can rename it away and put their own
+// token (or a symlink) in its place, and a folder others can list tells
+// them the token's name and age.
+const secretDirMode fs.FileMode = 0o700
+
+// WriteSecret writes data to path atomically with mode 0600, in a folder
+// of mode 0700 (created if missing, tightened if wider). An identical file
+// is left alone, with its permissions (and its folder's) tightened if they
+// were wider (the bool says so); a different one is replaced. Messages name
+// the path, never the content.
 func WriteSecret(path string, data []byte) (WriteResult, bool, error) {
+	dirFixed, err := secretDir(filepath.Dir(path))
+	if err != nil {
+		return 0, false, err
+	}
 	old, err := os.ReadFile(path)
 	switch {
 	case err == nil && bytes.Equal(old, data):
@@ -382,7 +394,7 @@ func WriteSecret(path string, data []byte) (WriteResult, bool, error) {
 			return 0, false, fmt.Errorf("stat %s: %w", path, err)
 		}
 		if st.Mode().Perm() == secretMode {
-			return Unchanged, false, nil
+			return Unchanged, dirFixed, nil
 		}
 		if err := os.Chmod(path, secretMode); err != nil {
 			return 0, false, fmt.Errorf("chmod %s to 0600: %w", path, err)
@@ -395,14 +407,37 @@ func WriteSecret(path string, data []byte) (WriteResult, bool, error) {
 	if err == nil {
 		result = Replaced
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return 0, false, fmt.Errorf("create %s: %w", dir, err)
-	}
 	if err := atomicfile.Write(path, data, secretMode); err != nil {
 		return 0, false, fmt.Errorf("write %s: %w", path, err)
 	}
-	return result, false, nil
+	return result, dirFixed, nil
+}
+
+// secretDir makes dir, the folder of a secret, exist with mode 0700 and
+// reports whether an existing folder had to be tightened. A shared sticky
+// folder such as /tmp is refused rather than tightened: changing its mode
+// would break every other user of it, and a secret does not belong there.
+func secretDir(dir string) (bool, error) {
+	if err := os.MkdirAll(dir, secretDirMode); err != nil {
+		return false, fmt.Errorf("create %s: %w", dir, err)
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return false, fmt.Errorf("stat %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return false, fmt.Errorf("%s: not a directory", dir)
+	}
+	if st.Mode()&fs.ModeSticky != 0 {
+		return false, fmt.Errorf("%s: a shared folder (sticky bit set); put the token in a folder of its own, e.g. cloudflared/token", dir)
+	}
+	if st.Mode().Perm() == secretDirMode {
+		return false, nil
+	}
+	if err := os.Chmod(dir, secretDirMode); err != nil {
+		return false, fmt.Errorf("chmod %s to 0700: %w", dir, err)
+	}
+	return true, nil
 }
 
 // Connection is one connection of a tunnel's connector to Cloudflare's

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -280,6 +282,73 @@ func TestWriteSecret(t *testing.T) {
 	if _, _, err := WriteSecret(filepath.Join(path, "below-a-file"), []byte("x")); err == nil || strings.Contains(err.Error(), "x\"") {
 		t.Errorf("writing below a file: %v", err)
 	}
+}
+
+// TestWriteSecretTightensFolder: a 0600 token in a folder others can
+// write or list is not private (they can swap the file), so an existing
+// folder is tightened to 0700, whether the token is new, replaced or
+// unchanged; a shared sticky folder is refused, not chmodded.
+func TestWriteSecretTightensFolder(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		dirMode  fs.FileMode
+		existing string // token file already there, mode 0600; "" for none
+		want     WriteResult
+		fixed    bool
+	}{
+		{"new token, open folder", 0o755, "", Created, true},
+		{"replaced token, group-writable folder", 0o770, "old\n", Replaced, true},
+		{"identical token, world-readable folder", 0o755, "tok\n", Unchanged, true},
+		{"identical token, private folder", 0o700, "tok\n", Unchanged, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "cloudflared")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "token")
+			if tc.existing != "" {
+				if err := os.WriteFile(path, []byte(tc.existing), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Chmod after Mkdir: the umask would narrow Mkdir's mode.
+			if err := os.Chmod(dir, tc.dirMode); err != nil {
+				t.Fatal(err)
+			}
+			res, fixed, err := WriteSecret(path, []byte("tok\n"))
+			if err != nil || res != tc.want || fixed != tc.fixed {
+				t.Fatalf("WriteSecret = %v, %v, %v; want %v, %v, nil", res, fixed, err, tc.want, tc.fixed)
+			}
+			st, err := os.Stat(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode().Perm() != 0o700 {
+				t.Errorf("folder mode = %v, want 0700", st.Mode().Perm())
+			}
+		})
+	}
+	t.Run("shared sticky folder", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.Chmod(dir, 0o777|fs.ModeSticky); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := WriteSecret(filepath.Join(dir, "token"), []byte("tok\n"))
+		if err == nil || !strings.Contains(err.Error(), "shared folder") {
+			t.Fatalf("err = %v, want a refusal naming the shared folder", err)
+		}
+		st, err := os.Stat(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o777 {
+			t.Errorf("a shared folder was chmodded to %v", st.Mode().Perm())
+		}
+		if _, err := os.Stat(filepath.Join(dir, "token")); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("token written into a shared folder: %v", err)
+		}
+	})
 }
 
 func TestConnections(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/markdown"
+	"github.com/labfront/labfront/internal/siteurl"
 	"github.com/labfront/labfront/templates"
 )
 
@@ -148,6 +149,11 @@ func assemble(opts Options, pages *content.Cache) (*plan, error) {
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	if opts.BaseURL != "" {
+		// The override goes where base_url goes (feeds, robots.txt), so
+		// it passes the same check.
+		if err := siteurl.Check(opts.BaseURL, siteurl.Absolute); err != nil {
+			return nil, fmt.Errorf("--base-url: %w", err)
+		}
 		site.Config.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	}
 	ls, err := loadLab(opts)

@@ -2,8 +2,12 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/labfront/labfront/internal/content"
+	"github.com/labfront/labfront/internal/siteurl"
 )
 
 // The security policy of every page. Pages carry no inline script or style,
@@ -13,61 +17,159 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // xmlPolicy is the policy of the feed and the sitemap.
 const xmlPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'"
 
-// headersFile is Cloudflare Pages' _headers. Rules that match the same path
-// are merged with their values joined, so the asset rule first detaches
-// ("! Cache-Control") the short HTML caching of the catch-all rule.
-func headersFile() string {
-	var b strings.Builder
-	b.WriteString("/*\n")
-	for _, h := range [][2]string{
-		{"Content-Security-Policy", contentSecurityPolicy},
-		{"Strict-Transport-Security", "max-age=63072000; includeSubDomains; preload"},
-		{"X-Content-Type-Options", "nosniff"},
-		{"Referrer-Policy", "strict-origin-when-cross-origin"},
-		{"X-Frame-Options", "DENY"},
-		{"Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"},
-		{"Cross-Origin-Opener-Policy", "same-origin"},
-		{"Cache-Control", "public, max-age=60, must-revalidate"},
-	} {
-		fmt.Fprintf(&b, "  %s: %s\n", h[0], h[1])
+// headerRule is one block of _headers: a path pattern, the headers it
+// detaches from earlier rules ("! Name") and the headers it sets.
+type headerRule struct {
+	path   string
+	detach []string
+	set    [][2]string
+}
+
+// headerRules are Cloudflare Pages' _headers. Rules that match the same
+// path are merged with their values joined, so the asset rule first
+// detaches ("! Cache-Control") the short HTML caching of the catch-all rule.
+func headerRules() []headerRule {
+	rules := []headerRule{
+		{path: "/*", set: [][2]string{
+			{"Content-Security-Policy", contentSecurityPolicy},
+			{"Strict-Transport-Security", "max-age=63072000; includeSubDomains; preload"},
+			{"X-Content-Type-Options", "nosniff"},
+			{"Referrer-Policy", "strict-origin-when-cross-origin"},
+			{"X-Frame-Options", "DENY"},
+			{"Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"},
+			{"Cross-Origin-Opener-Policy", "same-origin"},
+			{"Cache-Control", "public, max-age=60, must-revalidate"},
+		}},
+		{path: "/assets/*", detach: []string{"Cache-Control"}, set: [][2]string{{"Cache-Control", "public, max-age=31536000, immutable"}}},
 	}
-	b.WriteString("\n/assets/*\n  ! Cache-Control\n  Cache-Control: public, max-age=31536000, immutable\n")
 	// Browsers show XML with a built-in viewer that styles itself inline,
 	// which the page policy would block; these documents run nothing.
 	for _, xmlDoc := range []string{"/feed.xml", "/sitemap.xml"} {
-		fmt.Fprintf(&b, "\n%s\n  ! Content-Security-Policy\n  Content-Security-Policy: %s\n", xmlDoc, xmlPolicy)
+		rules = append(rules, headerRule{path: xmlDoc, detach: []string{"Content-Security-Policy"}, set: [][2]string{{"Content-Security-Policy", xmlPolicy}}})
 	}
-	b.WriteString("\n/feed.xml\n  Content-Type: application/atom+xml; charset=utf-8\n")
-	b.WriteString("\n/feed.json\n  Content-Type: application/feed+json; charset=utf-8\n")
-	return b.String()
+	return append(rules,
+		headerRule{path: "/feed.xml", set: [][2]string{{"Content-Type", "application/atom+xml; charset=utf-8"}}},
+		headerRule{path: "/feed.json", set: [][2]string{{"Content-Type", "application/feed+json; charset=utf-8"}}},
+	)
 }
 
-func (p *plan) redirectsFile() string {
+// headersFile writes rules in the _headers format: a path line, then one
+// indented line per header, rules separated by a blank line. Each value is
+// checked here, where the lines are made, so that no value, whatever
+// validated it before, can end its line and start a rule of its own.
+func headersFile(rules []headerRule) (string, error) {
 	var b strings.Builder
+	for i, r := range rules {
+		if err := lineField(r.path); err != nil {
+			return "", fmt.Errorf("_headers: rule path %q: %w", r.path, err)
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(r.path + "\n")
+		for _, name := range r.detach {
+			if !headerName(name) {
+				return "", fmt.Errorf("_headers: %s: %q is not a header name", r.path, name)
+			}
+			b.WriteString("  ! " + name + "\n")
+		}
+		for _, h := range r.set {
+			if !headerName(h[0]) {
+				return "", fmt.Errorf("_headers: %s: %q is not a header name", r.path, h[0])
+			}
+			if err := headerValue(h[1]); err != nil {
+				return "", fmt.Errorf("_headers: %s: %s: %w", r.path, h[0], err)
+			}
+			fmt.Fprintf(&b, "  %s: %s\n", h[0], h[1])
+		}
+	}
+	return b.String(), nil
+}
+
+// redirectsFile writes _redirects: one "from to status" line per rule.
+// The format splits on whitespace and ends a rule at a line break, so a
+// field with either (or any other invisible character) is refused here,
+// at generation time, not only by check: a rule can never become two.
+func redirectsFile(icon string, aliases []content.Alias) (string, error) {
+	var b strings.Builder
+	rule := func(from, to string, status int) error {
+		for _, f := range []string{from, to} {
+			if err := lineField(f); err != nil {
+				return fmt.Errorf("_redirects: %q -> %q: %w", from, to, err)
+			}
+		}
+		if strings.HasPrefix(from, "#") {
+			return fmt.Errorf("_redirects: %q would be read as a comment", from)
+		}
+		fmt.Fprintf(&b, "%s %s %d\n", from, to, status)
+		return nil
+	}
 	// Browsers ask for /favicon.ico on pages that name no icon (feeds).
-	if icon := p.assets.url("favicon.svg"); icon != "" {
-		fmt.Fprintf(&b, "/favicon.ico %s 302\n", icon)
+	if icon != "" {
+		if err := rule("/favicon.ico", icon, 302); err != nil {
+			return "", err
+		}
 	}
-	for _, a := range p.site.Config.Aliases {
-		fmt.Fprintf(&b, "%s %s %d\n", a.From, a.To, a.Status)
+	for _, a := range aliases {
+		if err := rule(a.From, a.To, a.Status); err != nil {
+			return "", err
+		}
 	}
-	return b.String()
+	return b.String(), nil
 }
 
-func (p *plan) robots() string {
-	return "User-agent: *\nAllow: /\nDisallow: /admin/\n\nSitemap: " + p.site.Config.BaseURL + "/sitemap.xml\n"
+// lineField refuses a field of a line-based file that is empty or holds a
+// character that could split it or end its line.
+func lineField(s string) error {
+	if s == "" {
+		return errors.New("empty")
+	}
+	return siteurl.Visible(s)
 }
 
-func constant(s string) func(context.Context) ([]byte, error) {
-	return func(context.Context) ([]byte, error) { return []byte(s), nil }
+// headerValue refuses a header value that could end its line: plain
+// spaces are fine inside a value, every other invisible character is not.
+func headerValue(v string) error {
+	return siteurl.Visible(strings.ReplaceAll(v, " ", ""))
+}
+
+// headerName reports whether name is an HTTP token (RFC 9110), which
+// has no space, colon or line break.
+func headerName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// robots is robots.txt, a line-based file too: the base URL must not
+// bring a line of its own (it is checked when site.yaml or --base-url is
+// read; this holds for any other caller).
+func (p *plan) robots() ([]byte, error) {
+	base := p.site.Config.BaseURL
+	if err := siteurl.Visible(base); err != nil {
+		return nil, fmt.Errorf("robots.txt: base URL %q: %w", base, err)
+	}
+	return []byte("User-agent: *\nAllow: /\nDisallow: /admin/\n\nSitemap: " + base + "/sitemap.xml\n"), nil
 }
 
 func (p *plan) addMeta() {
 	p.outputs = append(p.outputs,
 		output{path: "sitemap.xml", render: p.sitemap},
-		output{path: "robots.txt", render: constant(p.robots())},
-		output{path: "_headers", render: constant(headersFile())},
-		output{path: "_redirects", render: constant(p.redirectsFile())},
+		output{path: "robots.txt", render: func(context.Context) ([]byte, error) { return p.robots() }},
+		output{path: "_headers", render: func(context.Context) ([]byte, error) {
+			s, err := headersFile(headerRules())
+			return []byte(s), err
+		}},
+		output{path: "_redirects", render: func(context.Context) ([]byte, error) {
+			s, err := redirectsFile(p.assets.url("favicon.svg"), p.site.Config.Aliases)
+			return []byte(s), err
+		}},
 	)
 	for _, f := range p.assets.files {
 		data := f.data

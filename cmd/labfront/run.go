@@ -93,6 +93,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	err := cmd(ctx, e, args[1:])
+	// A command that finished its work (a server that shut down cleanly)
+	// exits 0 even after a signal; one that stopped early exits 128 + the
+	// signal's number, after saying where it stopped.
+	if in, ok := interruption(ctx); ok && err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stderr, "labfront: %v\n", err)
+		if !strings.Contains(err.Error(), in.Error()) {
+			fmt.Fprintf(stderr, "labfront: %v\n", in)
+		}
+		return in.exitCode()
+	}
 	return report(stderr, err)
 }
 
@@ -180,7 +190,7 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	return err
 }
 
-func cmdCheck(_ context.Context, e *env, args []string) error {
+func cmdCheck(ctx context.Context, e *env, args []string) error {
 	flags := flag.NewFlagSet("check", flag.ContinueOnError)
 	src := flags.String("src", ".", "the site's source directory (holds content/)")
 	pos, err := parse(flags, args)
@@ -192,7 +202,10 @@ func cmdCheck(_ context.Context, e *env, args []string) error {
 	}
 	// The same stages as build, without writing: drafts are validated by the
 	// load stage either way, and links are checked as build would see them.
-	if err := web.Check(web.Options{Src: *src, Static: staticFS(*src), Islands: islandsFS(*src)}); err != nil {
+	check := func() error {
+		return web.Check(web.Options{Src: *src, Static: staticFS(*src), Islands: islandsFS(*src)})
+	}
+	if err := readOnly(ctx, check); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, "ok: no problems found")

@@ -11,7 +11,7 @@ import (
 
 // cmdImport is `labfront import substack FILE`: the only source so far is
 // Substack, but the word keeps room for others.
-func cmdImport(_ context.Context, e *env, args []string) error {
+func cmdImport(ctx context.Context, e *env, args []string) error {
 	flags := flag.NewFlagSet("import", flag.ContinueOnError)
 	src := flags.String("src", ".", "the site's source directory (holds content/)")
 	drafts := flags.Bool("drafts", false, "import unpublished drafts too")
@@ -23,7 +23,7 @@ func cmdImport(_ context.Context, e *env, args []string) error {
 	if len(pos) != 2 || pos[0] != "substack" {
 		return usageError{msg: "usage: labfront import substack FILE [--src DIR] [--drafts] [--paid] (FILE: export .zip, feed .xml, or pipeline .md/.txt)"}
 	}
-	results, err := substack.ImportFile(*src, pos[1], substack.ImportOptions{Drafts: *drafts, Paid: *paid, Now: e.now()})
+	results, err := substack.ImportFile(ctx, *src, pos[1], substack.ImportOptions{Drafts: *drafts, Paid: *paid, Now: e.now()})
 	for _, r := range results {
 		fmt.Fprintln(e.stdout, r.Line())
 	}
@@ -37,7 +37,7 @@ func cmdImport(_ context.Context, e *env, args []string) error {
 }
 
 // cmdPromote is `labfront promote FILE`: an inbox article becomes a note.
-func cmdPromote(_ context.Context, e *env, args []string) error {
+func cmdPromote(ctx context.Context, e *env, args []string) error {
 	flags := flag.NewFlagSet("promote", flag.ContinueOnError)
 	src := flags.String("src", ".", "the site's source directory (holds content/)")
 	as := flags.String("as", "", "promote as note or paper, overriding the inbox decision")
@@ -50,6 +50,11 @@ func cmdPromote(_ context.Context, e *env, args []string) error {
 	}
 	if *as != "" && *as != substack.AsNote && *as != substack.AsPaper {
 		return usageError{msg: fmt.Sprintf("promote: --as %q: use note or paper", *as)}
+	}
+	// Promote is one article and two atomic writes, over in milliseconds;
+	// a signal that came before it starts stops it.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("promote: stopped before %s (%w); nothing was written", pos[0], context.Cause(ctx))
 	}
 	p, err := substack.Promote(*src, pos[0], substack.PromoteOptions{As: *as})
 	if err != nil {

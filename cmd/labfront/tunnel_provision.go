@@ -72,7 +72,7 @@ func printProvision(e *env, res *tunnel.ProvisionResult, tokenFile string) {
 	fmt.Fprintf(e.stdout, "  DNS: %s CNAME %s, proxied (%s)\n", res.DNSName, res.DNSTarget, did(res.DNSCreated, "created", "already there"))
 	token := map[tunnel.WriteResult]string{tunnel.Created: "written", tunnel.Replaced: "replaced", tunnel.Unchanged: "unchanged"}[res.Token]
 	if res.TokenModeFixed {
-		token += ", permissions tightened to 0600"
+		token += ", permissions tightened (file 0600, folder 0700)"
 	}
 	fmt.Fprintf(e.stdout, "  connector token: %s (mode 0600, %s)\n", tokenFile, token)
 	if !res.Changed() {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/markdown"
+	"github.com/labfront/labfront/internal/siteurl"
 	"github.com/labfront/labfront/internal/slug"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
@@ -217,8 +218,11 @@ func parsePage(conv *markdown.Converter, kind Kind, path, display string, src []
 			probs.Add(display, f.Line("tags"), fmt.Sprintf("tags[%d]", i), "tag %q has no letters or digits", t)
 		}
 	}
-	if p.Canonical != "" && !strings.HasPrefix(p.Canonical, "https://") && !strings.HasPrefix(p.Canonical, "http://") {
-		probs.Add(display, f.Line("canonical"), "canonical", "must be an absolute http(s) URL, found %q", p.Canonical)
+	if p.Canonical != "" {
+		// rel=canonical and the feeds carry it: the site.yaml rules apply.
+		if err := siteurl.Check(p.Canonical, siteurl.Absolute); err != nil {
+			probs.Add(display, f.Line("canonical"), "canonical", "%v", err)
+		}
 	}
 	p.Promoted = parsePromoted(yd, f)
 	if len(*probs) > before {
@@ -244,8 +248,10 @@ func parsePromoted(yd *yamldoc.Doc, f yamldoc.Fields) *Promoted {
 		Structure:   f.Strings("structure"),
 		Decision:    f.String("decision"),
 	}
-	if u := pr.SubstackURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
-		yd.Errorf(f.Node("substack_url"), "substack_url", "must be an absolute http(s) URL, found %q", u)
+	if u := pr.SubstackURL; u != "" {
+		if err := siteurl.Check(u, siteurl.Absolute); err != nil {
+			yd.Errorf(f.Node("substack_url"), "substack_url", "%v", err)
+		}
 	}
 	for i, n := range f.List("anchors") {
 		name := fmt.Sprintf("anchors[%d]", i)
@@ -257,8 +263,10 @@ func parsePromoted(yd *yamldoc.Doc, f yamldoc.Fields) *Promoted {
 		default:
 			yd.Errorf(af.Node("kind"), name+".kind", "must be service, node, site or technology, found %q", a.Kind)
 		}
-		if a.URL != "" && !strings.HasPrefix(a.URL, "/") {
-			yd.Errorf(af.Node("url"), name+".url", "must be a path on this site (e.g. /architecture/#service-k3s), found %q", a.URL)
+		if a.URL != "" {
+			if err := siteurl.Check(a.URL, siteurl.Path); err != nil {
+				yd.Errorf(af.Node("url"), name+".url", "%v", err)
+			}
 		}
 		pr.Anchors = append(pr.Anchors, a)
 	}

@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/siteurl"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
 
@@ -87,22 +88,16 @@ func loadConfig(path, display string, probs *diag.List) Config {
 	f := doc.Map(root, "", siteKeys...)
 	f.Require("title", "base_url")
 	cfg.Title = f.String("title")
-	if raw := f.String("base_url"); raw != "" {
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			doc.Errorf(f.Node("base_url"), "base_url", "must be an absolute http(s) URL, found %q", raw)
-		}
-		cfg.BaseURL = strings.TrimRight(raw, "/")
-	}
+	cfg.BaseURL = strings.TrimRight(checkURL(doc, f, "base_url", "base_url", siteurl.Absolute), "/")
 	cfg.Description = f.String("description")
 	if f.Has("author") {
 		a := f.Sub("author", "name", "email")
-		cfg.Author = Author{Name: a.String("name"), Email: a.String("email")}
+		cfg.Author = Author{Name: a.String("name"), Email: checkEmail(doc, a, "author.email")}
 	}
 	if lang := f.String("language"); lang != "" {
 		cfg.Language = lang
 	}
-	cfg.Substack = f.String("substack")
+	cfg.Substack = strings.TrimRight(checkURL(doc, f, "substack", "substack", siteurl.Absolute), "/")
 	cfg.FeedLimit = f.Int("feed_limit", DefaultFeedLimit)
 	if cfg.FeedLimit < 1 {
 		doc.Errorf(f.Node("feed_limit"), "feed_limit", "must be at least 1")
@@ -114,25 +109,62 @@ func loadConfig(path, display string, probs *diag.List) Config {
 		cfg.Paginate = DefaultPaginate
 	}
 	for i, n := range f.List("nav") {
-		e := doc.Map(n, fmt.Sprintf("nav[%d]", i), "title", "url")
+		name := fmt.Sprintf("nav[%d]", i)
+		e := doc.Map(n, name, "title", "url")
 		e.Require("title", "url")
-		cfg.Nav = append(cfg.Nav, NavItem{Title: e.String("title"), URL: e.String("url")})
+		cfg.Nav = append(cfg.Nav, NavItem{Title: e.String("title"), URL: checkURL(doc, e, "url", name+".url", siteurl.Link)})
 	}
 	for i, n := range f.List("aliases") {
-		e := doc.Map(n, fmt.Sprintf("aliases[%d]", i), "from", "to", "status")
+		name := fmt.Sprintf("aliases[%d]", i)
+		e := doc.Map(n, name, "from", "to", "status")
 		e.Require("from", "to")
-		a := Alias{From: e.String("from"), To: e.String("to"), Status: e.Int("status", 301), Line: doc.Line(n)}
+		a := Alias{
+			From:   checkURL(doc, e, "from", name+".from", siteurl.Path),
+			To:     checkURL(doc, e, "to", name+".to", siteurl.Target),
+			Status: e.Int("status", 301), Line: doc.Line(n),
+		}
 		switch a.Status {
 		case 301, 302, 303, 307, 308, 200, 404:
 		default:
-			doc.Errorf(e.Node("status"), fmt.Sprintf("aliases[%d].status", i), "must be one of 301, 302, 303, 307, 308, 200 or 404")
-		}
-		if a.From != "" && !strings.HasPrefix(a.From, "/") {
-			doc.Errorf(e.Node("from"), fmt.Sprintf("aliases[%d].from", i), "must start with /")
+			doc.Errorf(e.Node("status"), name+".status", "must be one of 301, 302, 303, 307, 308, 200 or 404")
 		}
 		cfg.Aliases = append(cfg.Aliases, a)
 	}
 	return cfg
+}
+
+// checkURL returns the URL under key, or "" after reporting why siteurl
+// refuses it as kind k: every URL of site.yaml ends up in every page, a
+// feed or a line-based file (_redirects, robots.txt), so none may carry a
+// line break, a hidden character or a scheme that runs code.
+func checkURL(doc *yamldoc.Doc, f yamldoc.Fields, key, field string, k siteurl.Kind) string {
+	raw := f.String(key)
+	if raw == "" {
+		return ""
+	}
+	if err := siteurl.Check(raw, k); err != nil {
+		doc.Errorf(f.Node(key), field, "%v", err)
+		return ""
+	}
+	return raw
+}
+
+// checkEmail returns the address under key, or "" after reporting why it
+// is not one bare address: it goes into the feeds' author elements.
+func checkEmail(doc *yamldoc.Doc, f yamldoc.Fields, field string) string {
+	raw := f.String("email")
+	if raw == "" {
+		return ""
+	}
+	if err := siteurl.Visible(raw); err != nil {
+		doc.Errorf(f.Node("email"), field, "%v, found %q", err, raw)
+		return ""
+	}
+	if a, err := mail.ParseAddress(raw); err != nil || a.Address != raw || a.Name != "" {
+		doc.Errorf(f.Node("email"), field, "must be one bare address such as you@example.com, found %q", raw)
+		return ""
+	}
+	return raw
 }
 
 // displayPath joins the source dir and a path inside it the way users type

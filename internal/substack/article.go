@@ -12,10 +12,11 @@ package substack
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/labfront/labfront/internal/importlimit"
 )
 
 // Post types and audiences as Substack's export names them.
@@ -48,6 +49,38 @@ type Article struct {
 	// Source names where the article came from, for messages:
 	// "export.zip: posts/123.slug.html".
 	Source string
+	// load, when set, reads Body from the source on demand (an export's
+	// bodies stay in the archive until Import gets to them).
+	load func() (string, error)
+}
+
+// readBody loads a deferred body; it reports whether it did, so the
+// caller can drop the body again once it is written.
+func (a *Article) readBody() (bool, error) {
+	if a.load == nil {
+		return false, nil
+	}
+	md, err := a.load()
+	if err != nil {
+		return false, err
+	}
+	a.Body = md
+	return true, nil
+}
+
+// Batch is what a reader found in one file. An export's articles read
+// their bodies from the open archive, so Close it when done.
+type Batch struct {
+	Articles []*Article
+	close    func() error
+}
+
+// Close releases the file behind the batch.
+func (b *Batch) Close() error {
+	if b == nil || b.close == nil {
+		return nil
+	}
+	return b.close()
 }
 
 // PipelineRecord is what the content pipeline wrote about an article: its
@@ -70,6 +103,9 @@ type Options struct {
 	// without a trailing slash. Exports and pipeline files need it to
 	// build each article's substack_url.
 	Publication string
+	// Limits bound what the readers read; the zero value means
+	// importlimit.Default.
+	Limits importlimit.Limits
 }
 
 // postURL is the canonical address of a post on the publication.
@@ -81,19 +117,25 @@ func postURL(publication, slug string) string {
 }
 
 // Read reads every article of file, choosing the reader by the file's
-// name and, for XML, its root element.
-func Read(file string, opts Options) ([]*Article, error) {
+// name and, for XML, its root element. Every file is read within
+// opts.Limits.
+func Read(file string, opts Options) (*Batch, error) {
+	lim := opts.Limits.OrDefault()
 	switch strings.ToLower(filepath.Ext(file)) {
 	case ".zip":
 		return ReadExport(file, opts)
 	case ".xml", ".rss":
-		data, err := os.ReadFile(file)
+		data, err := importlimit.ReadFile(file, lim.FeedBytes)
 		if err != nil {
 			return nil, err
 		}
-		return ReadFeed(data, file)
+		articles, err := ReadFeed(data, file, opts)
+		if err != nil {
+			return nil, err
+		}
+		return &Batch{Articles: articles}, nil
 	case ".md", ".txt", ".markdown":
-		data, err := os.ReadFile(file)
+		data, err := importlimit.ReadFile(file, lim.ArticleBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +143,7 @@ func Read(file string, opts Options) ([]*Article, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []*Article{a}, nil
+		return &Batch{Articles: []*Article{a}}, nil
 	}
 	return nil, fmt.Errorf("%s: not a Substack export (.zip), feed (.xml) or pipeline file (.md, .txt)", file)
 }

@@ -12,30 +12,36 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/internal/diag"
-)
-
-// Limits on what an export may make us read: an export is a few MB; these
-// stop a hostile archive (a zip bomb) from exhausting memory.
-const (
-	maxZipEntries = 100_000
-	maxEntryBytes = 64 << 20
+	"github.com/labfront/labfront/internal/importlimit"
 )
 
 var exportColumns = []string{"post_id", "post_date", "is_published", "type", "audience", "title"}
 
 var postID = regexp.MustCompile(`^([0-9]+)\.([a-z0-9][a-z0-9-]*)$`)
 
-// ReadExport reads a Substack export: posts.csv and posts/<post_id>.html.
-// Drafts and paid-only posts are returned with Published false or Audience
-// only_paid; the caller decides what to skip.
-func ReadExport(file string, opts Options) ([]*Article, error) {
+// ReadExport reads a Substack export's posts.csv and returns its articles
+// without their bodies: Import reads each posts/<post_id>.html when it
+// gets to that article (see Article.load), so one body at a time is in
+// memory, and every entry is read through the limits of opts.Limits, never
+// trusting the sizes the archive states. Drafts and paid-only posts are
+// returned with Published false or Audience only_paid; the caller decides
+// what to skip. Close the batch when done.
+func ReadExport(file string, opts Options) (*Batch, error) {
+	lim := opts.Limits.OrDefault()
 	zr, err := zip.OpenReader(file)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable zip archive: %w", file, err)
 	}
-	defer zr.Close()
-	if len(zr.File) > maxZipEntries {
-		return nil, fmt.Errorf("%s: %d entries is more than an export holds (limit %d)", file, len(zr.File), maxZipEntries)
+	articles, err := readExport(zr, file, opts, lim)
+	if err != nil {
+		return nil, errors.Join(err, zr.Close())
+	}
+	return &Batch{Articles: articles, close: zr.Close}, nil
+}
+
+func readExport(zr *zip.ReadCloser, file string, opts Options, lim importlimit.Limits) ([]*Article, error) {
+	if len(zr.File) > lim.ArchiveEntries {
+		return nil, fmt.Errorf("%s: %d entries is more than an export holds (limit %d)", file, len(zr.File), lim.ArchiveEntries)
 	}
 	byName := map[string]*zip.File{}
 	for _, f := range zr.File {
@@ -59,15 +65,23 @@ func ReadExport(file string, opts Options) ([]*Article, error) {
 	} else {
 		prefix += "/"
 	}
-	data, err := readEntry(csvFile)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
 	display := file + ": " + csvFile.Name
-	r := csv.NewReader(strings.NewReader(string(data)))
+	rc, err := csvFile.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%s: open: %w", display, err)
+	}
+	defer rc.Close()
+	// One budget for the whole archive: the index and every body count
+	// against it, however often rows name the same entry.
+	budget := lim.NewBudget()
+	r := csv.NewReader(budget.Reader(rc, lim.IndexBytes))
 	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
 	header, err := r.Read()
 	if err != nil {
+		if tl := (*importlimit.TooLarge)(nil); errors.As(err, &tl) {
+			return nil, fmt.Errorf("%s: %w", display, err)
+		}
 		return nil, diag.List{{Path: display, Line: 1, Msg: fmt.Sprintf("cannot read the header: %v", err)}}
 	}
 	col := map[string]int{}
@@ -84,19 +98,26 @@ func ReadExport(file string, opts Options) ([]*Article, error) {
 		return nil, err
 	}
 	var out []*Article
-	for {
+	seen := map[string]int{} // post_id -> line
+	for rows := 0; ; rows++ {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		line, _ := r.FieldPos(0)
 		if err != nil {
+			if tl := (*importlimit.TooLarge)(nil); errors.As(err, &tl) {
+				return nil, fmt.Errorf("%s: %w", display, err)
+			}
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				probs.Add(display, pe.Line, "", "%v", pe.Err)
 				break
 			}
 			return nil, fmt.Errorf("%s: %w", display, err)
+		}
+		if rows == lim.Rows {
+			return nil, diag.List{{Path: display, Line: line, Msg: fmt.Sprintf("more than %d rows: an import takes at most %d articles; split the export", lim.Rows, lim.Rows)}}
 		}
 		get := func(c string) string {
 			i, ok := col[c]
@@ -116,6 +137,13 @@ func ReadExport(file string, opts Options) ([]*Article, error) {
 			probs.Add(display, line, "post_id", "%q is not a Substack post id (digits, a dot, then the slug)", id)
 			continue
 		}
+		if first, ok := seen[id]; ok {
+			// A real export lists each post once; a repeated row
+			// would only make the importer read the same body again.
+			probs.Add(display, line, "post_id", "%q is listed again (first on line %d)", id, first)
+			continue
+		}
+		seen[id] = line
 		a := &Article{
 			ID: m[1], Slug: m[2], Title: get("title"), Subtitle: get("subtitle"),
 			Type: get("type"), Audience: get("audience"), Published: get("is_published") == "true",
@@ -151,15 +179,18 @@ func ReadExport(file string, opts Options) ([]*Article, error) {
 			out = append(out, a)
 			continue
 		}
-		body, err := readEntry(hf)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
+		source, publication := a.Source, opts.Publication
+		a.load = func() (string, error) {
+			body, err := readEntry(hf, budget, lim.ArticleBytes)
+			if err != nil {
+				return "", fmt.Errorf("%s: %w", source, err)
+			}
+			md, err := ToMarkdown(string(body), publication)
+			if err != nil {
+				return "", fmt.Errorf("%s: %w", source, err)
+			}
+			return md, nil
 		}
-		md, err := ToMarkdown(string(body), opts.Publication)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", a.Source, err)
-		}
-		a.Body = md
 		out = append(out, a)
 	}
 	if err := probs.Err(); err != nil {
@@ -168,22 +199,25 @@ func ReadExport(file string, opts Options) ([]*Article, error) {
 	return out, nil
 }
 
-func readEntry(f *zip.File) ([]byte, error) {
-	if f.UncompressedSize64 > maxEntryBytes {
-		return nil, fmt.Errorf("%s: %d bytes is too large for an export entry", f.Name, f.UncompressedSize64)
+// readEntry reads one entry through the archive's budget and the per-entry
+// limit. The header's UncompressedSize64 is only a hint that lets an
+// honest oversized entry be refused before any byte is inflated; the
+// limits hold whatever it says.
+func readEntry(f *zip.File, budget *importlimit.Budget, max int64) ([]byte, error) {
+	if f.UncompressedSize64 > uint64(max) {
+		return nil, &importlimit.TooLarge{Limit: max}
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", f.Name, err)
+		return nil, fmt.Errorf("open: %w", err)
 	}
 	defer rc.Close()
-	// The header's size can lie; the limit holds regardless.
-	data, err := io.ReadAll(io.LimitReader(rc, maxEntryBytes+1))
+	data, err := budget.Read(rc, max)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", f.Name, err)
-	}
-	if len(data) > maxEntryBytes {
-		return nil, fmt.Errorf("%s: too large for an export entry", f.Name)
+		if tl := (*importlimit.TooLarge)(nil); errors.As(err, &tl) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("read: %w", err)
 	}
 	return data, nil
 }

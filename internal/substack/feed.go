@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/importlimit"
 )
 
 type rssItem struct {
@@ -29,14 +30,18 @@ type rssItem struct {
 
 // ReadFeed reads a publication's RSS feed. Every item is published and,
 // as far as the feed tells, for everyone; a feed item whose enclosure is
-// audio is a podcast.
-func ReadFeed(data []byte, display string) ([]*Article, error) {
+// audio is a podcast. The caller bounds the feed's size (Limits.FeedBytes);
+// ReadFeed bounds the items (Limits.Rows) and each item's HTML
+// (Limits.ArticleBytes).
+func ReadFeed(data []byte, display string, opts Options) ([]*Article, error) {
+	lim := opts.Limits.OrDefault()
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	lines := diag.NewLines(data)
 	var probs diag.List
 	var out []*Article
 	channelLink := ""
 	sawRSS := false
+	items := 0
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
@@ -70,6 +75,9 @@ func ReadFeed(data []byte, display string) ([]*Article, error) {
 			}
 		case "item":
 			line := lines.Line(dec.InputOffset())
+			if items++; items > lim.Rows {
+				return nil, diag.List{{Path: display, Line: line, Msg: fmt.Sprintf("more than %d items: an import takes at most %d articles", lim.Rows, lim.Rows)}}
+			}
 			var it rssItem
 			if err := dec.DecodeElement(&it, &start); err != nil {
 				var se *xml.SyntaxError
@@ -79,6 +87,10 @@ func ReadFeed(data []byte, display string) ([]*Article, error) {
 					probs.Add(display, line, "item", "%v", err)
 				}
 				return nil, probs.Err()
+			}
+			if n := int64(len(it.Encoded)); n > lim.ArticleBytes {
+				probs.Add(display, line, "content:encoded", "%v", &importlimit.TooLarge{Limit: lim.ArticleBytes})
+				continue
 			}
 			a, err := feedArticle(&it, channelLink)
 			if err != nil {

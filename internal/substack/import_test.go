@@ -1,6 +1,7 @@
 package substack
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,7 +41,7 @@ func readTree(t *testing.T, dir string) map[string]string {
 func importFile(t *testing.T, src, file string, opts ImportOptions) []Result {
 	t.Helper()
 	opts.Now = now
-	res, err := ImportFile(src, file, opts)
+	res, err := ImportFile(context.Background(), src, file, opts)
 	if err != nil {
 		t.Fatalf("import %s: %v", file, err)
 	}
@@ -370,12 +371,12 @@ func TestImportNeedsPublicationForExports(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(src, "content", "site.yaml"), []byte("title: T\nbase_url: https://lab.test\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := ImportFile(src, exportZip, ImportOptions{Now: now})
+	_, err := ImportFile(context.Background(), src, exportZip, ImportOptions{Now: now})
 	if err == nil || !strings.Contains(err.Error(), "content/site.yaml: substack: required") {
 		t.Errorf("err = %v", err)
 	}
 	// A feed carries its own links and needs no publication URL.
-	if _, err := ImportFile(src, "testdata/feed.xml", ImportOptions{Now: now}); err != nil {
+	if _, err := ImportFile(context.Background(), src, "testdata/feed.xml", ImportOptions{Now: now}); err != nil {
 		t.Errorf("feed import without site.yaml substack: %v", err)
 	}
 }

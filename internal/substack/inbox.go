@@ -1,6 +1,7 @@
 package substack
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/importlimit"
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
@@ -155,6 +157,9 @@ type ImportOptions struct {
 	Paid   bool
 	// Now dates drafts that have no date yet.
 	Now time.Time
+	// Limits bound what the import reads and writes; the zero value
+	// means importlimit.Default.
+	Limits importlimit.Limits
 }
 
 // Import actions, as printed.
@@ -176,17 +181,26 @@ type Result struct {
 }
 
 // ImportFile reads file (export, feed or pipeline file) and imports its
-// articles into src's inbox, analysed against src's lab.
-func ImportFile(src, file string, opts ImportOptions) ([]Result, error) {
+// articles into src's inbox, analysed against src's lab. It stops at the
+// next article once ctx is done, having written nothing.
+func ImportFile(ctx context.Context, src, file string, opts ImportOptions) ([]Result, error) {
 	cfg, err := content.LoadConfig(src)
 	if err != nil {
 		return nil, err
 	}
-	articles, err := Read(file, Options{Publication: cfg.Substack})
+	batch, err := Read(file, Options{Publication: cfg.Substack, Limits: opts.Limits})
 	if err != nil {
 		return nil, err
 	}
-	for _, a := range articles {
+	results, err := importBatch(ctx, src, file, batch, opts)
+	if cerr := batch.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("close %s: %w", file, cerr)
+	}
+	return results, err
+}
+
+func importBatch(ctx context.Context, src, file string, batch *Batch, opts ImportOptions) ([]Result, error) {
+	for _, a := range batch.Articles {
 		if a.URL == "" {
 			return nil, diag.List{{Path: displayPath(src, "content/site.yaml"), Field: "substack",
 				Msg: fmt.Sprintf("required to import %s: the publication's URL (e.g. https://you.substack.com) gives each article its substack_url", filepath.Base(file))}}
@@ -196,14 +210,43 @@ func ImportFile(src, file string, opts ImportOptions) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Import(src, articles, NewIndex(l), opts)
+	res, err := Import(ctx, src, batch.Articles, NewIndex(l), opts)
+	if tm := (*tooManyFiles)(nil); errors.As(err, &tm) {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return res, err
+}
+
+// tooManyFiles refuses an import that would write more than Limits.Files.
+type tooManyFiles struct{ n, limit int }
+
+func (e *tooManyFiles) Error() string {
+	return fmt.Sprintf("%d articles to write is more than one import writes (limit %d); nothing was written: import drafts or paid posts separately, or split the export", e.n, e.limit)
+}
+
+// planned is one article Import will write, decided before any body is
+// read.
+type planned struct {
+	r    *Result
+	name string    // file name in the inbox
+	date time.Time // the article's date, or the import's for an undated draft
+	old  *Inbox    // the inbox file it updates, if any
 }
 
 // Import writes each article to content/substack/<date>-<slug>.md. An
 // article already in the inbox (same substack_id, or same substack_url)
 // is updated in place, renamed if its date or slug changed; a promoted one
 // is left alone. Drafts and paid-only posts are skipped unless asked for.
-func Import(src string, articles []*Article, ix *Index, opts ImportOptions) ([]Result, error) {
+//
+// An import is all or nothing. Every decision that can refuse it (name
+// collisions, the number of files) is made first, from the articles'
+// metadata; then the bodies are read, converted and written one at a time
+// into a hidden staging folder of the inbox; only when every article has
+// been written are the files renamed into place. A refused, failed or
+// interrupted (ctx) import removes the staging folder and leaves the inbox
+// as it was.
+func Import(ctx context.Context, src string, articles []*Article, ix *Index, opts ImportOptions) (_ []Result, err error) {
+	lim := opts.Limits.OrDefault()
 	existing, err := ListInbox(src)
 	if err != nil {
 		return nil, err
@@ -219,18 +262,18 @@ func Import(src string, articles []*Article, ix *Index, opts ImportOptions) ([]R
 		}
 		byPath[filepath.Base(in.File)] = in
 	}
-	var results []Result
-	written := map[string]string{} // file name -> substack id, within this run
-	for _, a := range articles {
-		r := Result{Article: a}
+	results := make([]Result, len(articles))
+	var plan []planned
+	names := map[string]string{} // file name -> substack id, within this run
+	for i, a := range articles {
+		r := &results[i]
+		r.Article = a
 		switch {
 		case !a.Published && !opts.Drafts:
 			r.Action, r.Note = ActionSkipped, "unpublished draft (use --drafts to import it)"
-			results = append(results, r)
 			continue
 		case a.Audience == AudiencePaid && !opts.Paid:
 			r.Action, r.Note = ActionSkipped, "paid-only (use --paid to import it)"
-			results = append(results, r)
 			continue
 		}
 		if a.Type == TypePodcast {
@@ -241,52 +284,96 @@ func Import(src string, articles []*Article, ix *Index, opts ImportOptions) ([]R
 			date = opts.Now
 		}
 		name := date.Format(time.DateOnly) + "-" + a.Slug + ".md"
-		path := filepath.Join(src, "content", InboxDir, name)
 		r.Path = displayPath(src, "content/"+InboxDir+"/"+name)
 		old := byID[a.ID]
 		if old == nil && a.URL != "" {
 			old = byURL[a.URL]
 		}
-		if other, ok := written[name]; ok && other != a.ID {
-			return results, fmt.Errorf("%s: two articles in this import map to the same file (%s and %s)", r.Path, other, a.ID)
+		if other, ok := names[name]; ok && other != a.ID {
+			return nil, fmt.Errorf("%s: two articles in this import map to the same file (%s and %s)", r.Path, other, a.ID)
 		}
 		if holder := byPath[name]; holder != nil && holder != old {
-			return results, diag.List{{Path: r.Path, Msg: fmt.Sprintf("holds another article (substack_id %q); cannot import %q (substack_id %q) over it", holder.SubstackID, a.Title, a.ID)}}
+			return nil, diag.List{{Path: r.Path, Msg: fmt.Sprintf("holds another article (substack_id %q); cannot import %q (substack_id %q) over it", holder.SubstackID, a.Title, a.ID)}}
 		}
 		if old != nil && old.Status == StatusPromoted {
 			r.Action, r.Path = ActionKept, old.Path
 			r.Note = "promoted to " + old.PromotedTo + "; not touched"
-			results = append(results, r)
 			continue
 		}
-		r.Analysis = Analyze(a, ix)
-		data, err := render(inboxFrontMatter(a, date, &r.Analysis), a.Body)
-		if err != nil {
-			return results, err
+		names[name] = a.ID
+		plan = append(plan, planned{r: r, name: name, date: date, old: old})
+	}
+	if len(plan) > lim.Files {
+		return nil, &tooManyFiles{n: len(plan), limit: lim.Files}
+	}
+	if len(plan) == 0 {
+		return results, nil
+	}
+	inbox := filepath.Join(src, "content", InboxDir)
+	st, err := newStaging(inbox)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		// The import's own error, if any, says more than a cleanup's.
+		if derr := st.discard(); err == nil {
+			err = derr
 		}
-		changed, err := writeIfChanged(path, data)
-		if err != nil {
-			return results, fmt.Errorf("write %s: %w", r.Path, err)
+	}()
+	for _, p := range plan {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("stopped before %s (%w); nothing was written", p.r.Article.Source, context.Cause(ctx))
 		}
-		written[name] = a.ID
-		switch {
-		case old == nil:
-			r.Action = ActionNew
-		case old.File != path:
-			// The post's date or slug changed on Substack: one file
-			// per article, so the old name goes.
-			if err := os.Remove(old.File); err != nil {
-				return results, fmt.Errorf("remove the old inbox file %s: %w", old.Path, err)
-			}
-			r.Action = ActionUpdated
-		case changed:
-			r.Action = ActionUpdated
-		default:
-			r.Action = ActionUnchanged
+		if err := stageArticle(st, inbox, p, ix); err != nil {
+			return nil, err
 		}
-		results = append(results, r)
+	}
+	if err := st.commit(plan); err != nil {
+		return nil, err
 	}
 	return results, nil
+}
+
+// stageArticle reads, analyses and renders one planned article and stages
+// its file unless the inbox already holds exactly these bytes.
+func stageArticle(st *staging, inbox string, p planned, ix *Index) error {
+	a, r := p.r.Article, p.r
+	loaded, err := a.readBody()
+	if err != nil {
+		return err
+	}
+	if loaded {
+		// Only this article's body is held at a time.
+		defer func() { a.Body = "" }()
+	}
+	r.Analysis = Analyze(a, ix)
+	data, err := render(inboxFrontMatter(a, p.date, &r.Analysis), a.Body)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.Path, err)
+	}
+	final := filepath.Join(inbox, p.name)
+	switch {
+	case p.old == nil:
+		r.Action = ActionNew
+	case p.old.File != final:
+		// The post's date or slug changed on Substack: one file per
+		// article, so the old name goes (at commit).
+		r.Action = ActionUpdated
+	default:
+		r.Action = ActionUpdated
+		same, err := sameContent(final, data)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", r.Path, err)
+		}
+		if same {
+			r.Action = ActionUnchanged
+			return nil
+		}
+	}
+	if err := st.write(p.name, data); err != nil {
+		return fmt.Errorf("write %s: %w", r.Path, err)
+	}
+	return nil
 }
 
 func inboxFrontMatter(a *Article, date time.Time, an *Analysis) mapping {
