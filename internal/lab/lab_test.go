@@ -101,6 +101,10 @@ func TestValidation(t *testing.T) {
 			[]string{`lab.yaml:13: nodes[4].id: "CT_200" is not a valid id: use lower-case letters, digits and '-'`, `lab.yaml:19: links[3].from: unknown node "ct-200"`, `lab.yaml:26: swarm.agents[0].host: unknown node "ct-200"`}},
 		{"self link", "{from: ct-200, to: cf, type: tunnel}", "{from: cf, to: cf, type: tunnel}",
 			[]string{`lab.yaml:19: links[3].to: a link cannot connect "cf" to itself`}},
+		{"script service url", "tech: KVM, node: pve-io}", "tech: KVM, node: pve-io, url: 'javascript:alert(1)'}",
+			[]string{`lab.yaml:21: services[0].url: the scheme javascript: can run code or load another document; use a path starting with / or an absolute http(s) URL, found "javascript:alert(1)"`}},
+		{"service url with a line break", "tech: KVM, node: pve-io}", "tech: KVM, node: pve-io, url: \"https://pve.example/\\nx\"}",
+			[]string{`lab.yaml:21: services[0].url: contains a line break (U+000A), found "https://pve.example/\nx"`}},
 		{"negative cores", "specs: {cores: 12}", "specs: {cores: -12}",
 			[]string{`lab.yaml:13: nodes[4].specs.cores: must not be negative`}},
 	} {

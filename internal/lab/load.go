@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/siteurl"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
 
@@ -183,6 +184,13 @@ func (r *reader) read(root *yaml.Node) *Lab {
 			s.Public = f.Bool("public")
 		}
 		r.refer("node", s.Node, f, "node", name+".node")
+		// A service's URL is public text that a page or the search index
+		// may turn into a link: the same rules as site.yaml's links.
+		if s.URL != "" {
+			if err := siteurl.Check(s.URL, siteurl.Target); err != nil {
+				d.Errorf(f.Node("url"), name+".url", "%v", err)
+			}
+		}
 		l.Services = append(l.Services, s)
 	}
 	if top.Has("swarm") {
