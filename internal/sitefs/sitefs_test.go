@@ -26,9 +26,9 @@ func newSite(t *testing.T) (dir, outside string) {
 		}
 	}
 	for p, data := range map[string]string{
-		filepath.Join(dir, "static", "site.css"):    "body{}",
+		filepath.Join(dir, "static", "site.css"):     "body{}",
 		filepath.Join(dir, "static", "img", "a.svg"): "<svg/>",
-		filepath.Join(outside, "secret"):            "TOKEN=hunter2",
+		filepath.Join(outside, "secret"):             "TOKEN=hunter2",
 	} {
 		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
 			t.Fatal(err)
