@@ -23,6 +23,7 @@ import (
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/topology"
 	"github.com/labfront/labfront/templates"
 	"github.com/labfront/labfront/web"
@@ -71,7 +72,14 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 			return nil, fmt.Errorf("auth mode dev has no authentication: it only listens on loopback (127.0.0.1 or localhost), not %q", cfg.Listen)
 		}
 	}
-	l, err := lab.Load(filepath.Join(cfg.Site, "content", "lab.yaml"), filepath.ToSlash(filepath.Join(cfg.Site, "content/lab.yaml")))
+	files, err := sitefs.Open(cfg.Site)
+	if err != nil {
+		return nil, err
+	}
+	l, err := lab.LoadSite(files)
+	if cerr := files.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +138,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		s.log.Warn("DEVELOPMENT MODE: no authentication, everyone is an admin", "listen", cfg.Listen)
 	}
 	if cfg.Deploys.Enabled {
-		if s.deploys, err = newDeployer(ctx, cfg.Deploys, cfg.StateDir, opts.Static, opts.Islands, s.audit, s.log, s.now); err != nil {
+		if s.deploys, err = newDeployer(ctx, cfg.Deploys, cfg.StateDir, s.audit, s.log, s.now); err != nil {
 			return nil, err
 		}
 	}
