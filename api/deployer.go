@@ -20,7 +20,9 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
 
@@ -96,7 +98,23 @@ func (d DeploysConfig) getenv(key string) string {
 
 // cloudflare is the deploy configuration for the project in the site's
 // wrangler.toml, with credentials from the environment.
+//
+// For a pushed checkout this runs in the server, which holds the
+// secrets, so wrangler.toml must be a file of the checkout (package
+// sitefs): a symlink to /proc/self/environ would otherwise put the
+// environment into a parse error in the run's log.
 func (d DeploysConfig) cloudflare(site string) (deploy.Config, error) {
+	files, err := sitefs.Open(site)
+	if err != nil {
+		return deploy.Config{}, err
+	}
+	_, err = files.Stat("wrangler.toml")
+	if cerr := files.Close(); err == nil {
+		err = cerr
+	}
+	if p, ok := diag.As(err); ok {
+		return deploy.Config{}, p
+	}
 	return deploy.LoadConfig(d.getenv, filepath.Join(site, "wrangler.toml"))
 }
 
