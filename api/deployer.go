@@ -20,9 +20,10 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/yamldoc"
-	"github.com/labfront/labfront/web"
 )
 
 // DeploysConfig is the deploys: key: git-push deploys through the webhook
@@ -43,6 +44,12 @@ type DeploysConfig struct {
 	// Getenv resolves CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID,
 	// CLOUDFLARE_BASE_URL and CLOUDFLARE_ZONE_ID; nil is os.Getenv.
 	Getenv func(string) string
+	// BuildCommand is the labfront that builds and checks a pushed
+	// commit, as a child process with a scrubbed environment (see
+	// buildEnv): program and leading arguments, to which "build …" and
+	// "check …" are added. Nil is this server's own executable. Not a
+	// config key: tests point it at a binary of their own.
+	BuildCommand []string
 }
 
 // EnvWebhookSecret is the default variable for the webhook secret.
@@ -91,7 +98,23 @@ func (d DeploysConfig) getenv(key string) string {
 
 // cloudflare is the deploy configuration for the project in the site's
 // wrangler.toml, with credentials from the environment.
+//
+// For a pushed checkout this runs in the server, which holds the
+// secrets, so wrangler.toml must be a file of the checkout (package
+// sitefs): a symlink to /proc/self/environ would otherwise put the
+// environment into a parse error in the run's log.
 func (d DeploysConfig) cloudflare(site string) (deploy.Config, error) {
+	files, err := sitefs.Open(site)
+	if err != nil {
+		return deploy.Config{}, err
+	}
+	_, err = files.Stat("wrangler.toml")
+	if cerr := files.Close(); err == nil {
+		err = cerr
+	}
+	if p, ok := diag.As(err); ok {
+		return deploy.Config{}, p
+	}
 	return deploy.LoadConfig(d.getenv, filepath.Join(site, "wrangler.toml"))
 }
 
@@ -102,6 +125,9 @@ const (
 	runOK         = "ok"
 	runFailed     = "failed"
 	runSuperseded = "superseded"
+	// runRefused: a pushed commit that would roll the site back (see
+	// refuseRollback); nothing was built.
+	runRefused = "refused"
 )
 
 // Bounds on what the deployer keeps in memory and on disk.
@@ -114,6 +140,9 @@ const (
 	fetchTimeout     = 5 * time.Minute
 	deployGitTimeout = time.Minute
 )
+
+// triggerPush is the trigger of a webhook push; "manual" is deploy-now.
+const triggerPush = "push"
 
 // deployJob is a request for a deploy: a pushed commit, or the branch
 // head when commit is "".
@@ -155,7 +184,7 @@ type deployRun struct {
 }
 
 func (r *deployRun) finished() bool {
-	return r.State == runOK || r.State == runFailed || r.State == runSuperseded
+	return r.State == runOK || r.State == runFailed || r.State == runSuperseded || r.State == runRefused
 }
 
 // runView is a copy of a run for pages and streams.
@@ -172,8 +201,6 @@ type runView struct {
 type deployer struct {
 	cfg      DeploysConfig
 	stateDir string
-	static   fs.FS
-	islands  fs.FS
 	log      *slog.Logger
 	audit    *audit
 	now      func() time.Time
@@ -201,12 +228,18 @@ type deployerState struct {
 }
 
 // newDeployer starts the deploy loop; it stops when ctx ends.
-func newDeployer(ctx context.Context, cfg DeploysConfig, stateDir string, static, islands fs.FS, a *audit, log *slog.Logger, now func() time.Time) (*deployer, error) {
+func newDeployer(ctx context.Context, cfg DeploysConfig, stateDir string, a *audit, log *slog.Logger, now func() time.Time) (*deployer, error) {
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return nil, fmt.Errorf("deploys: work_dir: %w", err)
 	}
+	// Absolute, because the build child gets it as its HOME and --src.
+	abs, err := filepath.Abs(cfg.WorkDir)
+	if err != nil {
+		return nil, fmt.Errorf("deploys: work_dir: %w", err)
+	}
+	cfg.WorkDir = abs
 	d := &deployer{
-		cfg: cfg, stateDir: stateDir, static: static, islands: islands, audit: a, log: log, now: now,
+		cfg: cfg, stateDir: stateDir, audit: a, log: log, now: now,
 		wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	data, err := os.ReadFile(d.statePath())
@@ -446,11 +479,17 @@ func (d *deployer) execute(ctx context.Context, r *deployRun) {
 	d.mu.Lock()
 	r.Ended = d.now().UTC()
 	took := r.Ended.Sub(r.Started).Round(time.Millisecond)
-	if err != nil {
+	var refused refusal
+	switch {
+	case errors.As(err, &refused):
+		r.State, r.Error = runRefused, err.Error()
+		d.appendLocked(r, "refused: "+err.Error())
+		d.appendLocked(r, "nothing was built or deployed")
+	case err != nil:
 		r.State, r.Error = runFailed, err.Error()
 		d.appendLocked(r, fmt.Sprintf("failed after %s: %v", took, err))
 		d.appendLocked(r, "nothing was deployed")
-	} else {
+	default:
 		r.State, r.DeploymentID, r.URL = runOK, res.DeploymentID, res.URL
 		d.deployed = remember(d.deployed, r.Commit)
 		d.saveState()
@@ -475,7 +514,7 @@ func (d *deployer) record(r *deployRun) AuditRecord {
 	case runOK:
 		rec.Result = "ok"
 		rec.Target += " as deployment " + r.DeploymentID
-	case runSuperseded:
+	case runSuperseded, runRefused:
 		rec.Result, rec.Error = "refused", r.Error
 	default:
 		rec.Result, rec.Error = "failed", r.Error
@@ -509,7 +548,16 @@ func (d *deployer) perform(ctx context.Context, r *deployRun) (*deploy.Result, e
 	}
 	d.mu.Lock()
 	r.Commit = commit
+	last := ""
+	if len(d.deployed) > 0 {
+		last = d.deployed[len(d.deployed)-1]
+	}
 	d.mu.Unlock()
+	if r.Trigger == triggerPush {
+		if err := d.refuseRollback(ctx, r, repo, commit, last); err != nil {
+			return nil, err
+		}
+	}
 	cf, err := d.cfg.cloudflare(repo)
 	if err != nil {
 		return nil, fmt.Errorf("deploy config: %w", err)
@@ -529,21 +577,22 @@ func (d *deployer) perform(ctx context.Context, r *deployRun) (*deploy.Result, e
 			}
 		}
 	}()
-	opts := web.Options{Src: repo, Out: out, Static: d.siteFS(repo, "static", d.static), Islands: d.siteFS(repo, filepath.Join("web", "ts"), d.islands), Log: logger}
+	// The pushed tree is untrusted: it is built by a child process that
+	// has none of this server's environment (the webhook secret, the
+	// Cloudflare token), so nothing the build is tricked into reading or
+	// running can publish them.
+	args := []string{"build", "--src", repo, "--out", out}
 	if snap := filepath.Join(d.stateDir, "snapshot.json"); fileExists(snap) {
-		opts.Snapshot = snap
+		args = append(args, "--snapshot", snap)
 	}
-	res, err := web.Build(ctx, opts)
-	if err != nil {
+	if err := d.labfront(ctx, r, args...); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	d.logf(r, "built %d files (%d pages, %d bytes) in %s", res.Files, res.Pages, res.Bytes, res.Duration.Round(time.Millisecond))
 
 	d.stage(r, "check")
-	if err := web.Check(web.Options{Src: repo, Static: opts.Static, Islands: opts.Islands}); err != nil {
+	if err := d.labfront(ctx, r, "check", "--src", repo); err != nil {
 		return nil, fmt.Errorf("check: %w", err)
 	}
-	d.logf(r, "check: no problems found")
 
 	d.stage(r, "deploy")
 	client, err := deploy.NewClient(cf, logger)
@@ -560,16 +609,6 @@ func (d *deployer) perform(ctx context.Context, r *deployRun) (*deploy.Result, e
 	}
 	d.logf(r, "%d files, %d uploaded, %d already on Cloudflare", dep.Files, len(dep.Uploaded), dep.Skipped)
 	return dep, nil
-}
-
-// siteFS prefers the checkout's own folder (static/, web/ts/), as
-// `labfront build --src` does; a site without one uses the server's.
-func (d *deployer) siteFS(repo, dir string, fallback fs.FS) fs.FS {
-	p := filepath.Join(repo, dir)
-	if st, err := os.Stat(p); err == nil && st.IsDir() {
-		return os.DirFS(p)
-	}
-	return fallback
 }
 
 func fileExists(p string) bool {
@@ -661,7 +700,7 @@ func (d *deployer) git(ctx context.Context, r *deployRun, timeout time.Duration,
 	}
 	d.logf(r, "$ git %s", strings.Join(shown, " "))
 	cmd := exec.CommandContext(ctx, "git", full...)
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=", "LC_ALL=C")
+	cmd.Env = deployGitEnv(os.Getenv)
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

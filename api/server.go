@@ -24,6 +24,7 @@ import (
 	"github.com/labfront/labfront/internal/hostallow"
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/topology"
 	"github.com/labfront/labfront/templates"
 	"github.com/labfront/labfront/web"
@@ -84,7 +85,14 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := lab.Load(filepath.Join(cfg.Site, "content", "lab.yaml"), filepath.ToSlash(filepath.Join(cfg.Site, "content/lab.yaml")))
+	files, err := sitefs.Open(cfg.Site)
+	if err != nil {
+		return nil, err
+	}
+	l, err := lab.LoadSite(files)
+	if cerr := files.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +151,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		s.log.Warn("DEVELOPMENT MODE: no authentication, everyone is an admin", "listen", cfg.Listen)
 	}
 	if cfg.Deploys.Enabled {
-		if s.deploys, err = newDeployer(ctx, cfg.Deploys, cfg.StateDir, opts.Static, opts.Islands, s.audit, s.log, s.now); err != nil {
+		if s.deploys, err = newDeployer(ctx, cfg.Deploys, cfg.StateDir, s.audit, s.log, s.now); err != nil {
 			return nil, err
 		}
 	}

@@ -108,7 +108,7 @@ func (s *Server) gitHook(c echo.Context) error {
 		who += " by " + p
 	}
 	who += " (" + forge + " delivery " + delivery + ")"
-	run, reason := d.enqueue(deployJob{trigger: "push", who: who, commit: after, delivery: delivery})
+	run, reason := d.enqueue(deployJob{trigger: triggerPush, who: who, commit: after, delivery: delivery})
 	if run == nil {
 		return ignore(reason)
 	}

@@ -90,7 +90,8 @@ func newDeployEnv(t *testing.T, o deployEnvOpts) *deployEnv {
 		Site: "..", StateDir: t.TempDir(), Listen: "127.0.0.1:0", Auth: auth,
 		Deploys: DeploysConfig{
 			Enabled: true, Secret: hookSecret, Repo: repo, Branch: "main", WorkDir: filepath.Join(t.TempDir(), "deploys"),
-			Getenv: func(k string) string { return e.env[k] },
+			Getenv:       func(k string) string { return e.env[k] },
+			BuildCommand: []string{labfrontBin(t)},
 		},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -351,7 +352,7 @@ func TestGitPushDeploys(t *testing.T) {
 	}
 
 	// The replay protection survives a restart.
-	d2, err := newDeployer(t.Context(), e.srv.cfg.Deploys, e.srv.cfg.StateDir, nil, nil, e.srv.audit, quietLog(), time.Now)
+	d2, err := newDeployer(t.Context(), e.srv.cfg.Deploys, e.srv.cfg.StateDir, e.srv.audit, quietLog(), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

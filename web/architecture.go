@@ -5,12 +5,12 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/labfront/labfront/internal/lab"
+	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/snapshot"
 	"github.com/labfront/labfront/internal/topology"
 	"github.com/labfront/labfront/templates"
@@ -25,9 +25,12 @@ type labSection struct {
 }
 
 // loadLab reads content/lab.yaml (optional) and the snapshot (optional).
-func loadLab(opts Options) (*labSection, error) {
-	display := displayPath(opts.Src, "content/lab.yaml")
-	data, err := os.ReadFile(filepath.Join(opts.Src, "content", "lab.yaml"))
+// lab.yaml comes from the site, through sitefs; the snapshot is the
+// operator's own file, named on the command line.
+func loadLab(opts Options, files *sitefs.Site) (*labSection, error) {
+	const name = "content/lab.yaml"
+	display := files.Display(name)
+	data, err := files.ReadFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

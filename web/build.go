@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/markdown"
+	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/siteurl"
 	"github.com/labfront/labfront/templates"
 )
@@ -73,8 +75,9 @@ type output struct {
 // plan is the assembled site: every output file and the assets.
 type plan struct {
 	site    *content.Site
-	years   string      // the footer's span of years, see footerYears
-	lab     *labSection // nil when the site has no lab.yaml
+	files   *sitefs.Site // the checkout, open until the build ends (pages read their bodies late)
+	years   string       // the footer's span of years, see footerYears
+	lab     *labSection  // nil when the site has no lab.yaml
 	assets  *assets
 	outputs []output
 	// Lookups built once by indexPages before the pages are added.
@@ -109,6 +112,7 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	defer p.files.Close()
 	res, next, err := publish(ctx, opts.Out, p, ix)
 	if err != nil {
 		return Result{}, err
@@ -136,12 +140,31 @@ func (o Options) logger() *slog.Logger {
 // Check runs the load and assemble stages only: everything `build` would
 // reject, without writing anything.
 func Check(opts Options) error {
-	_, err := assemble(opts, opts.Cache.pages())
-	return err
+	p, err := assemble(opts, opts.Cache.pages())
+	if err != nil {
+		return err
+	}
+	return p.files.Close()
 }
 
+// assemble reads everything of the site through one sitefs view of the
+// checkout (see package sitefs: no symlink out of it, no special file).
+// opts.Static and opts.Islands come from the caller, which makes them with
+// sitefs.Folder when they are the site's own.
 func assemble(opts Options, pages *content.Cache) (*plan, error) {
-	site, err := content.Load(opts.Src, content.Options{Drafts: opts.Drafts, Cache: pages})
+	files, err := sitefs.Open(opts.Src)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	p, err := assembleFiles(opts, pages, files)
+	if err != nil {
+		return nil, errors.Join(err, files.Close())
+	}
+	return p, nil
+}
+
+func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site) (*plan, error) {
+	site, err := content.LoadFiles(files, content.Options{Drafts: opts.Drafts, Cache: pages})
 	if err != nil {
 		if _, ok := diag.As(err); ok {
 			return nil, err
@@ -156,7 +179,7 @@ func assemble(opts Options, pages *content.Cache) (*plan, error) {
 		}
 		site.Config.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	}
-	ls, err := loadLab(opts)
+	ls, err := loadLab(opts, files)
 	if err != nil {
 		if _, ok := diag.As(err); ok {
 			return nil, err
@@ -165,12 +188,18 @@ func assemble(opts Options, pages *content.Cache) (*plan, error) {
 	}
 	a, err := loadAssets(opts.Static)
 	if err != nil {
+		if _, ok := diag.As(err); ok {
+			return nil, err
+		}
 		return nil, fmt.Errorf("assets: %w", err)
 	}
 	if err := a.addIslands(opts.Islands); err != nil {
+		if _, ok := diag.As(err); ok {
+			return nil, err
+		}
 		return nil, fmt.Errorf("scripts: %w", err)
 	}
-	p := &plan{site: site, years: footerYears(site), lab: ls, assets: a}
+	p := &plan{site: site, files: files, years: footerYears(site), lab: ls, assets: a}
 	p.indexPages()
 	p.addPages()
 	p.addArchitecture()

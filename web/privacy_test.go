@@ -91,7 +91,7 @@ func TestPrivacySweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, err := sitetest.MergeLab(example, []byte(privateLab))
+	base, err := MergeLab(example, []byte(privateLab))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestPrivacySweep(t *testing.T) {
 		sweep(t, out)
 	})
 
-	fields := sitetest.LabFields()
+	fields := LabFields()
 	if len(fields) < 40 {
 		t.Fatalf("only %d lab fields found by reflection", len(fields))
 	}
@@ -156,7 +156,7 @@ func TestPrivacySweep(t *testing.T) {
 		}
 		for _, value := range planted {
 			t.Run(f.String()+"="+value, func(t *testing.T) {
-				p, err := sitetest.PlantLab(base, f, value, freshItems)
+				p, err := PlantLab(base, f, value, freshItems)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -8,13 +8,12 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )
@@ -241,19 +240,13 @@ func cmdNew(_ context.Context, e *env, args []string) error {
 
 // islandsFS prefers the checkout's web/ts for the same reason.
 func islandsFS(src string) fs.FS {
-	dir := filepath.Join(src, "web", "ts")
-	if st, err := os.Stat(dir); err == nil && st.IsDir() {
-		return os.DirFS(dir)
-	}
-	return web.Islands()
+	return sitefs.Folder(src, "web/ts", web.Islands())
 }
 
 // staticFS prefers the source checkout's static/ folder, so stylesheet edits
 // show without recompiling; a site without one uses the embedded files.
+// The folder is read through sitefs: whoever pushes to the site must not
+// publish a file of the server through a symlink.
 func staticFS(src string) fs.FS {
-	dir := filepath.Join(src, "static")
-	if st, err := os.Stat(dir); err == nil && st.IsDir() {
-		return os.DirFS(dir)
-	}
-	return static.FS()
+	return sitefs.Folder(src, "static", static.FS())
 }

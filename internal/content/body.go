@@ -3,8 +3,6 @@ package content
 import (
 	"crypto/sha256"
 	"fmt"
-	"os"
-	"path/filepath"
 )
 
 // Body returns the page's HTML. A page converted by this load holds it; a
@@ -19,9 +17,13 @@ func (s *Site) Body(p *Page) ([]byte, error) {
 	if b, ok := s.bodies.Load(p); ok {
 		return b.([]byte), nil
 	}
-	// Path is the source joined with the page's relative path (see
-	// displayPath), so it is also where the file is.
-	src, err := os.ReadFile(filepath.FromSlash(p.Path))
+	// Path is the source joined with the page's name in the site (see
+	// sitefs.Site.Display).
+	name, ok := s.files.Rel(p.Path)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a file of the site %s", p.Path, s.Src)
+	}
+	src, err := s.files.ReadFile(name)
 	if err != nil {
 		return nil, err
 	}

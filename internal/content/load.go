@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/markdown"
+	"github.com/labfront/labfront/internal/sitefs"
 )
 
 // Site is everything loaded from a source directory.
@@ -25,6 +24,7 @@ type Site struct {
 	Notes []*Page
 	Tags  []*Tag // sorted by slug
 
+	files  *sitefs.Site        // the checkout, for Body
 	conv   *markdown.Converter // for Body
 	bodies sync.Map            // *Page → []byte converted by Body
 }
@@ -49,14 +49,26 @@ type Options struct {
 
 // Load reads src/content. A returned error is a diag.List when the input is
 // at fault; anything else is an I/O failure.
+//
+// Every file is read through package sitefs: a symlink out of the site or
+// a special file is a problem of the file, never read.
 func Load(src string, opts Options) (*Site, error) {
+	files, err := sitefs.Open(src)
+	if err != nil {
+		return nil, err
+	}
+	return LoadFiles(files, opts)
+}
+
+// LoadFiles is Load of a site the caller has opened.
+func LoadFiles(files *sitefs.Site, opts Options) (*Site, error) {
 	var probs diag.List
 	conv := markdown.New()
-	site := &Site{Src: src, conv: conv}
-	site.Config = loadConfig(filepath.Join(src, "content", "site.yaml"), displayPath(src, "content/site.yaml"), &probs)
+	site := &Site{Src: files.Dir(), files: files, conv: conv}
+	site.Config = loadConfig(files, &probs)
 
 	for _, kind := range []Kind{Post, Note} {
-		pages, err := loadDir(conv, opts.Cache, src, kind, &probs)
+		pages, err := loadDir(conv, opts.Cache, files, kind, &probs)
 		if err != nil {
 			return nil, err
 		}
@@ -83,6 +95,16 @@ func Load(src string, opts Options) (*Site, error) {
 	return site, nil
 }
 
+// addReadProblem records why a file could not be read: a refusal of
+// package sitefs names the file itself, anything else gets display.
+func addReadProblem(probs *diag.List, display string, err error) {
+	if p, ok := diag.As(err); ok {
+		probs.Append(p)
+		return
+	}
+	probs.Add(display, 0, "", "%v", err)
+}
+
 func newestFirst(a, b *Page) int {
 	if c := b.Date.Compare(a.Date); c != 0 {
 		return c
@@ -92,10 +114,14 @@ func newestFirst(a, b *Page) int {
 
 // loadDir converts every .md file of one section on all cores; Markdown
 // rendering dominates load time.
-func loadDir(conv *markdown.Converter, cache *Cache, src string, kind Kind, probs *diag.List) ([]*Page, error) {
-	dir := filepath.Join(src, "content", kind.Dir())
-	entries, err := os.ReadDir(dir)
+func loadDir(conv *markdown.Converter, cache *Cache, files *sitefs.Site, kind Kind, probs *diag.List) ([]*Page, error) {
+	dir := "content/" + kind.Dir()
+	entries, err := files.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if p, ok := diag.As(err); ok {
+		probs.Append(p)
 		return nil, nil
 	}
 	if err != nil {
@@ -114,8 +140,7 @@ func loadDir(conv *markdown.Converter, cache *Cache, src string, kind Kind, prob
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range work {
-				rel := "content/" + kind.Dir() + "/" + names[i]
-				pages[i] = loadPage(conv, cache, kind, filepath.Join(dir, names[i]), displayPath(src, rel), &fileProbs[i])
+				pages[i] = loadPage(conv, cache, files, kind, dir+"/"+names[i], &fileProbs[i])
 			}
 		})
 	}

@@ -2,7 +2,6 @@ package content
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/markdown"
+	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/siteurl"
 	"github.com/labfront/labfront/internal/slug"
 	"github.com/labfront/labfront/internal/yamldoc"
@@ -135,19 +135,26 @@ var validSlug = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 // loadPage reads and validates one content file. It returns nil when the
 // file is too broken to publish; the reasons are in probs.
-func loadPage(conv *markdown.Converter, cache *Cache, kind Kind, path, display string, probs *diag.List) *Page {
+func loadPage(conv *markdown.Converter, cache *Cache, site *sitefs.Site, kind Kind, name string, probs *diag.List) *Page {
+	display := site.Display(name)
 	// Only valid pages are cached, so a cached page has no problems to
-	// report again.
-	stamp, err := statStamp(path)
+	// report again. The stat goes through the site too: a cached page is
+	// never reused for a file that has become a symlink out of the site.
+	fi, err := site.Stat(name)
+	if err != nil {
+		addReadProblem(probs, display, err)
+		return nil
+	}
+	stamp, err := stampOf(fi)
 	if err == nil {
 		if p := cache.byStamp(display, stamp); p != nil {
 			return p
 		}
 		stamp.Read = time.Now().UnixNano()
 	}
-	src, err := os.ReadFile(path)
+	src, err := site.ReadFile(name)
 	if err != nil {
-		probs.Add(display, 0, "", "%v", err)
+		addReadProblem(probs, display, err)
 		return nil
 	}
 	p, sum := cache.get(display, src)
@@ -156,7 +163,7 @@ func loadPage(conv *markdown.Converter, cache *Cache, kind Kind, path, display s
 		// last read. The new stamp lets the next build skip the read.
 		return cache.restamp(display, p, stamp)
 	}
-	p = parsePage(conv, kind, path, display, src, probs)
+	p = parsePage(conv, kind, name, display, src, probs)
 	if p != nil {
 		p.Sum = sum
 		p.Stamp = stamp

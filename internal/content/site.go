@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 	"net/mail"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/siteurl"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
@@ -63,20 +63,27 @@ var siteKeys = []string{"title", "base_url", "description", "author", "language"
 // LoadConfig reads src/content/site.yaml alone, for callers that need the
 // site's settings without converting every page (the admin server).
 func LoadConfig(src string) (Config, error) {
+	files, err := sitefs.Open(src)
+	if err != nil {
+		return Config{}, err
+	}
+	defer files.Close()
 	var probs diag.List
-	cfg := loadConfig(filepath.Join(src, "content", "site.yaml"), displayPath(src, "content/site.yaml"), &probs)
+	cfg := loadConfig(files, &probs)
 	return cfg, probs.Err()
 }
 
 // loadConfig reads site.yaml; problems go to probs.
-func loadConfig(path, display string, probs *diag.List) Config {
+func loadConfig(files *sitefs.Site, probs *diag.List) Config {
+	const name = "content/site.yaml"
+	display := files.Display(name)
 	cfg := Config{Language: DefaultLanguage, FeedLimit: DefaultFeedLimit, Paginate: DefaultPaginate}
-	data, err := os.ReadFile(path)
+	data, err := files.ReadFile(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			probs.Add(display, 0, "", "missing: every site needs a site.yaml with at least title and base_url")
 		} else {
-			probs.Add(display, 0, "", "%v", err)
+			addReadProblem(probs, display, err)
 		}
 		return cfg
 	}

@@ -2,16 +2,12 @@ package content
 
 import (
 	"errors"
-	"os"
+	"io/fs"
 	"syscall"
 )
 
-// statStamp stats path; the stamp's Read is left 0.
-func statStamp(path string) (Stamp, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return Stamp{}, err
-	}
+// stampOf is the stamp of a stat; its Read is left 0.
+func stampOf(fi fs.FileInfo) (Stamp, error) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
 		return Stamp{}, errors.New("no stat_t")

@@ -2,10 +2,13 @@
 
 package content
 
-import "errors"
+import (
+	"errors"
+	"io/fs"
+)
 
-// statStamp: without a change time the stamp cannot be trusted, so on
+// stampOf: without a change time the stamp cannot be trusted, so on
 // these systems every source is read and hashed on every build.
-func statStamp(string) (Stamp, error) {
+func stampOf(fs.FileInfo) (Stamp, error) {
 	return Stamp{}, errors.New("file stamps are only used on Linux")
 }

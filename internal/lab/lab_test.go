@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/sitefs"
 )
 
 // base is a small valid lab; tests append to or edit it.
@@ -422,5 +424,34 @@ func TestWalkStrings(t *testing.T) {
 		"tags[a]@0=a", "tags[a][0]@0=av", "tags[b]@0=b", "tags[b][0]@0=bv"}
 	if !slices.Equal(got, want) {
 		t.Errorf("walk\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestLoadSite: lab.yaml of a site is read through sitefs: a symlink out
+// of the site is refused with the path, a missing file is no lab.
+func TestLoadSite(t *testing.T) {
+	base := t.TempDir()
+	site := filepath.Join(base, "site")
+	if err := os.MkdirAll(filepath.Join(site, "content"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files, err := sitefs.Open(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer files.Close()
+	if l, err := LoadSite(files); l != nil || err != nil {
+		t.Errorf("no lab.yaml: %v, %v", l, err)
+	}
+	outside := filepath.Join(base, "lab.yaml")
+	if err := os.WriteFile(outside, []byte("sites: []\nnodes: []\nlinks: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(site, "content", "lab.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.ToSlash(site) + "/content/lab.yaml: symlink outside the site"
+	if l, err := LoadSite(files); l != nil || err == nil || err.Error() != want {
+		t.Errorf("lab.yaml out of the site: %v, %v; want %q", l, err, want)
 	}
 }

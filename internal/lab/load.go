@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/siteurl"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
@@ -47,6 +48,21 @@ func Load(path, display string) (*Lab, error) {
 		return nil, err
 	}
 	return Parse(data, display)
+}
+
+// LoadSite reads content/lab.yaml of a site checkout through package
+// sitefs: a lab.yaml that is a symlink out of the site is refused, not
+// read. A missing file is (nil, nil), as for Load.
+func LoadSite(files *sitefs.Site) (*Lab, error) {
+	const name = "content/lab.yaml"
+	data, err := files.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data, files.Display(name))
 }
 
 // Parse reads lab.yaml content.

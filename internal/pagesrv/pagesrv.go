@@ -10,24 +10,35 @@ import (
 	"bytes"
 	"mime"
 	"net/http"
-	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/labfront/labfront/internal/sitefs"
 )
 
 // Handler serves Root. HTML, when set, may rewrite every HTML body (the dev
 // server injects its reload script).
 type Handler struct {
-	Root string
-	HTML func([]byte) []byte
+	Root  string
+	files *sitefs.Site // Root, for one request
+	HTML  func([]byte) []byte
 	// Header, when set, adjusts the headers _headers produced for a path
 	// (tests drop upgrade-insecure-requests on plain-http servers).
 	Header func(h http.Header)
 }
 
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Every file comes through an os.Root of Root, opened per request
+	// because a build swaps Root for a new directory: a symlink in the
+	// tree never serves a file from outside it, nor a FIFO or device.
+	files, err := sitefs.Open(h.Root)
+	if err != nil {
+		http.Error(w, "404 page not found", http.StatusNotFound)
+		return
+	}
+	defer files.Close()
+	h.files = files
 	p := path.Clean("/" + r.URL.Path)
 	if strings.HasSuffix(r.URL.Path, "/") && p != "/" {
 		p += "/"
@@ -44,21 +55,24 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h Handler) serve(w http.ResponseWriter, r *http.Request, p string, status int) {
-	name := filepath.Join(h.Root, filepath.FromSlash(p))
+	name := strings.TrimPrefix(p, "/")
 	if strings.HasSuffix(p, "/") {
-		name = filepath.Join(name, "index.html")
+		name += "index.html"
 	}
-	st, err := os.Stat(name)
+	if name == "" {
+		name = "."
+	}
+	st, err := h.files.Stat(name)
 	if err == nil && st.IsDir() {
-		if _, err := os.Stat(filepath.Join(name, "index.html")); err == nil {
+		if _, err := h.files.Stat(path.Join(name, "index.html")); err == nil {
 			http.Redirect(w, r, p+"/", http.StatusPermanentRedirect)
 			return
 		}
 	}
 	if err != nil || st.IsDir() || strings.HasPrefix(path.Base(p), "_") {
-		p, name, status = "/404.html", filepath.Join(h.Root, "404.html"), http.StatusNotFound
+		p, name, status = "/404.html", "404.html", http.StatusNotFound
 	}
-	data, err := os.ReadFile(name)
+	data, err := h.files.ReadFile(name)
 	if err != nil {
 		http.Error(w, "404 page not found", http.StatusNotFound)
 		return
@@ -80,7 +94,7 @@ func (h Handler) serve(w http.ResponseWriter, r *http.Request, p string, status 
 
 // redirect applies the first matching _redirects rule.
 func (h Handler) redirect(p string) (to string, status int, ok bool) {
-	data, err := os.ReadFile(filepath.Join(h.Root, "_redirects"))
+	data, err := h.files.ReadFile("_redirects")
 	if err != nil {
 		return "", 0, false
 	}
@@ -117,7 +131,7 @@ func matchPattern(pattern, p string) (splat string, ok bool) {
 }
 
 func (h Handler) applyHeaders(hdr http.Header, p string) {
-	data, err := os.ReadFile(filepath.Join(h.Root, "_headers"))
+	data, err := h.files.ReadFile("_headers")
 	if err == nil {
 		applyRules(hdr, data, p)
 	}

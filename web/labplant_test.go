@@ -1,4 +1,4 @@
-package sitetest
+package web
 
 import (
 	"bytes"
