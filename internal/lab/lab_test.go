@@ -454,4 +454,8 @@ func TestLoadSite(t *testing.T) {
 	if l, err := LoadSite(files); l != nil || err == nil || err.Error() != want {
 		t.Errorf("lab.yaml out of the site: %v, %v; want %q", l, err, want)
 	}
+	// import and promote read the lab by folder, under the same rule.
+	if l, err := LoadDir(site); l != nil || err == nil || err.Error() != want {
+		t.Errorf("LoadDir of lab.yaml out of the site: %v, %v; want %q", l, err, want)
+	}
 }

@@ -65,6 +65,21 @@ func LoadSite(files *sitefs.Site) (*Lab, error) {
 	return Parse(data, files.Display(name))
 }
 
+// LoadDir is LoadSite for a site checkout given by its folder, for the
+// commands that read one lab and nothing else of the site (import,
+// promote): the same symlink and special-file rules as the build.
+func LoadDir(src string) (*Lab, error) {
+	files, err := sitefs.Open(src)
+	if err != nil {
+		return nil, err
+	}
+	l, err := LoadSite(files)
+	if cerr := files.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return l, err
+}
+
 // Parse reads lab.yaml content.
 func Parse(data []byte, display string) (*Lab, error) {
 	var probs diag.List

@@ -206,7 +206,7 @@ func importBatch(ctx context.Context, src, file string, batch *Batch, opts Impor
 				Msg: fmt.Sprintf("required to import %s: the publication's URL (e.g. https://you.substack.com) gives each article its substack_url", filepath.Base(file))}}
 		}
 	}
-	l, err := lab.Load(filepath.Join(src, "content", "lab.yaml"), displayPath(src, "content/lab.yaml"))
+	l, err := lab.LoadDir(src)
 	if err != nil {
 		return nil, err
 	}

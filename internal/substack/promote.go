@@ -85,7 +85,7 @@ func Promote(src, name string, opts PromoteOptions) (*Promotion, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := lab.Load(filepath.Join(src, "content", "lab.yaml"), displayPath(src, "content/lab.yaml"))
+	l, err := lab.LoadDir(src)
 	if err != nil {
 		return nil, err
 	}
