@@ -172,15 +172,29 @@ func (r refusal) Error() string { return r.reason }
 // under a fresh id; without this, that would put an old version of the
 // site back. A rollback is the admin's rollback action (or deploy-now of
 // a branch that was reset), never a push.
+//
+// The pushed commit must also still be on the branch: after a force-push
+// that dropped a bad commit, a replay of that commit's delivery is not
+// an ancestor of anything deployed, but it is no longer the branch's
+// either, and deploying it would undo the force-push.
 func (d *deployer) refuseRollback(ctx context.Context, r *deployRun, repo, commit, last string) error {
+	head := "refs/remotes/origin/" + d.cfg.Branch
+	_, err := d.git(ctx, r, deployGitTimeout, repo, "merge-base", "--is-ancestor", commit, head)
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit) && exit.ExitCode() == 1:
+		d.log.Warn("deploys: refused a push of a commit that is not on the branch", "run", r.ID, "commit", commit, "branch", d.cfg.Branch, "delivery", r.Delivery)
+		return refusal{fmt.Sprintf("commit %s is not on %s any more: a push deploys only what the branch holds", shortHash(commit), d.cfg.Branch)}
+	case err != nil:
+		return fmt.Errorf("is %s on %s: %w", shortHash(commit), d.cfg.Branch, err)
+	}
 	if last == "" {
 		return nil
 	}
 	if commit == last {
 		return refusal{fmt.Sprintf("commit %s is the deployed commit", shortHash(commit))}
 	}
-	_, err := d.git(ctx, r, deployGitTimeout, repo, "merge-base", "--is-ancestor", commit, last)
-	var exit *exec.ExitError
+	_, err = d.git(ctx, r, deployGitTimeout, repo, "merge-base", "--is-ancestor", commit, last)
 	switch {
 	case err == nil:
 		reason := fmt.Sprintf("commit %s is an ancestor of the deployed commit %s: a push never rolls the site back (use the rollback action)", shortHash(commit), shortHash(last))

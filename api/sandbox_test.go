@@ -157,6 +157,19 @@ func TestGitPushReplayRefused(t *testing.T) {
 	if run := waitRun(t, e.srv.deploys, r.ID); run.State != runOK || run.Commit != a {
 		t.Errorf("deploy-now of the reset branch: %s %s %q", run.State, run.Commit, run.Error)
 	}
+	// The force-push dropped C. C is no ancestor of the deployed A, but a
+	// replay of its push must not undo the force-push: it is not on the
+	// branch any more. (Forget C as deployed, as after 200 more deploys.)
+	e.srv.deploys.mu.Lock()
+	e.srv.deploys.deployed = []string{a}
+	e.srv.deploys.mu.Unlock()
+	run = waitRun(t, e.srv.deploys, deliver(c, "c-replayed").Run)
+	if run.State != runRefused || !strings.Contains(run.Error, "not on main any more") {
+		t.Errorf("replay of C after the force-push: %s %q", run.State, run.Error)
+	}
+	if deps := e.cf.Deployments(cftest.DefaultProject); len(deps) != 4 || deps[3].CommitHash != a {
+		t.Errorf("after the replay of C: %d deployments", len(deps))
+	}
 }
 
 // TestWebhookBuildCancelled: when the server stops, the build child is
