@@ -25,10 +25,18 @@ import (
 	"github.com/labfront/labfront/internal/diag"
 )
 
-// The two reasons a path of the site is refused.
+// The reasons a path of the site is refused.
 var (
 	ErrOutside    = errors.New("symlink outside the site")
 	ErrNotRegular = errors.New("not a regular file")
+	// ErrLinkedFolder: a walk never follows a symlink to a folder. Two
+	// links to the same folder in each of n folders would make 2^n paths,
+	// enough for one push to stall every build; a folder reached by its
+	// own path is walked anyway.
+	// ErrAbsoluteLink: an absolute symlink is never followed, even to a
+	// file inside the site (os.Root cannot tell that it stays inside).
+	ErrAbsoluteLink = errors.New("absolute symlink: never followed, make it relative")
+	ErrLinkedFolder = errors.New("symlink to a folder: folders are not followed through symlinks (move the folder, or link its files)")
 )
 
 // Error is a path of the site that the build refuses to read. Path is
@@ -146,6 +154,9 @@ func (s *Site) ReadFile(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", s.Display(name), err)
 	}
 	if fi.IsDir() {
+		if li, err := s.root.Lstat(name); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+			return nil, &Error{Path: s.Display(name), Err: ErrLinkedFolder}
+		}
 		return nil, &fs.PathError{Op: "read", Path: s.Display(name), Err: syscall.EISDIR}
 	}
 	data, err := io.ReadAll(f)
@@ -156,10 +167,9 @@ func (s *Site) ReadFile(name string) ([]byte, error) {
 }
 
 // ReadDir lists a directory of the site, sorted by name. An entry that is
-// a symlink to a file or directory inside the site is listed as what it
-// points to, so a walk follows it; a symlink leading out of the site, to a
-// special file, or to a directory the walk is already in (a loop) stays a
-// symlink entry, and reading it reports why.
+// a symlink to a regular file inside the site is listed as that file; a
+// symlink leading out of the site, to a special file or to a folder
+// (ErrLinkedFolder) stays a symlink entry, and reading it reports why.
 func (s *Site) ReadDir(name string) ([]fs.DirEntry, error) {
 	f, err := s.Open(name)
 	if err != nil {
@@ -176,25 +186,12 @@ func (s *Site) ReadDir(name string) ([]fs.DirEntry, error) {
 			continue
 		}
 		target, err := s.root.Stat(path.Join(name, e.Name()))
-		if err != nil || (!target.IsDir() && !target.Mode().IsRegular()) || (target.IsDir() && s.onPath(name, target)) {
+		if err != nil || !target.Mode().IsRegular() {
 			continue
 		}
 		entries[i] = fs.FileInfoToDirEntry(named{FileInfo: target, name: e.Name()})
 	}
 	return entries, nil
-}
-
-// onPath reports whether dir is name or one of the directories above it:
-// a symlink to it would make a walk go round forever.
-func (s *Site) onPath(name string, dir fs.FileInfo) bool {
-	for p := name; ; p = path.Dir(p) {
-		if fi, err := s.root.Stat(p); err == nil && os.SameFile(fi, dir) {
-			return true
-		}
-		if p == "." {
-			return false
-		}
-	}
 }
 
 // WalkDir walks the tree at root (a name of the site) as fs.WalkDir does,
@@ -240,6 +237,9 @@ func (s *Site) refusal(op, name string, err error) error {
 				continue
 			}
 			if _, serr := s.root.Stat(p); serr != nil && !errors.Is(serr, fs.ErrNotExist) {
+				if target, rerr := s.root.Readlink(p); rerr == nil && filepath.IsAbs(target) && insideDir(s.dir, target) {
+					return &Error{Path: s.Display(p), Err: ErrAbsoluteLink}
+				}
 				return &Error{Path: s.Display(p), Err: ErrOutside}
 			}
 		}
@@ -321,4 +321,19 @@ func (f folder) Stat(name string) (fs.FileInfo, error) {
 		return nil, err
 	}
 	return f.s.Stat(n)
+}
+
+// insideDir reports whether the absolute path target names dir or
+// something under it, so a refused absolute link that points inside the
+// site gets the message that says how to fix it.
+func insideDir(dir, target string) bool {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	rel, err := filepath.Rel(abs, filepath.Clean(target))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
