@@ -92,12 +92,16 @@ func (k *jwksKeys) VerifySignature(ctx context.Context, raw string) ([]byte, err
 		// forged or damaged, and a fresh copy of the set cannot change that.
 		return nil, errBadSignature
 	}
-	if err := k.refresh(ctx); err != nil {
-		return nil, err
-	}
+	// A refresh that was refused (too soon) or failed still leaves the
+	// cache as fresh as it can be: another request's fetch may have
+	// brought the key in since the first look.
+	rerr := k.refresh(ctx)
 	keys, _ = k.cached(kid)
 	if payload, ok := verifyWith(jws, keys); ok {
 		return payload, nil
+	}
+	if rerr != nil {
+		return nil, rerr
 	}
 	return nil, fmt.Errorf("no key %q in the issuer's key set", kid)
 }
