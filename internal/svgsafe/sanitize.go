@@ -320,20 +320,22 @@ func (s *sanitizer) attrs(t xml.StartElement, line int, offset int64) ([]attr, e
 	seen := map[xml.Name]bool{}
 	for _, a := range t.Attr {
 		an := displayName(a.Name)
-		aline := s.attrLine(line, offset, a.Name.Local)
+		// Found only for a message: searching the tag for every
+		// attribute would be quadratic in a tag's length.
+		aline := func() int { return s.attrLine(line, offset, a.Name.Local) }
 		field := "<" + el + "> " + an
 		if seen[a.Name] {
-			return nil, s.problem(aline, field, "the attribute appears twice")
+			return nil, s.problem(aline(), field, "the attribute appears twice")
 		}
 		seen[a.Name] = true
 		if a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" {
 			continue // the output declares its one namespace itself
 		}
 		if strings.HasPrefix(strings.ToLower(a.Name.Local), "on") {
-			return nil, s.problem(aline, field, "event handler attributes are not allowed in an SVG: they run script")
+			return nil, s.problem(aline(), field, "event handler attributes are not allowed in an SVG: they run script")
 		}
 		if !textAttrs[a.Name.Local] && !strings.HasPrefix(a.Name.Local, "aria-") && hasScriptScheme(a.Value) {
-			return nil, s.problem(aline, field, "a javascript: or vbscript: URL is not allowed in an SVG")
+			return nil, s.problem(aline(), field, "a javascript: or vbscript: URL is not allowed in an SVG")
 		}
 		switch a.Name.Space {
 		case "":
@@ -366,7 +368,7 @@ func (s *sanitizer) attrs(t xml.StartElement, line int, offset int64) ([]attr, e
 		case name == "style":
 			v, dropped, err := cleanStyleAttr(a.Value)
 			if err != nil {
-				return nil, s.problem(aline, field, "%v", err)
+				return nil, s.problem(aline(), field, "%v", err)
 			}
 			if dropped {
 				s.dropped["style "+editorCSSPrefix+"*"] = true
@@ -377,12 +379,12 @@ func (s *sanitizer) attrs(t xml.StartElement, line int, offset int64) ([]attr, e
 			continue
 		case el == "style" && name == "type":
 			if v := strings.TrimSpace(a.Value); v != "" && v != "text/css" {
-				return nil, s.problem(aline, field, "only text/css style sheets are allowed, not %q", clip(v))
+				return nil, s.problem(aline(), field, "only text/css style sheets are allowed, not %q", clip(v))
 			}
 			continue
 		case name == "attributeName" && animationElements[el]:
 			if !animatableAttrs[strings.TrimSpace(a.Value)] {
-				return nil, s.problem(aline, field, "an animation may change presentation and geometry attributes only, not %q", clip(a.Value))
+				return nil, s.problem(aline(), field, "an animation may change presentation and geometry attributes only, not %q", clip(a.Value))
 			}
 		case textAttrs[name] || strings.HasPrefix(name, "aria-"):
 			out = append(out, attr{name, a.Value})
@@ -392,7 +394,7 @@ func (s *sanitizer) attrs(t xml.StartElement, line int, offset int64) ([]attr, e
 			continue
 		}
 		if err := checkCSS(a.Value, false); err != nil {
-			return nil, s.problem(aline, field, "%v", err)
+			return nil, s.problem(aline(), field, "%v", err)
 		}
 		out = append(out, attr{name, a.Value})
 	}
