@@ -26,10 +26,10 @@
 //     vbscript: (after removing whitespace and control characters, which
 //     entities like &#x09; can hide), an animation (<animate>, <set>, …)
 //     whose attributeName is not a presentation or geometry attribute
-//     (href, on*, style), and CSS — in style="" or <style> — with an
-//     at-rule (@import, @font-face), a backslash escape, '<', or a function
-//     other than colours, transforms, filters, gradients, math and
-//     selectors; url(…) is allowed only as url(#id).
+//     (href, on*, style), and CSS — in style="" or <style> — with any
+//     at-rule (@import, @font-face, @media), a backslash escape, '<', or
+//     a function other than colours, transforms, filters, gradients, math
+//     and selectors; url(…) is allowed only as url(#id).
 //   - Dropped (harmless, reported in Result.Dropped): comments,
 //     <metadata> (RDF can hold the author's name and more), editor
 //     namespaces (sodipodi, inkscape, Illustrator, Sketch, Serif, Boxy),
@@ -37,8 +37,8 @@
 //     (inert in browsers; xml:base is one, which would re-point #id
 //     references), unknown attributes without a namespace (draw.io's
 //     content="<mxfile…>" copy of the diagram), and text outside text
-//     elements. xlink:href becomes href, which every current browser
-//     reads.
+//     elements, and Inkscape's -inkscape-* style properties. xlink:href
+//     becomes href, which every current browser reads.
 //   - Limits: input at most MaxSize bytes and elements nested at most
 //     MaxDepth deep.
 //

@@ -93,7 +93,7 @@ func checkSafeAttr(el string, a xml.Attr, root bool) error {
 			return fmt.Errorf("animation of %q", a.Value)
 		}
 		return nil
-	case n.Local == "style" || textAttrs[n.Local] || strings.HasPrefix(n.Local, "aria-"):
+	case n.Local == "style" || isTextAttr(n.Local):
 		return nil
 	case presentationAttrs[n.Local] || geometryAttrs[n.Local] || animationAttrs[n.Local]:
 		if strings.Contains(strings.ToLower(a.Value), "url(") && !strings.Contains(a.Value, "url(#") {

@@ -309,6 +309,25 @@ func (s *sanitizer) skip(line int) error {
 	return nil
 }
 
+// isTextAttr says whether an attribute holds a label (id, class, ARIA),
+// which no browser reads as CSS or a URL. ARIA names are limited to
+// lower-case letters and '-' so an odd name cannot ride on the prefix.
+func isTextAttr(name string) bool {
+	if textAttrs[name] {
+		return true
+	}
+	rest, ok := strings.CutPrefix(name, "aria-")
+	if !ok || rest == "" {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		if c := rest[i]; c != '-' && (c < 'a' || c > 'z') {
+			return false
+		}
+	}
+	return true
+}
+
 type attr struct{ name, value string }
 
 // attrs checks the attributes of an allowed element and returns those the
@@ -334,7 +353,7 @@ func (s *sanitizer) attrs(t xml.StartElement, line int, offset int64) ([]attr, e
 		if strings.HasPrefix(strings.ToLower(a.Name.Local), "on") {
 			return nil, s.problem(aline(), field, "event handler attributes are not allowed in an SVG: they run script")
 		}
-		if !textAttrs[a.Name.Local] && !strings.HasPrefix(a.Name.Local, "aria-") && hasScriptScheme(a.Value) {
+		if !isTextAttr(a.Name.Local) && hasScriptScheme(a.Value) {
 			return nil, s.problem(aline(), field, "a javascript: or vbscript: URL is not allowed in an SVG")
 		}
 		switch a.Name.Space {
@@ -386,7 +405,7 @@ func (s *sanitizer) attrs(t xml.StartElement, line int, offset int64) ([]attr, e
 			if !animatableAttrs[strings.TrimSpace(a.Value)] {
 				return nil, s.problem(aline(), field, "an animation may change presentation and geometry attributes only, not %q", clip(a.Value))
 			}
-		case textAttrs[name] || strings.HasPrefix(name, "aria-"):
+		case isTextAttr(name):
 			out = append(out, attr{name, a.Value})
 			continue
 		case !presentationAttrs[name] && !geometryAttrs[name] && !animationAttrs[name]:
