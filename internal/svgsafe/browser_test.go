@@ -73,7 +73,9 @@ func TestBrowser(t *testing.T) {
 			return
 		}
 		w.Header().Set("Content-Type", "image/svg+xml")
-		_, _ = w.Write(doc) // a failed write shows as a failed load in the browser
+		if _, err := w.Write(doc); err != nil {
+			t.Errorf("serve %s: %v", r.URL.Path, err)
+		}
 	})
 	srv := httptest.NewServer(mux) // listens on 127.0.0.1
 	defer srv.Close()

@@ -68,14 +68,3 @@ func TestDimensionsOfSanitised(t *testing.T) {
 		t.Errorf("an HTML root: %v", err)
 	}
 }
-
-func TestLimits(t *testing.T) {
-	big := head + "<text>" + strings.Repeat("a", MaxSize) + "</text></svg>"
-	if _, err := Sanitize("big.svg", []byte(big)); err == nil || !strings.Contains(err.Error(), "big.svg: the SVG is") {
-		t.Errorf("an SVG over MaxSize: %v", err)
-	}
-	deep := head + strings.Repeat("<g>", MaxDepth-1) + strings.Repeat("</g>", MaxDepth-1) + "</svg>"
-	if _, err := Sanitize("deep.svg", []byte(deep)); err != nil {
-		t.Errorf("nesting at the limit is refused: %v", err)
-	}
-}

@@ -77,9 +77,8 @@ func (s *sanitizer) problem(line int, field, format string, args ...any) error {
 }
 
 func (s *sanitizer) run() error {
-	src := s.src
-	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
-	s.dec = xml.NewDecoder(bytes.NewReader(src))
+	s.src = bytes.TrimPrefix(s.src, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
+	s.dec = xml.NewDecoder(bytes.NewReader(s.src))
 	// Strict with no Entity map: only the five predefined entities and
 	// character references decode; anything else is a syntax error.
 	s.dec.Strict = true
@@ -103,7 +102,7 @@ func (s *sanitizer) run() error {
 				return s.problem(line, "", "the processing instruction <?%s?> is not allowed in an SVG (only the leading <?xml …?> declaration)", t.Target)
 			}
 		case xml.Directive:
-			return s.problem(line, "", "<!%s> is not allowed in an SVG: a DOCTYPE can declare entities that expand without bound or read local files; delete it", firstWord(t))
+			return s.problem(line, "", "<!%s> is not allowed in an SVG: a DOCTYPE or ENTITY declaration can define entities that expand without bound or read local files; delete it", firstWord(t))
 		case xml.Comment:
 			s.dropped["comment"] = true
 		case xml.CharData:
@@ -134,7 +133,7 @@ func (s *sanitizer) syntaxError(line int, err error) error {
 	if errors.As(err, &se) {
 		return s.problem(se.Line, "", "not well-formed XML: %s", se.Msg)
 	}
-	// The decoder's own messages (an encoding it cannot read) carry no line.
+	// Other decoder failures carry no line of their own.
 	return s.problem(line, "", "cannot read the SVG: %v (save it as UTF-8)", err)
 }
 
@@ -506,7 +505,7 @@ func rasterDataURL(v string) (string, bool) {
 // began at offset, so a message points at the attribute an editor wrote
 // on its own line. It falls back to the tag's line.
 func (s *sanitizer) attrLine(line int, offset int64, local string) int {
-	src := bytes.TrimPrefix(s.src, []byte("\xef\xbb\xbf"))
+	src := s.src
 	if offset < 0 || offset >= int64(len(src)) {
 		return line
 	}
