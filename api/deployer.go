@@ -20,9 +20,7 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/deploy"
-	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/live"
-	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
 
@@ -104,17 +102,8 @@ func (d DeploysConfig) getenv(key string) string {
 // sitefs): a symlink to /proc/self/environ would otherwise put the
 // environment into a parse error in the run's log.
 func (d DeploysConfig) cloudflare(site string) (deploy.Config, error) {
-	files, err := sitefs.Open(site)
-	if err != nil {
-		return deploy.Config{}, err
-	}
-	_, err = files.Stat("wrangler.toml")
-	if cerr := files.Close(); err == nil {
-		err = cerr
-	}
-	if p, ok := diag.As(err); ok {
-		return deploy.Config{}, p
-	}
+	// LoadWrangler reads through sitefs: a pushed wrangler.toml that is a
+	// symlink out of the checkout is refused before it is read.
 	return deploy.LoadConfig(d.getenv, filepath.Join(site, "wrangler.toml"))
 }
 

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/sitefs"
 )
 
 // Secret is a credential. It prints as [redacted] through fmt and slog so
@@ -116,12 +118,26 @@ var (
 )
 
 // LoadWrangler reads and checks wrangler.toml. Syntax errors and wrong
-// fields come back as diag problems with the file and line.
+// fields come back as diag problems with the file and line. The file is
+// part of the site checkout, which whoever can push controls, and the
+// admin server reads it holding its secrets: it is read through sitefs,
+// so a wrangler.toml that is a symlink out of its folder or a special
+// file is refused, not read.
 func LoadWrangler(path string) (*Wrangler, error) {
-	src, err := os.ReadFile(path)
+	files, err := sitefs.Open(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	src, err := files.ReadFile(filepath.Base(path))
+	if cerr := files.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%s not found: labfront deploy reads the Pages project name from it", path)
+		}
+		if _, ok := diag.As(err); ok {
+			return nil, err
 		}
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}

@@ -103,3 +103,42 @@ func TestLoadConfig(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestLoadWranglerRefusesLinksOut: the admin server reads a pushed
+// wrangler.toml holding its secrets, so one that is a symlink out of the
+// checkout (to /proc/self/environ, say) is refused, not parsed into a
+// message that would quote it.
+func TestLoadWranglerRefusesLinksOut(t *testing.T) {
+	for _, tc := range []struct{ name, target, want string }{
+		{"proc environ", "/proc/self/environ", "wrangler.toml: symlink outside the site"},
+		{"relative way out", "../secret.toml", "wrangler.toml: symlink outside the site"},
+		{"inside", "pages.toml", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := t.TempDir()
+			site := filepath.Join(base, "site")
+			if err := os.MkdirAll(site, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			toml := "name = \"lab\"\npages_build_output_dir = \"dist\"\n"
+			for _, p := range []string{filepath.Join(base, "secret.toml"), filepath.Join(site, "pages.toml")} {
+				if err := os.WriteFile(p, []byte(toml), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Symlink(tc.target, filepath.Join(site, "wrangler.toml")); err != nil {
+				t.Fatal(err)
+			}
+			w, err := LoadWrangler(filepath.Join(site, "wrangler.toml"))
+			if tc.want == "" {
+				if err != nil || w == nil {
+					t.Fatalf("a link inside the checkout: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.HasSuffix(err.Error(), tc.want) {
+				t.Fatalf("got %v, want …%s", err, tc.want)
+			}
+		})
+	}
+}
