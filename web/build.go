@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -83,6 +84,10 @@ type plan struct {
 	// Lookups built once by indexPages before the pages are added.
 	tags    map[string]*content.Tag
 	entryOf map[*content.Page]templates.Entry
+	// statics maps, per page, each link target that is a static file
+	// to its fingerprinted URL (see checkLinks); pages without such
+	// links have no entry.
+	statics map[*content.Page]map[string]string
 	scratch sync.Pool // *bytes.Buffer for rendering pages (see html)
 }
 
@@ -207,6 +212,9 @@ func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site) (*pla
 	p.addFeeds()
 	p.addMeta()
 	p.addWorker()
+	if err := p.addResources(); err != nil {
+		return nil, err
+	}
 	if err := p.checkLinks(); err != nil {
 		return nil, err
 	}
@@ -244,8 +252,16 @@ feed:
 }
 
 // checkLinks reports every internal link or image in content that points at
-// no file of the site, with the line it is on.
+// no file of the site, with the line it is on. Relative links resolve
+// against the page's URL, which is where a bundle's files are published, so
+// img/rack.png in a bundle's index.md finds /blog/<slug>/img/rack.png.
+//
+// A link to a static file by its own name (/photo.png for static/photo.png)
+// resolves too: static files are only served fingerprinted, so the page
+// links to /assets/photo.<hash>.png instead (see plan.body), which keeps
+// working and stays immutable-cacheable. It records those rewrites.
 func (p *plan) checkLinks() error {
+	p.statics = map[*content.Page]map[string]string{}
 	files := make(map[string]bool, len(p.outputs)+len(p.assets.files))
 	for _, o := range p.outputs {
 		files["/"+o.path] = true
@@ -257,13 +273,39 @@ func (p *plan) checkLinks() error {
 	for _, pages := range [][]*content.Page{p.site.Posts, p.site.Notes} {
 		for _, pg := range pages {
 			for _, l := range pg.Doc.Links {
-				if target, ok := internalTarget(pg.URL(), l.Dest); ok && !resolves(files, target) {
-					probs.Add(pg.Path, l.Line, "", "broken link %s: no page or file of the site has this URL", l.Dest)
+				target, ok := internalTarget(pg.URL(), l.Dest)
+				if !ok || resolves(files, target) {
+					continue
 				}
+				if asset := p.assets.url(strings.TrimPrefix(target, "/")); asset != "" {
+					if p.statics[pg] == nil {
+						p.statics[pg] = map[string]string{}
+					}
+					p.statics[pg][target] = asset
+					continue
+				}
+				probs.Add(pg.Path, l.Line, "", "broken link %s: %s", l.Dest, p.missing(pg, target))
 			}
 		}
 	}
 	return probs.Err()
+}
+
+// missing says why target is not there, naming the folder the file
+// would be in when it is a bundle's or a media file.
+func (p *plan) missing(pg *content.Page, target string) string {
+	const none = "no page or file of the site has this URL"
+	if rel, ok := strings.CutPrefix(target, "/media/"); ok {
+		return fmt.Sprintf("no file %s/%s", p.files.Display(content.MediaDir), rel)
+	}
+	rel, ok := strings.CutPrefix(target, pg.URL())
+	switch {
+	case !ok || rel == "":
+		return none
+	case pg.Bundle != nil:
+		return fmt.Sprintf("no file %s in the bundle %s", rel, p.files.Display(pg.Bundle.Dir))
+	}
+	return none + " (files beside a page need the page to be a bundle: a folder with an index.md)"
 }
 
 // internalTarget resolves a link destination against the page URL. It
@@ -281,6 +323,10 @@ func internalTarget(pageURL, dest string) (string, bool) {
 	}
 	if dest == "" {
 		return "", false
+	}
+	// my%20photo.png names the file "my photo.png".
+	if u, err := url.PathUnescape(dest); err == nil {
+		dest = u
 	}
 	target := dest
 	if !strings.HasPrefix(dest, "/") {

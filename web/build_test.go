@@ -537,6 +537,10 @@ func TestExampleSite(t *testing.T) {
 	if checked < 100 {
 		t.Errorf("only %d internal links checked; the example site should have far more", checked)
 	}
+	// The example shows a page bundle: a post with a file beside it.
+	if got, want := tree["blog/prometheus-alerting/alerts.yml"], "groups:\n"; !strings.HasPrefix(got, want) {
+		t.Errorf("the example bundle's alerts.yml is not published: %q", got[:min(len(got), 40)])
+	}
 
 	// The example lab has a private node and aliased nodes: none of what
 	// they hide may appear anywhere in the built site.

@@ -24,14 +24,6 @@ func (p *plan) feedPages() []*content.Page {
 	return all[:min(len(all), p.site.Config.FeedLimit)]
 }
 
-// absolutize turns the root-relative and fragment links of rendered
-// Markdown into absolute URLs: feed readers show content away from the site.
-func absolutize(html []byte, base, pageURL string) []byte {
-	html = bytes.ReplaceAll(html, []byte(`href="/`), []byte(`href="`+base+`/`))
-	html = bytes.ReplaceAll(html, []byte(`src="/`), []byte(`src="`+base+`/`))
-	return bytes.ReplaceAll(html, []byte(`href="#`), []byte(`href="`+base+pageURL+`#`))
-}
-
 type atomFeed struct {
 	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
 	Lang    string      `xml:"xml:lang,attr,omitempty"`
@@ -158,7 +150,7 @@ func (p *plan) atom(context.Context) ([]byte, error) {
 		if pg.LastMod().After(updated) {
 			updated = pg.LastMod()
 		}
-		body, err := p.site.Body(pg)
+		body, err := p.body(pg)
 		if err != nil {
 			return nil, err
 		}
@@ -202,7 +194,7 @@ func (p *plan) jsonFeed(context.Context) ([]byte, error) {
 		f.Authors = []jsonAuthor{{Name: cfg.Author.Name, URL: cfg.BaseURL + "/"}}
 	}
 	for _, pg := range p.feedPages() {
-		body, err := p.site.Body(pg)
+		body, err := p.body(pg)
 		if err != nil {
 			return nil, err
 		}

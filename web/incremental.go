@@ -182,6 +182,8 @@ func cachedPages(site *content.Site) []*content.Page {
 	for _, list := range [][]*content.Page{site.Posts, site.Notes} {
 		for _, pg := range list {
 			cp := *pg
+			// Listed afresh by every load.
+			cp.Bundle = nil
 			doc := *pg.Doc
 			doc.HTML = nil
 			cp.Doc = &doc

@@ -311,3 +311,76 @@ func TestGoBuildID(t *testing.T) {
 		t.Errorf("selfVersion is not stable: %x, %x", v1, v2)
 	}
 }
+
+// TestIncrementalBundles: with page bundles and media, an incremental
+// build is byte for byte a clean build, and a change to one resource
+// writes that one file and nothing else.
+func TestIncrementalBundles(t *testing.T) {
+	bundle := func(src string) string { return filepath.Join(src, "content", "posts", "2026-05-01-rack-tour") }
+	tests := []struct {
+		name    string
+		edit    func(t *testing.T, src string)
+		written int      // exactly this many files get new bytes
+		gone    []string // output paths, files or folders, that must be gone
+	}{
+		{"nothing", func(*testing.T, string) {}, 0, nil},
+		{"a resource edited", func(t *testing.T, src string) {
+			editFile(t, filepath.Join(bundle(src), "config.yaml"), func(s string) string { return s + "  - hostname: new.lab.test\n" })
+		}, 1, nil},
+		{"a binary resource edited", func(t *testing.T, src string) {
+			if err := os.WriteFile(filepath.Join(bundle(src), "img", "rack.png"), append(rackPNG, 0), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, 1, nil},
+		{"a resource added", func(t *testing.T, src string) {
+			if err := os.WriteFile(filepath.Join(bundle(src), "img", "side.png"), []byte("side"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, 1, nil},
+		{"a resource removed with its folder", func(t *testing.T, src string) {
+			if err := os.RemoveAll(filepath.Join(bundle(src), "img")); err != nil {
+				t.Fatal(err)
+			}
+			// The page linked it; without the link the site is valid.
+			editFile(t, filepath.Join(bundle(src), "index.md"), func(s string) string {
+				return strings.Replace(s, `![rack](img/rack.png "front")`, "", 1)
+			})
+			editFile(t, filepath.Join(src, "content", "posts", "2026-04-01-other.md"), func(s string) string {
+				return strings.Replace(s, "(/blog/rack-tour/img/rack.png)", "(/blog/rack-tour/)", 1)
+			})
+		}, 4, []string{"blog/rack-tour/img/rack.png", "blog/rack-tour/img"}},
+		{"a hidden file added", func(t *testing.T, src string) {
+			if err := os.WriteFile(filepath.Join(bundle(src), ".notes.swp"), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, 0, nil},
+		{"a media file edited", func(t *testing.T, src string) {
+			editFile(t, filepath.Join(src, "content", "media", "logo.svg"), func(s string) string { return s + "<!-- v2 -->\n" })
+		}, 1, nil},
+		{"a bundle turned draft", func(t *testing.T, src string) {
+			editFile(t, filepath.Join(src, "content", "notes", "ingress", "index.md"), func(s string) string {
+				return strings.Replace(s, "\n---\n", "\ndraft: true\n---\n", 1)
+			})
+		}, -1, []string{"notes/ingress/diagram.svg", "notes/ingress"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := writeBundleSite(t)
+			out := filepath.Join(t.TempDir(), "dist")
+			mustBuild(t, buildOpts(src, out, false))
+			tc.edit(t, src)
+			res := mustBuild(t, buildOpts(src, out, false))
+			clean := filepath.Join(t.TempDir(), "dist")
+			mustBuild(t, buildOpts(src, clean, true))
+			sameTree(t, out, clean)
+			if tc.written >= 0 && res.Written != tc.written {
+				t.Errorf("wrote %d files, want %d (%+v)", res.Written, tc.written, res)
+			}
+			for _, p := range tc.gone {
+				if _, err := os.Lstat(filepath.Join(out, filepath.FromSlash(p))); !os.IsNotExist(err) {
+					t.Errorf("%s still in the output: %v", p, err)
+				}
+			}
+		})
+	}
+}

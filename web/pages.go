@@ -307,10 +307,12 @@ func (p *plan) addArticles(pages []*content.Page) {
 		}
 		p.outputs = append(p.outputs, output{
 			path: pg.URL()[1:] + "index.html",
-			// The model holds no body; the source's sum stands for it.
-			key: viewKey(v, pg.Sum),
+			// The model holds no body; the source's sum stands for it,
+			// and the static files it links to for their URLs (known
+			// once checkLinks has run, before anything renders).
+			key: func() ([32]byte, error) { return viewKey(v, pg.Sum, staticsKey(p.statics[pg]))() },
 			render: func(ctx context.Context) ([]byte, error) {
-				body, err := p.site.Body(pg)
+				body, err := p.body(pg)
 				if err != nil {
 					return nil, err
 				}

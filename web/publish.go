@@ -190,9 +190,16 @@ func (w *writer) apply() error {
 		if err := os.Remove(file); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		// A removed page leaves its directory (x/ of x/index.html) empty.
-		if path.Base(rel) == "index.html" {
-			if err := os.Remove(filepath.Dir(file)); err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, fs.ErrExist) {
+		// A removed page leaves its directory (x/ of x/index.html) empty,
+		// a removed bundle file perhaps its folders (img/ of img/a.png):
+		// remove them up to the first that still holds something, so the
+		// tree is the one a clean build makes.
+		for dir := path.Dir(rel); dir != "."; dir = path.Dir(dir) {
+			err := os.Remove(filepath.Join(w.out, filepath.FromSlash(dir)))
+			if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, fs.ErrExist) {
+				break
+			}
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}
 		}

@@ -92,6 +92,26 @@ See [this](/notes/missing/).
 	}
 }
 
+// TestBrokenBundleImageIsReportedWithLine: check reports an image of a
+// page bundle that has no file, with the bundle's index.md and line.
+func TestBrokenBundleImageIsReportedWithLine(t *testing.T) {
+	src := sitetest.Write(t, "-- content/site.yaml --\n"+sitetest.MinimalSiteYAML+`
+-- content/posts/2026-05-01-rack-tour/index.md --
+---
+title: Rack tour
+date: 2026-05-01
+---
+![the rack](img/rack.png) is here, ![the shelf](img/shelf.png) is not.
+-- content/posts/2026-05-01-rack-tour/img/rack.png --
+PNG
+`)
+	code, _, stderr := runCLI(t, "check", "--src", src)
+	want := src + "/content/posts/2026-05-01-rack-tour/index.md:5: broken link img/shelf.png: no file img/shelf.png in the bundle " + src + "/content/posts/2026-05-01-rack-tour\n"
+	if code != exitInput || !strings.HasPrefix(stderr, want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr, want)
+	}
+}
+
 func TestNewThenBuild(t *testing.T) {
 	src := sitetest.Write(t, "-- content/site.yaml --\n"+sitetest.MinimalSiteYAML)
 	var out, errb bytes.Buffer

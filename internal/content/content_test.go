@@ -14,6 +14,7 @@ func TestSlugFromFile(t *testing.T) {
 		{"plain.md", "plain"},
 		{"2026-3-14-not-a-date.md", "2026-3-14-not-a-date"},
 		{"content/posts/2026-01-01-x.md", "x"},
+		{"content/posts/2026-05-01-rack-tour", "rack-tour"}, // a bundle's folder
 	} {
 		if got := SlugFromFile(tc.in); got != tc.want {
 			t.Errorf("SlugFromFile(%q) = %q, want %q", tc.in, got, tc.want)

@@ -23,6 +23,9 @@ type Site struct {
 	Posts []*Page
 	Notes []*Page
 	Tags  []*Tag // sorted by slug
+	// Media are the files of content/media (see MediaDir), relative to
+	// it, sorted; hidden ones are left out. They are published at /media/.
+	Media []string
 
 	files  *sitefs.Site        // the checkout, for Body
 	conv   *markdown.Converter // for Body
@@ -89,6 +92,11 @@ func LoadFiles(files *sitefs.Site, opts Options) (*Site, error) {
 		}
 	}
 	site.Tags = collectTags(site.Posts, site.Notes)
+	media, err := listFiles(files, MediaDir, &probs)
+	if err != nil {
+		return nil, err
+	}
+	site.Media = media
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}
@@ -112,8 +120,8 @@ func newestFirst(a, b *Page) int {
 	return strings.Compare(a.Slug, b.Slug)
 }
 
-// loadDir converts every .md file of one section on all cores; Markdown
-// rendering dominates load time.
+// loadDir converts every .md file and page bundle of one section on all
+// cores; Markdown rendering dominates load time.
 func loadDir(conv *markdown.Converter, cache *Cache, files *sitefs.Site, kind Kind, probs *diag.List) ([]*Page, error) {
 	dir := "content/" + kind.Dir()
 	entries, err := files.ReadDir(dir)
@@ -127,28 +135,69 @@ func loadDir(conv *markdown.Converter, cache *Cache, files *sitefs.Site, kind Ki
 	if err != nil {
 		return nil, err
 	}
-	var names []string
+	// A folder is a page bundle (see Bundle): its index.md is the page,
+	// the folder's name gives the slug, the rest are its files.
+	type job struct{ file, bundle string }
+	var jobs []job
 	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".md") && !strings.HasPrefix(e.Name(), ".") {
-			names = append(names, e.Name())
+		name := e.Name()
+		switch {
+		case hidden(name):
+		case e.IsDir():
+			bdir := dir + "/" + name
+			_, err := files.Stat(bdir + "/" + bundleIndex)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				probs.Add(files.Display(bdir), 0, "", "folder without %s: a folder in %s is a page bundle, %s/%s plus the files it shows; add the %s or move the folder out of content/%s",
+					bundleIndex, dir, name, bundleIndex, bundleIndex, kind.Dir())
+			case err != nil:
+				addReadProblem(probs, files.Display(bdir+"/"+bundleIndex), err)
+			default:
+				jobs = append(jobs, job{file: bdir + "/" + bundleIndex, bundle: bdir})
+			}
+		case strings.HasSuffix(name, ".md"):
+			jobs = append(jobs, job{file: dir + "/" + name})
 		}
 	}
-	pages := make([]*Page, len(names))
-	fileProbs := make([]diag.List, len(names))
+	pages := make([]*Page, len(jobs))
+	fileProbs := make([]diag.List, len(jobs))
+	errs := make([]error, len(jobs))
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range work {
-				pages[i] = loadPage(conv, cache, files, kind, dir+"/"+names[i], &fileProbs[i])
+				j := jobs[i]
+				slugName := j.file
+				if j.bundle != "" {
+					slugName = j.bundle
+				}
+				p := loadPage(conv, cache, files, kind, j.file, slugName, &fileProbs[i])
+				if p != nil && j.bundle != "" {
+					// Listed on every load, never cached with the page: a
+					// file added beside an unchanged index.md counts.
+					b, err := loadBundle(files, j.bundle, &fileProbs[i])
+					if err != nil {
+						errs[i] = err
+						continue
+					}
+					// Cached pages are shared between loads: a copy.
+					cp := *p
+					cp.Bundle = b
+					p = &cp
+				}
+				pages[i] = p
 			}
 		})
 	}
-	for i := range names {
+	for i := range jobs {
 		work <- i
 	}
 	close(work)
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	out := make([]*Page, 0, len(pages))
 	for i, p := range pages {
 		probs.Append(fileProbs[i])

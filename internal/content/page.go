@@ -72,6 +72,9 @@ type Page struct {
 	// Promoted is set when the front matter records a promotion from
 	// Substack (labfront promote); nil for pages written here.
 	Promoted *Promoted
+	// Bundle is set when the page is a folder (Path ends in /index.md);
+	// nil for a single file. It is listed afresh on every load.
+	Bundle *Bundle
 }
 
 // Promoted is where a promoted page came from and what the import's
@@ -121,7 +124,8 @@ var anchorKeys = []string{"kind", "id", "name", "count", "url", "node"}
 
 var datePrefix = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}-`)
 
-// SlugFromFile is the file name without .md and without a leading date.
+// SlugFromFile is the file name without .md and without a leading date;
+// for a page bundle, give it the folder.
 func SlugFromFile(name string) string {
 	base := strings.TrimSuffix(filepath.Base(name), ".md")
 	return datePrefix.ReplaceAllString(base, "")
@@ -135,7 +139,10 @@ var validSlug = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 // loadPage reads and validates one content file. It returns nil when the
 // file is too broken to publish; the reasons are in probs.
-func loadPage(conv *markdown.Converter, cache *Cache, site *sitefs.Site, kind Kind, name string, probs *diag.List) *Page {
+//
+// slugName is what the slug comes from without slug:, the file or, for a
+// bundle, its folder.
+func loadPage(conv *markdown.Converter, cache *Cache, site *sitefs.Site, kind Kind, name, slugName string, probs *diag.List) *Page {
 	display := site.Display(name)
 	// Only valid pages are cached, so a cached page has no problems to
 	// report again. The stat goes through the site too: a cached page is
@@ -163,7 +170,7 @@ func loadPage(conv *markdown.Converter, cache *Cache, site *sitefs.Site, kind Ki
 		// last read. The new stamp lets the next build skip the read.
 		return cache.restamp(display, p, stamp)
 	}
-	p = parsePage(conv, kind, name, display, src, probs)
+	p = parsePage(conv, kind, slugName, display, src, probs)
 	if p != nil {
 		p.Sum = sum
 		p.Stamp = stamp
@@ -175,7 +182,7 @@ func loadPage(conv *markdown.Converter, cache *Cache, site *sitefs.Site, kind Ki
 	return p
 }
 
-func parsePage(conv *markdown.Converter, kind Kind, path, display string, src []byte, probs *diag.List) *Page {
+func parsePage(conv *markdown.Converter, kind Kind, slugName, display string, src []byte, probs *diag.List) *Page {
 	doc, err := conv.Convert(src)
 	if err != nil {
 		probs.Add(display, 0, "", "%v", err)
@@ -211,7 +218,7 @@ func parsePage(conv *markdown.Converter, kind Kind, path, display string, src []
 		Doc:       doc,
 	}
 	if p.Slug == "" {
-		p.Slug = SlugFromFile(path)
+		p.Slug = SlugFromFile(slugName)
 	}
 	if !validSlug.MatchString(p.Slug) {
 		line := f.Line("slug")
