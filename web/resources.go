@@ -7,12 +7,14 @@ import (
 	stdhtml "html"
 	"maps"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/svgsafe"
 )
 
 // resource is a file of the site that is published rather than rendered:
@@ -22,27 +24,42 @@ type resource struct {
 	out string // where it goes, relative to the output root: blog/rack-tour/img/rack.png
 }
 
-// resourceOutputs maps one resource to the outputs it produces. Every file
-// is copied byte for byte for now. This is the one place where a per-file
-// transform plugs in (resizing raster images into several widths,
-// sanitising SVG): the source becomes one or more outputs, each with a key
-// that fingerprints what it is made from, so an incremental build redoes
-// only the resources that changed.
-func (p *plan) resourceOutputs(r resource) []output {
+// resourceOutputs maps one resource to the outputs it produces. Most
+// files are copied byte for byte; an SVG is rebuilt by svgsafe, because a
+// visitor who opens it runs it as a page on the site's origin, and one it
+// refuses is a problem with its path and line. This is the one place where
+// a per-file transform plugs in (resizing raster images next): the source
+// becomes one or more outputs, each with a key that fingerprints what it
+// is made from, so an incremental build redoes only the resources that
+// changed.
+func (p *plan) resourceOutputs(r resource) ([]output, error) {
+	// The key is the file's bytes: an unchanged file is neither rendered
+	// nor written again, and labfront's own version (in the index) covers
+	// how the bytes are turned into the output.
+	key := func() ([32]byte, error) {
+		data, err := p.files.ReadFile(r.src)
+		if err != nil {
+			return [32]byte{}, err
+		}
+		return sha256.Sum256(data), nil
+	}
+	if strings.EqualFold(path.Ext(r.src), ".svg") {
+		// Checked while planning, so `check` reports a refused SVG too.
+		data, err := p.files.ReadFile(r.src)
+		if err != nil {
+			return nil, err
+		}
+		res, err := svgsafe.Sanitize(p.files.Display(r.src), data)
+		if err != nil {
+			return nil, err
+		}
+		return []output{{path: r.out, key: key, render: func(context.Context) ([]byte, error) { return res.SVG, nil }}}, nil
+	}
 	return []output{{
-		path: r.out,
-		// The key is the file's bytes: an unchanged file is neither
-		// rendered nor written again, and labfront's own version (in the
-		// index) covers how the bytes are turned into the output.
-		key: func() ([32]byte, error) {
-			data, err := p.files.ReadFile(r.src)
-			if err != nil {
-				return [32]byte{}, err
-			}
-			return sha256.Sum256(data), nil
-		},
+		path:   r.out,
+		key:    key,
 		render: func(context.Context) ([]byte, error) { return p.files.ReadFile(r.src) },
-	}}
+	}}, nil
 }
 
 // addResources publishes the files of every page bundle under its page's
@@ -57,7 +74,12 @@ func (p *plan) addResources() error {
 	}
 	var probs diag.List
 	add := func(r resource) {
-		for _, o := range p.resourceOutputs(r) {
+		outs, err := p.resourceOutputs(r)
+		if err != nil {
+			probs = append(probs, problemsOf(err, p.files.Display(r.src))...)
+			return
+		}
+		for _, o := range outs {
 			if taken[o.path] {
 				probs.Add(p.files.Display(r.src), 0, "", "would be published at /%s, which the site already has (a page or another file); rename the file", o.path)
 				continue
@@ -161,4 +183,13 @@ func absolutize(html []byte, base, pageURL string) []byte {
 		}
 		return fmt.Appendf(nil, `%s="%s"`, sub[1], stdhtml.EscapeString(abs))
 	})
+}
+
+// problemsOf is err as problems: its own when it carries them (svgsafe's
+// path:line refusals, sitefs's refused paths), else one naming display.
+func problemsOf(err error, display string) diag.List {
+	if l, ok := diag.As(err); ok {
+		return l
+	}
+	return diag.List{{Path: display, Msg: err.Error()}}
 }

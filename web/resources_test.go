@@ -96,10 +96,12 @@ func TestBundleOutputs(t *testing.T) {
 			build(t, src, out, drafts)
 			tree := sitetest.Tree(t, out)
 			want := map[string]string{
-				"blog/rack-tour/img/rack.png":  string(rackPNG),
-				"blog/rack-tour/config.yaml":   "ingress:\n  - service: http_status:404\n",
-				"notes/ingress/diagram.svg":    `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>` + "\n",
-				"media/logo.svg":               `<svg xmlns="http://www.w3.org/2000/svg"/>` + "\n",
+				"blog/rack-tour/img/rack.png": string(rackPNG),
+				"blog/rack-tour/config.yaml":  "ingress:\n  - service: http_status:404\n",
+				// SVGs are rebuilt by svgsafe: attributes sorted, no trailing
+				// text outside the root.
+				"notes/ingress/diagram.svg":    `<svg xmlns="http://www.w3.org/2000/svg" height="10" width="10"><rect height="10" width="10"/></svg>`,
+				"media/logo.svg":               `<svg xmlns="http://www.w3.org/2000/svg"/>`,
 				"media/docs/manual v2.pdf":     "%PDF-1.4 pretend\n",
 				"blog/rack-tour/index.html":    "",
 				"blog/wip/plan.txt":            "draft plan\n",
@@ -295,6 +297,22 @@ date: 2026-05-01
 -- content/posts/2026-05-01-rack/index.html --
 <script>alert(1)</script>
 `, []string{"content/posts/2026-05-01-rack/index.html: would be published at /blog/rack/index.html, which the site already has (a page or another file); rename the file"}},
+		{"an SVG that would run script", `-- content/posts/2026-05-01-rack/index.md --
+---
+title: Rack
+date: 2026-05-01
+---
+![rack](rack.svg)
+-- content/posts/2026-05-01-rack/rack.svg --
+<svg xmlns="http://www.w3.org/2000/svg">
+  <rect width="10" height="10" onclick="alert(1)"/>
+</svg>
+-- content/media/logo.svg --
+<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>
+`, []string{
+			"content/media/logo.svg:1: <script> is not allowed in an SVG: it would run on the site's origin",
+			"content/posts/2026-05-01-rack/rack.svg:2: <rect> onclick: event handler attributes are not allowed in an SVG: they run script",
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := sitetest.Write(t, site+tc.archive)
