@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/importlimit"
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/yamldoc"
@@ -60,10 +60,26 @@ type Inbox struct {
 
 // ReadInbox reads and validates an inbox file; problems name its lines.
 func ReadInbox(file, display string) (*Inbox, error) {
-	data, err := os.ReadFile(file)
+	// The inbox is part of the site checkout, which the admin server reads
+	// holding its secrets: the file itself must be a regular file, not a
+	// symlink out of its folder nor a device that never ends (/dev/zero).
+	files, err := sitefs.Open(filepath.Dir(file))
 	if err != nil {
 		return nil, err
 	}
+	data, err := files.ReadFile(filepath.Base(file))
+	if cerr := files.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return parseInbox(data, file, display)
+}
+
+// parseInbox validates the bytes of the inbox file at file; problems name
+// display.
+func parseInbox(data []byte, file, display string) (*Inbox, error) {
 	fm, body, ok := splitFile(data)
 	if !ok {
 		return nil, diag.List{{Path: display, Line: 1, Msg: "missing front matter: an inbox file starts with --- and the article's fields"}}
@@ -121,8 +137,13 @@ func ReadInbox(file, display string) (*Inbox, error) {
 
 // ListInbox reads every inbox file of the site, sorted by file name.
 func ListInbox(src string) ([]*Inbox, error) {
-	dir := filepath.Join(src, "content", InboxDir)
-	entries, err := os.ReadDir(dir)
+	files, err := sitefs.Open(src)
+	if err != nil {
+		return nil, err
+	}
+	defer files.Close()
+	dir := "content/" + InboxDir
+	entries, err := files.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -135,7 +156,16 @@ func ListInbox(src string) ([]*Inbox, error) {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".md") || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		in, err := ReadInbox(filepath.Join(dir, e.Name()), displayPath(src, "content/"+InboxDir+"/"+e.Name()))
+		name := dir + "/" + e.Name()
+		data, err := files.ReadFile(name)
+		if l, ok := diag.As(err); ok {
+			probs.Append(l)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		in, err := parseInbox(data, filepath.Join(src, "content", InboxDir, e.Name()), files.Display(name))
 		if err != nil {
 			if l, ok := diag.As(err); ok {
 				probs.Append(l)

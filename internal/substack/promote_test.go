@@ -206,3 +206,31 @@ func TestLinkAnchors(t *testing.T) {
 		})
 	}
 }
+
+// TestInboxLinksOut: the admin server lists and reads the inbox of the
+// site checkout holding its secrets, so an inbox entry that is a symlink
+// out of the site, or to a device that never ends, is reported with its
+// path, never read.
+func TestInboxLinksOut(t *testing.T) {
+	for _, tc := range []struct{ name, target, want string }{
+		{"proc environ", "/proc/self/environ", "symlink outside the site"},
+		{"dev zero", "/dev/zero", "symlink outside the site"},
+		{"relative way out", "../../../secret.md", "symlink outside the site"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := testSite(t)
+			importFile(t, src, seedFile, ImportOptions{})
+			link := filepath.Join(src, "content", InboxDir, "2026-03-01-leak.md")
+			if err := os.Symlink(tc.target, link); err != nil {
+				t.Fatal(err)
+			}
+			want := filepath.ToSlash(filepath.Join(src, "content", InboxDir, "2026-03-01-leak.md")) + ": " + tc.want
+			if _, err := ListInbox(src); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("ListInbox: %v, want %q", err, want)
+			}
+			if _, err := ReadInbox(link, "leak.md"); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("ReadInbox: %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
