@@ -12,9 +12,9 @@ import (
 
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
-	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/importlimit"
 	"github.com/labfront/labfront/internal/lab"
+	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
 

@@ -234,3 +234,40 @@ func TestInboxLinksOut(t *testing.T) {
 		})
 	}
 }
+
+// TestImportRefusesLinkedInbox: an import writes only into a real inbox
+// folder of the site, never through a symlink to somewhere else.
+func TestImportRefusesLinkedInbox(t *testing.T) {
+	src := testSite(t)
+	elsewhere := t.TempDir()
+	inbox := filepath.Join(src, "content", InboxDir)
+	if err := os.RemoveAll(inbox); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, inbox); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ImportFile(t.Context(), src, seedFile, ImportOptions{})
+	if err == nil || !strings.Contains(err.Error(), "content/substack: symlink outside the site") {
+		t.Fatalf("import through a linked inbox: %v", err)
+	}
+	if entries, err := os.ReadDir(elsewhere); err != nil || len(entries) != 0 {
+		t.Errorf("the import wrote through the link: %v %v", entries, err)
+	}
+}
+
+// TestStagingRefusesLinkedInbox: even a symlink that stays inside the
+// site is not where an import writes.
+func TestStagingRefusesLinkedInbox(t *testing.T) {
+	src := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(src, "content", "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	inbox := filepath.Join(src, "content", InboxDir)
+	if err := os.Symlink("real", inbox); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newStaging(inbox); err == nil || !strings.Contains(err.Error(), "a symlink: the inbox must be a real folder of the site") {
+		t.Fatalf("staging in a linked inbox: %v", err)
+	}
+}

@@ -26,6 +26,13 @@ type staging struct {
 
 func newStaging(inbox string) (*staging, error) {
 	st := &staging{inbox: inbox, staged: map[string]bool{}}
+	// Writes must land in the site: an inbox (or content/) that is a
+	// symlink could point them anywhere the importer may write.
+	for _, d := range []string{filepath.Dir(inbox), inbox} {
+		if fi, err := os.Lstat(d); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return nil, fmt.Errorf("%s: a symlink: the inbox must be a real folder of the site", filepath.ToSlash(d))
+		}
+	}
 	if _, err := os.Stat(inbox); errors.Is(err, fs.ErrNotExist) {
 		st.madeInbox = true
 	}
@@ -52,8 +59,10 @@ func (st *staging) write(name string, data []byte) error {
 
 // commit moves every staged file into the inbox and removes the files the
 // import renamed (an article whose date or slug changed). Each rename is
-// atomic; they all run after the last article was written, so only a
-// crash between two renames could leave part of an import.
+// atomic and they all run after the last article was written, within one
+// folder; a crash between two renames, or a rename that fails (which in
+// one folder takes a full or failing disk), can still leave part of an
+// import, and the error says which file it stopped at.
 func (st *staging) commit(plan []planned) error {
 	for _, p := range plan {
 		if !st.staged[p.name] {
