@@ -291,10 +291,8 @@ func still(name string, m image.Image, s source, o Options) (*Result, error) {
 	}
 	ws := widths(uw, o)
 	r := &Result{SourceWidth: uw, SourceHeight: uh, Variants: make([]Variant, len(ws))}
-	// Largest first, each scaled from the one before: each step shrinks by
-	// at most about 2×, so Catmull-Rom's kernel stays short, and the work
-	// is dominated by the first step instead of repeated per width.
-	cur := m
+	// Each width is scaled from the source, not from the next larger
+	// variant: chaining cost as much and lost 2.7 dB (BenchmarkScale).
 	for i := len(ws) - 1; i >= 0; i-- {
 		w := ws[i]
 		h := heightFor(w, uw, uh)
@@ -302,11 +300,11 @@ func still(name string, m image.Image, s source, o Options) (*Result, error) {
 		if swapsSides(s.orientation) {
 			sw, sh = h, w
 		}
-		var img image.Image = cur
-		if cb := cur.Bounds(); cb.Dx() != sw || cb.Dy() != sh {
+		img := m
+		if sw != b.Dx() || sh != b.Dy() {
 			dst := image.NewRGBA(image.Rect(0, 0, sw, sh))
-			xdraw.CatmullRom.Scale(dst, dst.Bounds(), cur, cb, xdraw.Src, nil)
-			cur, img = dst, dst
+			xdraw.BiLinear.Scale(dst, dst.Bounds(), m, b, xdraw.Src, nil)
+			img = dst
 		}
 		if s.orientation != 1 {
 			img = upright(toRGBA(img), s.orientation)
