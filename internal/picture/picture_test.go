@@ -129,7 +129,7 @@ func TestLosslessKeepsTheSmaller(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, v := range r.Variants {
-				m := toRGBA(decodeVariant(t, v))
+				m := rgba(decodeVariant(t, v))
 				var p, w bytes.Buffer
 				if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&p, m); err != nil {
 					t.Fatal(err)
