@@ -10,8 +10,9 @@
 # under /usr/bin/time -v and a timeout: bench/cmd/pictures (Process on all
 # cores, 480/960/1600/2400 px) and, when hugo is installed, a Hugo site
 # (bench/hugo-images) that resizes the same photos to the same widths with
-# a fresh cache (the site's resources/ starts empty and --cacheDir is new). Prints wall time, CPU time (user + system), peak RSS and
-# the labfront/Hugo ratio. Warm runs need the build cache, which this
+# a fresh cache (the site's resources/ starts empty and --cacheDir is
+# new). Prints wall time, CPU time (user + system), peak RSS and the
+# labfront/Hugo ratio. Warm runs need the build cache, which this
 # package leaves to the build: not measured here.
 # Exit 0: done; 1: a run failed; 2: a prerequisite (/usr/bin/time) is
 # missing. Without hugo the comparison is skipped, not failed.
