@@ -66,25 +66,27 @@ run_one() {
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 run_one labfront "$work/pictures" -in "$work/hugo/assets/photos" -out "$work/out-labfront"
 lf_files=$(find "$work/out-labfront" -type f | wc -l)
-hugo_files=""
+lf_mb=$(du -sm "$work/out-labfront" | cut -f1)
+hugo_files="" hugo_mb=""
 if command -v hugo >/dev/null 2>&1; then
 	run_one hugo hugo --quiet -s "$work/hugo" -d "$work/out-hugo" --cacheDir "$work/hugo-cache"
 	hugo_files=$(find "$work/out-hugo" -name '*.jpg' | wc -l)
+	hugo_mb=$(find "$work/out-hugo" -name '*.jpg' -print0 | du -cm --files0-from=- | tail -1 | cut -f1)
 else
 	echo "images.sh: hugo is not installed (apt-get install -y hugo): no comparison" >&2
 fi
 
 echo
 echo "N=$N photos of 12 MP, cold, $(nproc) cores; CPU = user + system"
-awk -v lff="$lf_files" -v hf="$hugo_files" '
+awk -v lff="$lf_files" -v hf="$hugo_files" -v lfm="$lf_mb" -v hm="$hugo_mb" '
 { W[$1] = $2; C[$1] = $3; R[$1] = $4 }
 END {
-	printf "| %-8s | %7s | %7s | %8s | %6s | %10s | %9s |\n", "tool", "wall s", "CPU s", "RSS MB", "files", "wall ratio", "CPU ratio"
-	printf "|----------|--------:|--------:|---------:|-------:|-----------:|----------:|\n"
-	if ("hugo" in W) printf "| %-8s | %7.2f | %7.2f | %8.1f | %6s | %10s | %9s |\n", "hugo", W["hugo"], C["hugo"], R["hugo"], hf, "", ""
+	printf "| %-8s | %7s | %7s | %8s | %6s | %9s | %10s | %9s |\n", "tool", "wall s", "CPU s", "RSS MB", "files", "output MB", "wall ratio", "CPU ratio"
+	printf "|----------|--------:|--------:|---------:|-------:|----------:|-----------:|----------:|\n"
+	if ("hugo" in W) printf "| %-8s | %7.2f | %7.2f | %8.1f | %6s | %9s | %10s | %9s |\n", "hugo", W["hugo"], C["hugo"], R["hugo"], hf, hm, "", ""
 	lw = "hugo" in W ? sprintf("%.2fx", W["labfront"] / W["hugo"]) : "-"
 	lc = "hugo" in W ? sprintf("%.2fx", C["labfront"] / C["hugo"]) : "-"
-	printf "| %-8s | %7.2f | %7.2f | %8.1f | %6s | %10s | %9s |\n", "labfront", W["labfront"], C["labfront"], R["labfront"], lff, lw, lc
+	printf "| %-8s | %7.2f | %7.2f | %8.1f | %6s | %9s | %10s | %9s |\n", "labfront", W["labfront"], C["labfront"], R["labfront"], lff, lfm, lw, lc
 }' "$work/raw"
 echo "labfront per image: $(awk '$1 == "labfront" {printf "%.2f s CPU", $3 / '"$N"'}' "$work/raw")"
 grep '^images' "$work/log-labfront" || true
