@@ -11,6 +11,8 @@ import (
 	"image/jpeg"
 	"image/png"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -57,7 +59,7 @@ func TestVariantSizes(t *testing.T) {
 		}
 		return b.Bytes()
 	}
-	lossy, err := os.ReadFile("testdata/lossy.webp")
+	lossy, err := xImageTestdata(t, "blue-purple-pink.lossy.webp")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +82,7 @@ func TestVariantSizes(t *testing.T) {
 		{"lossy WebP is a photo", lossy, [][2]int{{150, 100}}, JPEG},
 	}
 	if c, err := webp.DecodeConfig(bytes.NewReader(lossy)); err != nil || c.Width != 150 || c.Height != 100 {
-		t.Fatalf("testdata/lossy.webp: %+v %v, the table expects 150×100", c, err)
+		t.Fatalf("lossy webp: %+v %v, the table expects 150×100", c, err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -452,7 +454,7 @@ func TestTransparencyPreserved(t *testing.T) {
 		}
 	}
 	// A lossy WebP with alpha cannot become a JPEG.
-	src, err := os.ReadFile("testdata/lossy-alpha.webp")
+	src, err := xImageTestdata(t, "yellow_rose.lossy-with-alpha.webp")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -594,3 +596,16 @@ func TestCacheKey(t *testing.T) {
 }
 
 func truncate(b []byte) []byte { return b[:len(b)/2] }
+
+// xImageTestdata reads a lossy WebP from golang.org/x/image's own test
+// images, in the module cache beside the decoder under test: the pure-Go
+// encoders write lossless WebP only, and a lossy source cannot be made
+// here. The project keeps no copy of them.
+func xImageTestdata(t *testing.T, name string) ([]byte, error) {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "golang.org/x/image").Output()
+	if err != nil {
+		return nil, fmt.Errorf("find golang.org/x/image in the module cache: %w", err)
+	}
+	return os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "testdata", name))
+}
