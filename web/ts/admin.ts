@@ -15,17 +15,23 @@
   };
   let busy = false;
   let again = false;
+  // Signing out revokes the session at once: a stream reconnect or a
+  // refresh still under way would then be refused with a 401. The page is
+  // leaving, so it stops asking.
+  let stopped = false;
+  const inflight = new AbortController();
 
   // refresh fetches this page again and swaps its main content. The HTML
   // comes from our own server over the same origin, like a reload would.
   const refresh = async (): Promise<void> => {
+    if (stopped) return;
     if (busy) {
       again = true;
       return;
     }
     busy = true;
     try {
-      const res = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      const res = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" }, signal: inflight.signal });
       if (!res.ok) throw new Error("HTTP " + res.status);
       const doc = new DOMParser().parseFromString(await res.text(), "text/html");
       const next = doc.getElementById("main");
@@ -35,7 +41,7 @@
       if (next && !inUse) main.replaceChildren(...Array.from(next.childNodes));
       say("Live · updated " + new Date().toLocaleTimeString(), true);
     } catch {
-      say("Live updates paused; reload for fresh data.", false);
+      if (!stopped) say("Live updates paused; reload for fresh data.", false);
     } finally {
       busy = false;
       if (again) {
@@ -49,4 +55,11 @@
   es.addEventListener("open", () => say("Live · connected", true));
   es.addEventListener("update", () => void refresh());
   es.addEventListener("error", () => say("Disconnected; retrying…", false));
+  const stop = () => {
+    stopped = true;
+    es.close();
+    inflight.abort();
+  };
+  document.querySelector("form.logout")?.addEventListener("submit", stop);
+  window.addEventListener("pagehide", stop);
 })();
