@@ -272,3 +272,17 @@ func Legend(l *lab.Lab) (nodes, links []templates.LegendItem) {
 	}
 	return nodes, links
 }
+
+// Point is a node's place on the drawing's canvas.
+type Point struct{ X, Y float64 }
+
+// Points are the drawn positions of the nodes, in the lab's node order,
+// and the canvas they sit on: for pictures of the graph other than the
+// SVG (the architecture page's social card).
+func (d *Drawing) Points() (pts []Point, width, height float64) {
+	pts = make([]Point, len(d.pts))
+	for i, p := range d.pts {
+		pts[i] = Point{p.x, p.y}
+	}
+	return pts, canvasWidth, d.height
+}
