@@ -3,10 +3,10 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -93,7 +93,6 @@ func testPNG(t testing.TB, w, h int, seed uint8) []byte {
 	return b.Bytes()
 }
 
-
 func writeBundleSite(t *testing.T) string {
 	t.Helper()
 	src := sitetest.Write(t, bundleSite)
@@ -122,7 +121,7 @@ func TestBundleOutputs(t *testing.T) {
 			tree := sitetest.Tree(t, out)
 			want := map[string]string{
 				"blog/rack-tour/img/firmware.bin": blobBin,
-				"blog/rack-tour/config.yaml":  "ingress:\n  - service: http_status:404\n",
+				"blog/rack-tour/config.yaml":      "ingress:\n  - service: http_status:404\n",
 				// SVGs are rebuilt by svgsafe: attributes sorted, no trailing
 				// text outside the root.
 				"notes/ingress/diagram.svg":    `<svg xmlns="http://www.w3.org/2000/svg" height="10" width="10"><rect height="10" width="10"/></svg>`,
