@@ -160,19 +160,10 @@ func (o Options) logger() *slog.Logger {
 }
 
 // Check runs the load and assemble stages only: everything `build` would
-// reject, without writing anything. With opts.Out it takes the processed
-// images from that build's cache, so checking a built site decodes only
-// the images changed since.
+// reject, without writing anything. It has no build cache, so it
+// processes every image (a refused one is reported like any problem).
 func Check(opts Options) error {
-	var images map[string]picture.Result
-	if opts.Out != "" && !opts.Clean {
-		if version, err := opts.Cache.selfVersion(); err == nil {
-			if ix, err := loadIndex(cacheDir(opts.Out), version); err == nil {
-				images = ix.Images
-			}
-		}
-	}
-	p, err := assemble(opts, opts.Cache.pages(), images)
+	p, err := assemble(opts, opts.Cache.pages(), nil)
 	if err != nil {
 		return err
 	}
