@@ -17,11 +17,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/markdown"
+	"github.com/labfront/labfront/internal/picture"
 	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/siteurl"
 	"github.com/labfront/labfront/templates"
@@ -58,7 +60,10 @@ type Result struct {
 	// Written is how many files got new bytes: the rest are the previous
 	// build's, hard-linked.
 	Rendered, Reused, Written int
-	Duration                  time.Duration
+	// ImagesProcessed is how many raster images were decoded and
+	// encoded; the rest came from the build cache.
+	ImagesProcessed int
+	Duration        time.Duration
 }
 
 // output is one file of the site, rendered on demand so the render stage
@@ -88,7 +93,17 @@ type plan struct {
 	// to its fingerprinted URL (see checkLinks); pages without such
 	// links have no entry.
 	statics map[*content.Page]map[string]string
-	scratch sync.Pool // *bytes.Buffer for rendering pages (see html)
+	// Raster images (see pictures.go): prevImages are the previous
+	// build's Results by picture.CacheKey, images this build's; pictures
+	// are by the URL path the original would have had, picBySrc by its
+	// file; picsOf maps, per page, each image target to its picture.
+	prevImages map[string]picture.Result
+	images     map[string]picture.Result
+	pictures   map[string]*picRef
+	picBySrc   map[string]*picRef
+	picsOf     map[*content.Page]map[string]*picRef
+	processed  atomic.Int64 // images processed, see Result.ImagesProcessed
+	scratch    sync.Pool    // *bytes.Buffer for rendering pages (see html)
 }
 
 // Build runs every stage and swaps the result into opts.Out. A failure at
@@ -113,7 +128,7 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 		pages = content.NewCache()
 	}
 	pages.Seed(ix.Pages)
-	p, err := assemble(opts, pages)
+	p, err := assemble(opts, pages, ix.Images)
 	if err != nil {
 		return Result{}, err
 	}
@@ -122,8 +137,10 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	res.ImagesProcessed = int(p.processed.Load())
 	if verr == nil {
 		next.Pages = cachedPages(p.site)
+		next.Images = p.images
 		if err := next.save(); err != nil {
 			// The site is built; only the next build loses its head start.
 			opts.logger().Warn("build cache not saved", "dir", dir, "err", err)
@@ -131,7 +148,7 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 	}
 	res.Duration = time.Since(start)
 	opts.logger().Info("built site", "out", opts.Out, "files", res.Files, "pages", res.Pages, "bytes", res.Bytes,
-		"rendered", res.Rendered, "written", res.Written, "reused", res.Reused, "duration", res.Duration.Round(time.Millisecond))
+		"rendered", res.Rendered, "written", res.Written, "reused", res.Reused, "images_processed", res.ImagesProcessed, "duration", res.Duration.Round(time.Millisecond))
 	return res, nil
 }
 
@@ -143,9 +160,10 @@ func (o Options) logger() *slog.Logger {
 }
 
 // Check runs the load and assemble stages only: everything `build` would
-// reject, without writing anything.
+// reject, without writing anything. It has no build cache, so it
+// processes every image (a refused one is reported like any problem).
 func Check(opts Options) error {
-	p, err := assemble(opts, opts.Cache.pages())
+	p, err := assemble(opts, opts.Cache.pages(), nil)
 	if err != nil {
 		return err
 	}
@@ -156,19 +174,19 @@ func Check(opts Options) error {
 // checkout (see package sitefs: no symlink out of it, no special file).
 // opts.Static and opts.Islands come from the caller, which makes them with
 // sitefs.Folder when they are the site's own.
-func assemble(opts Options, pages *content.Cache) (*plan, error) {
+func assemble(opts Options, pages *content.Cache, images map[string]picture.Result) (*plan, error) {
 	files, err := sitefs.Open(opts.Src)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	p, err := assembleFiles(opts, pages, files)
+	p, err := assembleFiles(opts, pages, files, images)
 	if err != nil {
 		return nil, errors.Join(err, files.Close())
 	}
 	return p, nil
 }
 
-func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site) (*plan, error) {
+func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site, images map[string]picture.Result) (*plan, error) {
 	site, err := content.LoadFiles(files, content.Options{Drafts: opts.Drafts, Cache: pages})
 	if err != nil {
 		if _, ok := diag.As(err); ok {
@@ -204,7 +222,7 @@ func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site) (*pla
 		}
 		return nil, fmt.Errorf("scripts: %w", err)
 	}
-	p := &plan{site: site, files: files, years: footerYears(site), lab: ls, assets: a}
+	p := &plan{site: site, files: files, years: footerYears(site), lab: ls, assets: a, prevImages: images}
 	p.indexPages()
 	p.addPages()
 	p.addArchitecture()
@@ -262,6 +280,7 @@ feed:
 // working and stays immutable-cacheable. It records those rewrites.
 func (p *plan) checkLinks() error {
 	p.statics = map[*content.Page]map[string]string{}
+	p.picsOf = map[*content.Page]map[string]*picRef{}
 	files := make(map[string]bool, len(p.outputs)+len(p.assets.files))
 	for _, o := range p.outputs {
 		files["/"+o.path] = true
@@ -273,8 +292,28 @@ func (p *plan) checkLinks() error {
 	for _, pages := range [][]*content.Page{p.site.Posts, p.site.Notes} {
 		for _, pg := range pages {
 			for _, l := range pg.Doc.Links {
+				if l.Image && strings.TrimSpace(l.Alt) == "" {
+					probs.Add(pg.Path, l.Line, "", "image without alt text: describe it for people who cannot see it (![what it shows](%s))", l.Dest)
+				}
 				target, ok := internalTarget(pg.URL(), l.Dest)
-				if !ok || resolves(files, target) {
+				if !ok {
+					continue
+				}
+				if ref := p.pictures[target]; ref != nil {
+					// Nothing is published at the original's URL: an
+					// image shows its variants (see pictureMarkup), a
+					// link opens the full-size one.
+					if p.statics[pg] == nil {
+						p.statics[pg] = map[string]string{}
+					}
+					if p.picsOf[pg] == nil {
+						p.picsOf[pg] = map[string]*picRef{}
+					}
+					p.statics[pg][target] = ref.url(ref.res.Full())
+					p.picsOf[pg][target] = ref
+					continue
+				}
+				if resolves(files, target) {
 					continue
 				}
 				if asset := p.assets.url(strings.TrimPrefix(target, "/")); asset != "" {

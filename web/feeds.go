@@ -150,7 +150,7 @@ func (p *plan) atom(context.Context) ([]byte, error) {
 		if pg.LastMod().After(updated) {
 			updated = pg.LastMod()
 		}
-		body, err := p.body(pg)
+		body, err := p.feedBody(pg)
 		if err != nil {
 			return nil, err
 		}
@@ -194,7 +194,7 @@ func (p *plan) jsonFeed(context.Context) ([]byte, error) {
 		f.Authors = []jsonAuthor{{Name: cfg.Author.Name, URL: cfg.BaseURL + "/"}}
 	}
 	for _, pg := range p.feedPages() {
-		body, err := p.body(pg)
+		body, err := p.feedBody(pg)
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 
 	"github.com/labfront/labfront/internal/content"
+	"github.com/labfront/labfront/internal/picture"
 )
 
 // The build cache makes a second build of the same site cheap. It lives in
@@ -21,6 +22,8 @@ import (
 //   - every valid content page's metadata (front matter, word count,
 //     headings, links) keyed by the SHA-256 of its file, so an unchanged
 //     file is neither parsed nor converted again;
+//   - every processed raster image's picture.Result (variant names and
+//     sizes, no bytes) keyed by picture.CacheKey of its source;
 //   - for every output file, the key of the inputs it was rendered from and
 //     the size and modification time it was written with, so an output
 //     whose key is unchanged is hard-linked from the previous build instead
@@ -32,7 +35,7 @@ import (
 // result is byte-identical to a clean build; tests hold it to that.
 
 // cacheFormat changes whenever the index's shape or meaning does.
-const cacheFormat = "labfront-build-cache/2"
+const cacheFormat = "labfront-build-cache/3"
 
 const indexFile = "index.gob"
 
@@ -41,6 +44,10 @@ type buildIndex struct {
 	Version [32]byte
 	Pages   []*content.Page
 	Outputs map[string]outputRecord
+	// Images are the processed raster images by picture.CacheKey,
+	// without their bytes: the plan writes pages from the variant names,
+	// so an unchanged image is not decoded (see pictures.go).
+	Images map[string]picture.Result
 
 	dir string // where it is kept
 }

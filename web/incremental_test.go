@@ -322,21 +322,36 @@ func TestIncrementalBundles(t *testing.T) {
 		edit    func(t *testing.T, src string)
 		written int      // exactly this many files get new bytes
 		gone    []string // output paths, files or folders, that must be gone
+		// processed is how many images the incremental build decodes
+		// (-1: any).
+		processed int
 	}{
-		{"nothing", func(*testing.T, string) {}, 0, nil},
+		{"nothing", func(*testing.T, string) {}, 0, nil, 0},
 		{"a resource edited", func(t *testing.T, src string) {
 			editFile(t, filepath.Join(bundle(src), "config.yaml"), func(s string) string { return s + "  - hostname: new.lab.test\n" })
-		}, 1, nil},
+		}, 1, nil, 0},
 		{"a binary resource edited", func(t *testing.T, src string) {
-			if err := os.WriteFile(filepath.Join(bundle(src), "img", "rack.png"), append(rackPNG, 0), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(bundle(src), "img", "firmware.bin"), []byte(blobBin+"\x00"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-		}, 1, nil},
+		}, 1, nil, 0},
+		// Its three variants, the two pages that show or link it and the
+		// two feeds that carry them.
+		{"an image edited", func(t *testing.T, src string) {
+			if err := os.WriteFile(filepath.Join(bundle(src), "img", "rack.png"), testPNG(t, 1000, 600, 2), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, 7, nil, 1},
+		{"an image added", func(t *testing.T, src string) {
+			if err := os.WriteFile(filepath.Join(bundle(src), "img", "side.png"), testPNG(t, 300, 200, 3), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, 1, []string{"blog/rack-tour/img/side.png"}, 1},
 		{"a resource added", func(t *testing.T, src string) {
-			if err := os.WriteFile(filepath.Join(bundle(src), "img", "side.png"), []byte("side"), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(bundle(src), "img", "side.txt"), []byte("side"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-		}, 1, nil},
+		}, 1, nil, 0},
 		{"a resource removed with its folder", func(t *testing.T, src string) {
 			if err := os.RemoveAll(filepath.Join(bundle(src), "img")); err != nil {
 				t.Fatal(err)
@@ -348,21 +363,21 @@ func TestIncrementalBundles(t *testing.T) {
 			editFile(t, filepath.Join(src, "content", "posts", "2026-04-01-other.md"), func(s string) string {
 				return strings.Replace(s, "(/blog/rack-tour/img/rack.png)", "(/blog/rack-tour/)", 1)
 			})
-		}, 4, []string{"blog/rack-tour/img/rack.png", "blog/rack-tour/img"}},
+		}, 4, []string{"blog/rack-tour/img"}, 0},
 		{"a hidden file added", func(t *testing.T, src string) {
 			if err := os.WriteFile(filepath.Join(bundle(src), ".notes.swp"), []byte("x"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-		}, 0, nil},
+		}, 0, nil, 0},
 		{"a media file edited", func(t *testing.T, src string) {
 			// A comment alone would change nothing published: svgsafe drops it.
 			editFile(t, filepath.Join(src, "content", "media", "logo.svg"), func(s string) string { return strings.Replace(s, "/>", ` width="5"/>`, 1) })
-		}, 1, nil},
+		}, 1, nil, 0},
 		{"a bundle turned draft", func(t *testing.T, src string) {
 			editFile(t, filepath.Join(src, "content", "notes", "ingress", "index.md"), func(s string) string {
 				return strings.Replace(s, "\n---\n", "\ndraft: true\n---\n", 1)
 			})
-		}, -1, []string{"notes/ingress/diagram.svg", "notes/ingress"}},
+		}, -1, []string{"notes/ingress/diagram.svg", "notes/ingress"}, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -376,6 +391,9 @@ func TestIncrementalBundles(t *testing.T) {
 			sameTree(t, out, clean)
 			if tc.written >= 0 && res.Written != tc.written {
 				t.Errorf("wrote %d files, want %d (%+v)", res.Written, tc.written, res)
+			}
+			if tc.processed >= 0 && res.ImagesProcessed != tc.processed {
+				t.Errorf("processed %d images, want %d", res.ImagesProcessed, tc.processed)
 			}
 			for _, p := range tc.gone {
 				if _, err := os.Lstat(filepath.Join(out, filepath.FromSlash(p))); !os.IsNotExist(err) {

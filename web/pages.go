@@ -308,9 +308,12 @@ func (p *plan) addArticles(pages []*content.Page) {
 		p.outputs = append(p.outputs, output{
 			path: pg.URL()[1:] + "index.html",
 			// The model holds no body; the source's sum stands for it,
-			// and the static files it links to for their URLs (known
-			// once checkLinks has run, before anything renders).
-			key: func() ([32]byte, error) { return viewKey(v, pg.Sum, staticsKey(p.statics[pg]))() },
+			// the static files it links to for their URLs and the
+			// pictures it shows for their variants (known once
+			// checkLinks has run, before anything renders).
+			key: func() ([32]byte, error) {
+				return viewKey(v, pg.Sum, staticsKey(p.statics[pg]), picturesKey(p.picsOf[pg]))()
+			},
 			render: func(ctx context.Context) ([]byte, error) {
 				body, err := p.body(pg)
 				if err != nil {

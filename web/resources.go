@@ -27,8 +27,10 @@ type resource struct {
 // resourceOutputs maps one resource to the outputs it produces. Most
 // files are copied byte for byte; an SVG is rebuilt by svgsafe, because a
 // visitor who opens it runs it as a page on the site's origin, and one it
-// refuses is a problem with its path and line. This is the one place where
-// a per-file transform plugs in (resizing raster images next): the source
+// refuses is a problem with its path and line. A raster image becomes its
+// variants (see pictures.go), processed before by preparePictures, and
+// nothing at its own path. This is the one place where a per-file
+// transform plugs in: the source
 // becomes one or more outputs, each with a key that fingerprints what it
 // is made from, so an incremental build redoes only the resources that
 // changed.
@@ -42,6 +44,9 @@ func (p *plan) resourceOutputs(r resource) ([]output, error) {
 			return [32]byte{}, err
 		}
 		return sha256.Sum256(data), nil
+	}
+	if ref := p.picBySrc[r.src]; ref != nil {
+		return p.pictureOutputs(ref), nil
 	}
 	if strings.EqualFold(path.Ext(r.src), ".svg") {
 		// Checked while planning, so `check` reports a refused SVG too.
@@ -73,6 +78,31 @@ func (p *plan) addResources() error {
 		taken[o.path] = true
 	}
 	var probs diag.List
+	var all, rasters []resource
+	for _, pages := range [][]*content.Page{p.site.Posts, p.site.Notes} {
+		for _, pg := range pages {
+			if pg.Bundle == nil {
+				continue
+			}
+			for _, f := range pg.Bundle.Files {
+				all = append(all, resource{src: pg.Bundle.Dir + "/" + f, out: pg.URL()[1:] + f})
+			}
+		}
+	}
+	for _, f := range p.site.Media {
+		all = append(all, resource{src: content.MediaDir + "/" + f, out: "media/" + f})
+	}
+	for _, r := range all {
+		if isRaster(r.src) {
+			rasters = append(rasters, r)
+		}
+	}
+	// Images are processed first, together, on several cores; a refused
+	// one is reported with the other problems.
+	if err := p.preparePictures(rasters); err != nil {
+		l, _ := diag.As(err)
+		probs = append(probs, l...)
+	}
 	add := func(r resource) {
 		outs, err := p.resourceOutputs(r)
 		if err != nil {
@@ -88,18 +118,11 @@ func (p *plan) addResources() error {
 			p.outputs = append(p.outputs, o)
 		}
 	}
-	for _, pages := range [][]*content.Page{p.site.Posts, p.site.Notes} {
-		for _, pg := range pages {
-			if pg.Bundle == nil {
-				continue
-			}
-			for _, f := range pg.Bundle.Files {
-				add(resource{src: pg.Bundle.Dir + "/" + f, out: pg.URL()[1:] + f})
-			}
+	for _, r := range all {
+		if isRaster(r.src) && p.picBySrc[r.src] == nil {
+			continue // refused, and reported
 		}
-	}
-	for _, f := range p.site.Media {
-		add(resource{src: content.MediaDir + "/" + f, out: "media/" + f})
+		add(r)
 	}
 	return probs.Err()
 }
@@ -109,13 +132,21 @@ func (p *plan) addResources() error {
 // with double quotes and HTML-escaped, and text never holds a bare quote.
 var urlAttr = regexp.MustCompile(`\b(href|src)="([^"]*)"`)
 
-// body is a page's HTML as the site serves it: links to static files
-// point at their fingerprinted URLs (see checkLinks).
-func (p *plan) body(pg *content.Page) ([]byte, error) {
+// body is a page's HTML as the site serves it: images of processed
+// pictures become their responsive markup, and links to static files and
+// to pictures point at their fingerprinted URLs (see checkLinks).
+func (p *plan) body(pg *content.Page) ([]byte, error) { return p.bodyFor(pg, false) }
+
+// feedBody is a page's HTML for the feeds: a picture is a plain <img>
+// of one variant with its size (see pictureMarkup).
+func (p *plan) feedBody(pg *content.Page) ([]byte, error) { return p.bodyFor(pg, true) }
+
+func (p *plan) bodyFor(pg *content.Page, feed bool) ([]byte, error) {
 	body, err := p.site.Body(pg)
 	if err != nil {
 		return nil, err
 	}
+	body = pictureMarkup(body, pg.URL(), p.picsOf[pg], feed)
 	return rewriteStatic(body, pg.URL(), p.statics[pg]), nil
 }
 

@@ -1,8 +1,12 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -68,9 +72,26 @@ draft plan
 %PDF-1.4 pretend
 `
 
-// rackPNG is not valid UTF-8 and holds NUL and CR LF: the copy must be
-// byte for byte.
-var rackPNG = []byte("\x89PNG\r\n\x1a\n\x00\xff\xfe binary\r\n")
+// blobBin is not valid UTF-8 and holds NUL and CR LF: the copy of a file
+// that is not an image must be byte for byte.
+const blobBin = "\x89PNG\r\n\x1a\n\x00\xff\xfe binary\r\n"
+
+// testPNG is a w×h PNG, a gradient varied by seed: a real image for the
+// build to process.
+func testPNG(t testing.TB, w, h int, seed uint8) []byte {
+	t.Helper()
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			m.SetRGBA(x, y, color.RGBA{uint8(x * 255 / w), uint8(y * 255 / h), seed * 40, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
 
 func writeBundleSite(t *testing.T) string {
 	t.Helper()
@@ -79,7 +100,10 @@ func writeBundleSite(t *testing.T) string {
 	if err := os.MkdirAll(img, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(img, "rack.png"), rackPNG, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(img, "rack.png"), testPNG(t, 1000, 600, 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(img, "firmware.bin"), []byte(blobBin), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return src
@@ -96,8 +120,8 @@ func TestBundleOutputs(t *testing.T) {
 			build(t, src, out, drafts)
 			tree := sitetest.Tree(t, out)
 			want := map[string]string{
-				"blog/rack-tour/img/rack.png": string(rackPNG),
-				"blog/rack-tour/config.yaml":  "ingress:\n  - service: http_status:404\n",
+				"blog/rack-tour/img/firmware.bin": blobBin,
+				"blog/rack-tour/config.yaml":      "ingress:\n  - service: http_status:404\n",
 				// SVGs are rebuilt by svgsafe: attributes sorted, no trailing
 				// text outside the root.
 				"notes/ingress/diagram.svg":    `<svg xmlns="http://www.w3.org/2000/svg" height="10" width="10"><rect height="10" width="10"/></svg>`,
@@ -126,6 +150,21 @@ func TestBundleOutputs(t *testing.T) {
 					t.Errorf("%s = %q, want %q", p, got, body)
 				}
 			}
+			// A raster image is published as its variants only: the
+			// original's bytes would carry its metadata.
+			if _, ok := tree["blog/rack-tour/img/rack.png"]; ok {
+				t.Error("the original image is published")
+			}
+			variant := regexp.MustCompile(`^blog/rack-tour/img/rack\.(480|960|1000)\.[0-9a-f]{10}\.(png|webp)$`)
+			var variants []string
+			for q := range tree {
+				if variant.MatchString(q) {
+					variants = append(variants, q)
+				}
+			}
+			if len(variants) != 3 {
+				t.Errorf("variants of rack.png = %q, want 480, 960 and the full 1000", variants)
+			}
 			if !drafts {
 				for p, body := range tree {
 					if strings.Contains(body, "draft plan") || strings.Contains(p, "wip") {
@@ -147,11 +186,25 @@ func TestBundleLinksInPages(t *testing.T) {
 	page := sitetest.ReadFile(t, out, "blog/rack-tour/index.html")
 	icon := regexp.MustCompile(`src="/assets/favicon\.[0-9a-f]{10}\.svg#x"`)
 	for _, want := range []string{
-		`src="img/rack.png"`, `href="./config.yaml"`, `src="/media/logo.svg"`,
+		`href="./config.yaml"`, `src="/media/logo.svg"`,
 		`href="/media/docs/manual%20v2.pdf"`, `href="../other/"`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %s", want)
+		}
+	}
+	// The image shows its variants and links the full-size one; nothing
+	// links the original, which is not published.
+	if !regexp.MustCompile(`<a class="figure-link" href="/blog/rack-tour/img/rack\.1000\.[0-9a-f]{10}\.(png|webp)"><img src="/blog/rack-tour/img/rack\.960\.`).MatchString(page) {
+		t.Errorf("the image is not the responsive markup:\n%s", page)
+	}
+	other := sitetest.ReadFile(t, out, "blog/other/index.html")
+	if !regexp.MustCompile(`href="/blog/rack-tour/img/rack\.1000\.[0-9a-f]{10}\.(png|webp)"`).MatchString(other) {
+		t.Errorf("a link to the image does not open the full-size variant:\n%s", other)
+	}
+	for name, html := range map[string]string{"rack-tour": page, "other": other} {
+		if strings.Contains(html, "rack.png") {
+			t.Errorf("%s still links the original rack.png", name)
 		}
 	}
 	if !icon.MatchString(page) {
@@ -189,8 +242,16 @@ func TestFeedsUseAbsoluteResourceURLs(t *testing.T) {
 	atom := sitetest.ReadFile(t, out, "feed.xml")
 	contents["atom"] = atom
 	rack := contents["json https://lab.test/blog/rack-tour/"]
+	// Pictures are one plain <img> of an absolute variant: feed
+	// readers ignore srcset, and its candidates would be relative.
+	img := regexp.MustCompile(`<img src="https://lab\.test/blog/rack-tour/img/rack\.960\.[0-9a-f]{10}\.(png|webp)" width="1000" height="600" alt="rack" title="front">`)
+	if !img.MatchString(rack) {
+		t.Errorf("JSON feed entry lacks the plain absolute image:\n%s", rack)
+	}
+	if strings.Contains(rack, "srcset") || strings.Contains(atom, "srcset") {
+		t.Error("a feed carries srcset")
+	}
 	want := []string{
-		`src="https://lab.test/blog/rack-tour/img/rack.png"`,
 		`href="https://lab.test/blog/rack-tour/config.yaml"`,
 		`src="https://lab.test/media/logo.svg"`,
 		`href="https://lab.test/media/docs/manual%20v2.pdf"`,
@@ -240,10 +301,10 @@ func TestBundleLinkProblems(t *testing.T) {
 title: Rack
 date: 2026-05-01
 ---
-Fine ![a](a.png), ![a](./a.png), ![a](/blog/rack/a.png).
+Fine ![a](a.txt), ![a](./a.txt), ![a](/blog/rack/a.txt).
 
 Missing ![b](img/b.png) and [c](./c.yaml).
--- content/posts/2026-05-01-rack/a.png --
+-- content/posts/2026-05-01-rack/a.txt --
 A
 `, []string{
 			"content/posts/2026-05-01-rack/index.md:7: broken link ./c.yaml: no file c.yaml in the bundle content/posts/2026-05-01-rack",
@@ -255,7 +316,7 @@ title: N
 date: 2026-05-01
 ---
 ![x](/media/nope.png)
--- content/media/yes.png --
+-- content/media/yes.txt --
 Y
 `, []string{"content/notes/n.md:5: broken link /media/nope.png: no file content/media/nope.png"}},
 		{"file beside a single-file post", `-- content/posts/2026-05-01-flat.md --
@@ -263,10 +324,10 @@ Y
 title: Flat
 date: 2026-05-01
 ---
-![x](photo.png)
--- content/posts/photo.png --
+![x](photo.txt)
+-- content/posts/photo.txt --
 P
-`, []string{"content/posts/2026-05-01-flat.md:5: broken link photo.png: no page or file of the site has this URL (files beside a page need the page to be a bundle: a folder with an index.md)"}},
+`, []string{"content/posts/2026-05-01-flat.md:5: broken link photo.txt: no page or file of the site has this URL (files beside a page need the page to be a bundle: a folder with an index.md)"}},
 		{"missing static file", `-- content/posts/2026-05-01-flat.md --
 ---
 title: Flat
@@ -279,16 +340,16 @@ date: 2026-05-01
 title: Flat
 date: 2026-05-01
 ---
-![x](/blog/wip/plan.png)
+![x](/blog/wip/plan.txt)
 -- content/posts/2026-06-01-wip/index.md --
 ---
 title: WIP
 date: 2026-06-01
 draft: true
 ---
--- content/posts/2026-06-01-wip/plan.png --
+-- content/posts/2026-06-01-wip/plan.txt --
 P
-`, []string{"content/posts/2026-05-01-flat.md:5: broken link /blog/wip/plan.png: no page or file of the site has this URL"}},
+`, []string{"content/posts/2026-05-01-flat.md:5: broken link /blog/wip/plan.txt: no page or file of the site has this URL"}},
 		{"a bundle file in the page's place", `-- content/posts/2026-05-01-rack/index.md --
 ---
 title: Rack

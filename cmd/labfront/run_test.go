@@ -101,14 +101,29 @@ func TestBrokenBundleImageIsReportedWithLine(t *testing.T) {
 title: Rack tour
 date: 2026-05-01
 ---
-![the rack](img/rack.png) is here, ![the shelf](img/shelf.png) is not.
--- content/posts/2026-05-01-rack-tour/img/rack.png --
-PNG
+![the rack](img/rack.svg) is here, ![the shelf](img/shelf.png) is not.
+-- content/posts/2026-05-01-rack-tour/img/rack.svg --
+<svg xmlns="http://www.w3.org/2000/svg"/>
 `)
 	code, _, stderr := runCLI(t, "check", "--src", src)
 	want := src + "/content/posts/2026-05-01-rack-tour/index.md:5: broken link img/shelf.png: no file img/shelf.png in the bundle " + src + "/content/posts/2026-05-01-rack-tour\n"
 	if code != exitInput || !strings.HasPrefix(stderr, want) {
 		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr, want)
+	}
+}
+
+// TestRefusedImageIsReported: an image the build cannot publish safely
+// (a phone's HEIC photo) fails check and build with its path.
+func TestRefusedImageIsReported(t *testing.T) {
+	src := sitetest.Write(t, "-- content/site.yaml --\n"+sitetest.MinimalSiteYAML+`
+-- content/media/phone.heic --
+`+"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic\n")
+	want := src + "/content/media/phone.heic: unsupported image: HEIC is not supported; use PNG, JPEG, GIF or WebP\n"
+	for _, args := range [][]string{{"check", "--src", src}, {"build", "--src", src, "--out", filepath.Join(t.TempDir(), "dist")}} {
+		code, _, stderr := runCLI(t, args...)
+		if code != exitInput || !strings.HasPrefix(stderr, want) {
+			t.Errorf("%s: exit %d, stderr:\n%s\nwant:\n%s", args[0], code, stderr, want)
+		}
 	}
 }
 

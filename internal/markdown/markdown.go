@@ -40,6 +40,9 @@ type Link struct {
 	Dest  string
 	Line  int
 	Image bool
+	// Alt is an image's alternative text as plain text; the build
+	// refuses an image without one (people who cannot see it get nothing).
+	Alt string
 }
 
 // Document is a converted content file.
@@ -114,7 +117,7 @@ func (c *Converter) Convert(src []byte) (*Document, error) {
 		case *ast.Link:
 			doc.Links = append(doc.Links, Link{Dest: string(n.Destination), Line: lines.Line(int64(nodeOffset(n)))})
 		case *ast.Image:
-			doc.Links = append(doc.Links, Link{Dest: string(n.Destination), Line: lines.Line(int64(nodeOffset(n))), Image: true})
+			doc.Links = append(doc.Links, Link{Dest: string(n.Destination), Line: lines.Line(int64(nodeOffset(n))), Image: true, Alt: plainText(n, src)})
 		case *ast.Text:
 			doc.Words += CountWords(n.Segment.Value(src))
 		case *ast.FencedCodeBlock, *ast.CodeBlock:

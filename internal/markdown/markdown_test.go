@@ -111,3 +111,26 @@ func TestSafeURL(t *testing.T) {
 		}
 	}
 }
+
+// TestImageAlt: an image's alt text is recorded as plain text (emphasis
+// and all), an empty one as empty, so the build can refuse it by line.
+func TestImageAlt(t *testing.T) {
+	src := "![A *rack*, front](a.png)\n\n![](b.png)\n\n[not an image](c.png)\n"
+	doc, err := New().Convert([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Link{
+		{Dest: "a.png", Line: 1, Image: true, Alt: "A rack, front"},
+		{Dest: "b.png", Line: 3, Image: true, Alt: ""},
+		{Dest: "c.png", Line: 5},
+	}
+	if len(doc.Links) != len(want) {
+		t.Fatalf("links = %+v, want %+v", doc.Links, want)
+	}
+	for i, w := range want {
+		if doc.Links[i] != w {
+			t.Errorf("link %d = %+v, want %+v", i, doc.Links[i], w)
+		}
+	}
+}
