@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,52 +17,17 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/labfront/labfront/internal/sitetest"
+
 	"github.com/labfront/labfront/internal/pagesrv"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )
 
-// chromium finds the browser. Outside CI a missing browser skips the test;
-// in CI (CI=true) it fails it, so a broken install cannot pass silently.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("LABFRONT_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed (CI=true: browser tests must run); install Debian's chromium package")
-	}
-	t.Skip("chromium is not installed; `make test` installs it")
-	return ""
-}
-
 // browser starts a headless Chromium for one test and returns a tab.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)),
-		chromedp.NoSandbox,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.WindowSize(1280, 900),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil { // start it without a deadline
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
+	return sitetest.Browser(t, chromedp.WindowSize(1280, 900))
 }
 
 // do runs steps with a deadline that does not end the browser.

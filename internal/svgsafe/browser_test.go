@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,26 +12,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-)
 
-// chromium finds the browser as e2e does: a missing one skips the test,
-// except in CI (CI=true), where a broken install must not pass silently.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("LABFRONT_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed (CI=true: browser tests must run)")
-	}
-	t.Skip("chromium is not installed")
-	return ""
-}
+	"github.com/labfront/labfront/internal/sitetest"
+)
 
 // hits counts the requests payloads make to /…/hit/NAME.
 type hits struct {
@@ -55,7 +37,7 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Chromium")
 	}
-	exe := chromium(t)
+	sitetest.Chromium(t) // skip before the fixtures when there is none
 	h := &hits{n: map[string]int{}}
 	docs := map[string][]byte{}
 	mux := http.NewServeMux()
@@ -102,22 +84,7 @@ func TestBrowser(t *testing.T) {
 		docs["/benign/"+filepath.Base(p)] = b
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.NoSandbox,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("no-first-run", true),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	ctx := sitetest.Browser(t)
 
 	// open loads a document and lets it run: the load event (which waits
 	// for scripts, style sheets and images), then two animation frames,
