@@ -75,9 +75,7 @@ func upRow(w int) []byte {
 // codeRow codes filter+row under the filtered row prev (nil for none).
 func codeRow(filter byte, row, prev []byte) rowCode {
 	data := append([]byte{filter}, row...)
-	var syms []sym
-	lz(data, prev, aboveMatches(len(data)), func(s sym) { syms = append(syms, s) })
-	return rowCode{syms: syms, adler: adler32.Checksum(data)}
+	return rowCode{syms: lz(data, prev, aboveMatches(len(data)), nil), adler: adler32.Checksum(data)}
 }
 
 // encodePNG writes a paletted image as a PNG, reusing frame's row codes
@@ -93,6 +91,7 @@ func encodePNG(m *image.Paletted, frame *rowCodes) []byte {
 	upCode := codeRow(2, up[1:], nil)
 	bufs := [2][]byte{make([]byte, w+1), make([]byte, w+1)}
 	above := aboveMatches(w + 1)
+	var scratch []sym // one row's symbols, reused
 
 	b := &bitWriter{out: make([]byte, 0, 64<<10)}
 	b.write(1, 1) // BFINAL
@@ -119,7 +118,10 @@ func encodePNG(m *image.Paletted, frame *rowCodes) []byte {
 		default:
 			// A row of this card alone: coded straight into the stream.
 			data := append(append(bufs[y%2][:0], 0), row...)
-			b.lzTo(data, prev, above)
+			scratch = lz(data, prev, above, scratch[:0])
+			for _, s := range scratch {
+				b.sym(s)
+			}
 			adler = adler32Combine(adler, adler32.Checksum(data), w+1)
 			prev = data
 		}
@@ -269,11 +271,14 @@ func match(l int) sym {
 
 // lz codes one filtered row, data, whose row above in the stream is
 // prev (nil for none), greedily, with above the match codes at the
-// distance of one row (see aboveMatches): the longest of a run (distance 1, the
-// byte before repeated) and a copy of the row above (distance len(data)),
-// else a literal. Copies of the row above carry a text's vertical strokes
-// and edges, which runs alone coded byte by byte.
-func lz(data, prev []byte, above []sym, emit func(sym)) {
+// distance of one row (see aboveMatches): the longest of a run (distance
+// 1, the byte before repeated) and a copy of the row above (distance
+// len(data)), else a literal. Copies of the row above carry a text's
+// vertical strokes and edges, which runs alone coded byte by byte. The
+// symbols are appended to out, which is returned: a slice, not a
+// callback, so the card's own rows (most of its encoding time) cost no
+// call per symbol.
+func lz(data, prev []byte, above []sym, out []sym) []sym {
 	n := len(data)
 	if above == nil {
 		prev = nil // farther back than deflate's window
@@ -306,7 +311,7 @@ func lz(data, prev []byte, above []sym, emit func(sym)) {
 		case r1 >= 3:
 			m, d = r1, matches[:]
 		default:
-			emit(fixedLit[data[i]])
+			out = append(out, fixedLit[data[i]])
 			i++
 			continue
 		}
@@ -314,7 +319,7 @@ func lz(data, prev []byte, above []sym, emit func(sym)) {
 		for m > 0 {
 			if m < 3 {
 				// Too short to be a match: the bytes themselves.
-				emit(fixedLit[data[i-m]])
+				out = append(out, fixedLit[data[i-m]])
 				m--
 				continue
 			}
@@ -322,74 +327,11 @@ func lz(data, prev []byte, above []sym, emit func(sym)) {
 			if r := m - l; r > 0 && r < 3 {
 				l = m - 3 // leave a rest long enough to be a match
 			}
-			emit(d[l])
+			out = append(out, d[l])
 			m -= l
 		}
 	}
-}
-
-// lzTo is lz writing into b: the same symbols without a call per symbol,
-// for the rows of a card alone, most of its encoding time. It codes data, whose row above in the stream is
-// prev (nil for none), greedily, with above the match codes at the
-// distance of one row (see aboveMatches): the longest of a run (distance 1, the
-// byte before repeated) and a copy of the row above (distance len(data)),
-// else a literal. Copies of the row above carry a text's vertical strokes
-// and edges, which runs alone coded byte by byte.
-func (b *bitWriter) lzTo(data, prev []byte, above []sym) {
-	n := len(data)
-	if above == nil {
-		prev = nil // farther back than deflate's window
-	}
-	for i := 0; i < n; {
-		r1, r2 := 0, 0
-		if i > 0 {
-			v := data[i-1]
-			pat := uint64(v) * 0x0101010101010101
-			for i+r1+8 <= n && binary.LittleEndian.Uint64(data[i+r1:]) == pat {
-				r1 += 8
-			}
-			for i+r1 < n && data[i+r1] == v {
-				r1++
-			}
-		}
-		if prev != nil {
-			for i+r2+8 <= n && binary.LittleEndian.Uint64(data[i+r2:]) == binary.LittleEndian.Uint64(prev[i+r2:]) {
-				r2 += 8
-			}
-			for i+r2 < n && data[i+r2] == prev[i+r2] {
-				r2++
-			}
-		}
-		var m int
-		var d []sym // the match codes of this distance, by length
-		switch {
-		case r2 >= 4 && r2 > r1:
-			m, d = r2, above
-		case r1 >= 3:
-			m, d = r1, matches[:]
-		default:
-			lit := fixedLit[data[i]]
-			b.write(uint64(lit.bits), uint(lit.n))
-			i++
-			continue
-		}
-		i += m
-		for m > 0 {
-			if m < 3 {
-				// Too short to be a match: the bytes themselves.
-				lit := fixedLit[data[i-m]]
-				b.write(uint64(lit.bits), uint(lit.n))
-				m--
-				continue
-			}
-			l := min(m, 258)
-			if r := m - l; r > 0 && r < 3 {
-				l = m - 3 // leave a rest long enough to be a match
-			}
-			b.write(uint64(d[l].bits), uint(d[l].n))
-			m -= l
-		}
-	}
+	return out
 }
 
 // aboveMatches are the match codes, by length, at distance dist: the
