@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/labfront/labfront/internal/card"
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/markdown"
@@ -103,6 +104,13 @@ type plan struct {
 	picBySrc   map[string]*picRef
 	picsOf     map[*content.Page]map[string]*picRef
 	processed  atomic.Int64 // images processed, see Result.ImagesProcessed
+	// Link-preview pictures (see cards.go and covers.go): the card
+	// renderer, the host cards show, the site card every page without
+	// its own shows, and each page's cover.
+	cards     *card.Renderer
+	cardHost  string
+	siteImage *templates.SocialImage
+	covers    map[*content.Page]*picRef
 	scratch    sync.Pool    // *bytes.Buffer for rendering pages (see html)
 }
 
@@ -222,15 +230,26 @@ func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site, image
 		}
 		return nil, fmt.Errorf("scripts: %w", err)
 	}
-	p := &plan{site: site, files: files, years: footerYears(site), lab: ls, assets: a, prevImages: images}
+	cards, err := newCards(opts.Static)
+	if err != nil {
+		return nil, fmt.Errorf("cards: %w", err)
+	}
+	p := &plan{site: site, files: files, years: footerYears(site), lab: ls, assets: a, prevImages: images,
+		cards: cards, cardHost: cardHost(site.Config.BaseURL)}
 	p.indexPages()
+	p.addSiteCard()
 	p.addPages()
-	p.addArchitecture()
+	if err := p.addArchitecture(); err != nil {
+		return nil, err
+	}
 	p.addStatus()
 	p.addFeeds()
 	p.addMeta()
 	p.addWorker()
 	if err := p.addResources(); err != nil {
+		return nil, err
+	}
+	if err := p.resolveCovers(); err != nil {
 		return nil, err
 	}
 	if err := p.checkLinks(); err != nil {

@@ -234,10 +234,11 @@ var (
 // markup: srcset and sizes, the intrinsic width and height so the page
 // does not shift as it loads, and a link to the full-size file. The first
 // image of the page loads eagerly, since it may be the largest paint; the
-// rest lazily. An image already inside a link keeps that link. For feeds
-// (feed set) it is a plain <img> of the src variant with its size: feed
-// readers ignore srcset and lazy loading.
-func pictureMarkup(html []byte, pageURL string, refs map[string]*picRef, feed bool) []byte {
+// rest lazily; behind a cover (hero set), which is the largest paint,
+// every one loads lazily. An image already inside a link keeps that link.
+// For feeds (feed set) it is a plain <img> of the src variant with its
+// size: feed readers ignore srcset and lazy loading.
+func pictureMarkup(html []byte, pageURL string, refs map[string]*picRef, feed, hero bool) []byte {
 	if len(refs) == 0 {
 		return html
 	}
@@ -258,7 +259,7 @@ func pictureMarkup(html []byte, pageURL string, refs map[string]*picRef, feed bo
 			b.Write(html[m[0]:m[1]])
 			continue
 		}
-		writePicture(&b, ref, attrs, n == 0, depth > 0, feed)
+		writePicture(&b, ref, attrs, n == 0 && !hero, depth > 0, feed)
 	}
 	b.Write(html[last:])
 	return b.Bytes()
