@@ -64,7 +64,10 @@ type Result struct {
 	// ImagesProcessed is how many raster images were decoded and
 	// encoded; the rest came from the build cache.
 	ImagesProcessed int
-	Duration        time.Duration
+	// CardsDrawn is how many social cards were drawn; the rest were
+	// the previous build's files, unchanged (see cards.go).
+	CardsDrawn int
+	Duration   time.Duration
 }
 
 // output is one file of the site, rendered on demand so the render stage
@@ -108,10 +111,11 @@ type plan struct {
 	// renderer, the host cards show, the site card every page without
 	// its own shows, and each page's cover.
 	cards     *card.Renderer
+	drawn     atomic.Int64 // cards drawn, see Result.CardsDrawn
 	cardHost  string
 	siteImage *templates.SocialImage
 	covers    map[*content.Page]*picRef
-	scratch    sync.Pool    // *bytes.Buffer for rendering pages (see html)
+	scratch   sync.Pool // *bytes.Buffer for rendering pages (see html)
 }
 
 // Build runs every stage and swaps the result into opts.Out. A failure at
@@ -146,6 +150,7 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	res.ImagesProcessed = int(p.processed.Load())
+	res.CardsDrawn = int(p.drawn.Load())
 	if verr == nil {
 		next.Pages = cachedPages(p.site)
 		next.Images = p.images
@@ -156,7 +161,7 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 	}
 	res.Duration = time.Since(start)
 	opts.logger().Info("built site", "out", opts.Out, "files", res.Files, "pages", res.Pages, "bytes", res.Bytes,
-		"rendered", res.Rendered, "written", res.Written, "reused", res.Reused, "images_processed", res.ImagesProcessed, "duration", res.Duration.Round(time.Millisecond))
+		"rendered", res.Rendered, "written", res.Written, "reused", res.Reused, "images_processed", res.ImagesProcessed, "cards_drawn", res.CardsDrawn, "duration", res.Duration.Round(time.Millisecond))
 	return res, nil
 }
 

@@ -85,9 +85,12 @@ func (p *plan) addCard(name string, c card.Card, alt string) *templates.SocialIm
 	key := p.cards.Key(c)
 	rel := cardsDir + name + "." + hex.EncodeToString(key[:])[:10] + ".png"
 	p.outputs = append(p.outputs, output{
-		path:   rel,
-		key:    func() ([32]byte, error) { return key, nil },
-		render: func(context.Context) ([]byte, error) { return p.cards.Render(c) },
+		path: rel,
+		key:  func() ([32]byte, error) { return key, nil },
+		render: func(context.Context) ([]byte, error) {
+			p.drawn.Add(1)
+			return p.cards.Render(c)
+		},
 	})
 	return &templates.SocialImage{URL: p.site.Config.BaseURL + "/" + rel, Type: cardType, Width: card.Width, Height: card.Height, Alt: alt}
 }
@@ -174,9 +177,12 @@ func (p *plan) addTopologyCard(title string) (*templates.SocialImage, error) {
 	key := p.cards.KeyTopology(t)
 	rel := cardsDir + "architecture." + hex.EncodeToString(key[:])[:10] + ".png"
 	p.outputs = append(p.outputs, output{
-		path:   rel,
-		key:    func() ([32]byte, error) { return key, nil },
-		render: func(context.Context) ([]byte, error) { return p.cards.RenderTopology(t) },
+		path: rel,
+		key:  func() ([32]byte, error) { return key, nil },
+		render: func(context.Context) ([]byte, error) {
+			p.drawn.Add(1)
+			return p.cards.RenderTopology(t)
+		},
 	})
 	alt := fmt.Sprintf("%s: the topology of %s's lab, %d systems at %d %s with %d connections", title, p.site.Config.Title,
 		s.Systems, s.Sites, plural(s.Sites, "site", "sites"), s.Connections)
