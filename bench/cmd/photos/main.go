@@ -1,6 +1,8 @@
-// Command photos writes N deterministic 12 MP (4000×3000) JPEGs that look
-// like photos to an encoder — gradients, soft rings and per-pixel noise,
-// not flat colour — for bench/images.sh.
+// Command photos writes N deterministic JPEGs (by default 12 MP,
+// 4000×3000) that look like photos to an encoder — gradients, soft rings
+// and per-pixel noise, not flat colour — for bench/images.sh. Photo i is
+// the same bytes whatever N is, so a run can make one photo more than it
+// publishes and use it as an edit.
 package main
 
 import (
@@ -28,11 +30,13 @@ func run(_ context.Context, args []string) error {
 	fs := flag.NewFlagSet("photos", flag.ContinueOnError)
 	n := fs.Int("n", 200, "number of photos")
 	out := fs.String("out", "", "directory to write photo-NNNN.jpg into")
+	w := fs.Int("w", 4000, "width in pixels")
+	h := fs.Int("h", 3000, "height in pixels")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *out == "" || *n < 1 {
-		return errors.New("usage: photos -n N -out DIR")
+	if *out == "" || *n < 1 || *w < 1 || *h < 1 || fs.NArg() != 0 {
+		return errors.New("usage: photos -n N [-w W -h H] -out DIR")
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
@@ -43,7 +47,7 @@ func run(_ context.Context, args []string) error {
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range jobs {
-				errs <- write(filepath.Join(*out, fmt.Sprintf("photo-%04d.jpg", i)), uint64(i))
+				errs <- write(filepath.Join(*out, fmt.Sprintf("photo-%04d.jpg", i)), *w, *h, uint64(i))
 			}
 		})
 	}
@@ -66,11 +70,11 @@ func collect(errs <-chan error) []error {
 	return all
 }
 
-func write(path string, seed uint64) error {
-	const w, h = 4000, 3000
+func write(path string, w, h int, seed uint64) error {
 	m := image.NewRGBA(image.Rect(0, 0, w, h))
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	cx, cy := int(rng.Uint32()%w), int(rng.Uint32()%h)
+	// The same draws as when the size was fixed: the same photos as before.
+	cx, cy := int(rng.Uint32()%uint32(w)), int(rng.Uint32()%uint32(h))
 	for y := range h {
 		for x := range w {
 			dx, dy := x-cx, y-cy
