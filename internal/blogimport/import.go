@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -143,6 +144,14 @@ func (s *source) walk(dir string) ([]string, error) {
 		if s.entries > s.limits.ArchiveEntries {
 			return fmt.Errorf("%s: more than %d files: the limit of one import", s.dir, s.limits.ArchiveEntries)
 		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			// sitefs lists a link to a file inside the source as that file;
+			// one still a link here leads out of the source or to a folder,
+			// and the import refuses it by name rather than skip it quietly.
+			if _, err := s.fs.ReadFile(name); err != nil {
+				return err
+			}
+		}
 		if d.Type().IsRegular() {
 			out = append(out, name)
 		}
@@ -183,6 +192,9 @@ func run(ctx context.Context, s *source, opt Options) (*Report, error) {
 		cover(s, res, p)
 		if p.meta.Title == "" {
 			p.meta.Title = titleFromSlug(p.slug)
+			if m := firstHeading.FindStringSubmatch(body); m != nil {
+				p.meta.Title = strings.TrimSpace(m[1])
+			}
 			rep.look(s.display(p.src), 1, "no title: used %q", p.meta.Title)
 		}
 		p.text = renderPage(p, aliasesFor(s, res, p), body)
@@ -196,6 +208,8 @@ func run(ctx context.Context, s *source, opt Options) (*Report, error) {
 	checkRedirectLimits(s, res)
 	return rep, write(ctx, s, opt)
 }
+
+var firstHeading = regexp.MustCompile(`(?m)\A\s*#\s+(.+)$`)
 
 // assignSlugs gives every post a unique slug and output folder. Slugs are
 // made the labfront way (lower case, dashes) from the source's slug, so

@@ -289,6 +289,7 @@ var (
 	liquidOutput = regexp.MustCompile(`\{\{-?\s*(.*?)\s*-?\}\}`)
 	liquidURL    = regexp.MustCompile(`^["']([^"']*)["']\s*\|\s*(relative_url|absolute_url|prepend:\s*site\.baseurl|prepend:\s*site\.url)\s*$`)
 	kramdownIAL  = regexp.MustCompile(`\{:\s*[^}]*\}`)
+	liquidRaw    = regexp.MustCompile(`\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}`)
 )
 
 // convert turns Jekyll's Liquid in a post into Markdown.
@@ -327,6 +328,12 @@ func (j *jekyll) convert(p *post, r *resolver) string {
 			line = kramdownIAL.ReplaceAllString(line, "")
 			s.rep.converted("kramdown attributes")
 		}
+		// {% raw %}…{% endraw %} on one line: kept as written.
+		var raws []string
+		line = liquidRaw.ReplaceAllStringFunc(line, func(m string) string {
+			raws = append(raws, liquidRaw.FindStringSubmatch(m)[1])
+			return fmt.Sprintf("\x00R%d\x00", len(raws)-1)
+		})
 		line = liquidTag.ReplaceAllStringFunc(line, func(tag string) string {
 			m := liquidTag.FindStringSubmatch(tag)
 			name, args := m[1], m[2]
@@ -380,6 +387,9 @@ func (j *jekyll) convert(p *post, r *resolver) string {
 			s.rep.look(s.display(p.src), at, "Liquid output {{ %s }} is not known to the import: left as text", e)
 			return code(expr)
 		})
+		for i, r := range raws {
+			line = strings.Replace(line, fmt.Sprintf("\x00R%d\x00", i), r, 1)
+		}
 		out = append(out, line)
 	}
 	if hl != nil {

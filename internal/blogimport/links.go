@@ -61,6 +61,7 @@ var (
 	htmlTag    = regexp.MustCompile(`</?([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?/?>`)
 	moreTag    = regexp.MustCompile(`<!--\s*more\s*-->`)
 	fenceOpen  = regexp.MustCompile("^ {0,3}(```+|~~~+)")
+	bareHost   = regexp.MustCompile(`^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|dev|app|co|me|info|edu|gov|uk|de|fr|ly|sh|so|xyz|tv|ai)(?:/.*)?$`)
 )
 
 // rewriteBody goes through the Markdown of p once every generator
@@ -189,12 +190,16 @@ func resolveDest(s *source, r *resolver, p *post, dest string, image bool, at in
 	if err != nil {
 		return raw
 	}
-	if u.Scheme != "" || u.Host != "" {
+	absolute := u.Scheme != "" || u.Host != ""
+	if absolute {
 		if !s.oldHost(u) {
 			return raw
 		}
 		// A link to the old site's own address is a link inside it.
-		u = &url.URL{Path: u.Path, RawQuery: u.RawQuery, Fragment: u.Fragment}
+		u = &url.URL{Path: path.Clean("/" + u.Path), RawQuery: u.RawQuery, Fragment: u.Fragment}
+		if strings.HasSuffix(dest, "/") || strings.Contains(dest, "/#") {
+			u.Path += "/"
+		}
 	}
 	if u.Path == "" {
 		return raw
@@ -204,6 +209,12 @@ func resolveDest(s *source, r *resolver, p *post, dest string, image bool, at in
 		frag = "#" + u.Fragment
 	}
 	target := u.Path
+	if !image && !absolute && bareHost.MatchString(target) {
+		// "jamstack.org" or "youtube.com/watch?v=…": a web address
+		// without its scheme, broken on the old site too.
+		s.rep.look(s.display(p.src), at, "%s looks like a web address without https://: it is https://%s now", dest, dest)
+		return "https://" + dest
+	}
 	if ext := strings.ToLower(path.Ext(target)); ext != "" && ext != ".html" && ext != ".htm" && !isContentFile(target) {
 		if name, ok := findFile(s, r, p, target); ok {
 			return escapeDest(name)
@@ -234,6 +245,9 @@ func resolveDest(s *source, r *resolver, p *post, dest string, image bool, at in
 	if image {
 		s.rep.look(s.display(p.src), at, "image %s names no file of the source: left as it was", dest)
 		return raw
+	}
+	if absolute {
+		return raw // a page of the old site, and it stays one
 	}
 	if s.baseURL != "" {
 		old := strings.TrimSuffix(s.baseURL, "/") + strings.TrimPrefix(abs, s.basePath())

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path"
 	"strings"
@@ -354,7 +355,12 @@ func siteConfig(root *os.Root, s *source, opt Options) ([]byte, error) {
 		}
 	}
 	enc("title", title)
-	enc("base_url", strings.TrimSuffix(base, "/"))
+	// The labfront site is served at its host's root; old URLs under the
+	// old base path redirect there through the posts' aliases.
+	if u, err := url.Parse(base); err == nil && u.Host != "" {
+		base = u.Scheme + "://" + u.Host
+	}
+	enc("base_url", base)
 	enc("description", s.description)
 	enc("language", s.language)
 	return []byte(b.String()), nil
