@@ -150,4 +150,3 @@ func TestRedirectLimit(t *testing.T) {
 		t.Errorf("the report does not warn about Pages' limit: %v", rep.Look)
 	}
 }
-

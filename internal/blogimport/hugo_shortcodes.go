@@ -201,7 +201,7 @@ func (h *hugo) shortcode(p *post, r *resolver, sc shortcode, inner string, paire
 			h.s.rep.look(h.s.display(p.src), sc.line, "%s %q names no imported page: left as text", sc.name, target)
 			return sc.raw, true
 		}
-		return q.newURL() + frag, true
+		return r.linkTo(p, q, frag, sc.line), true
 	case "figure":
 		src := sc.arg("src", -1)
 		if src == "" {

@@ -357,7 +357,7 @@ func (j *jekyll) convert(p *post, r *resolver) string {
 				target := strings.Trim(strings.TrimSpace(args), `"'`)
 				if q := j.findPost(r, target); q != nil {
 					s.rep.converted(name)
-					return q.newURL()
+					return r.linkTo(p, q, "", at)
 				}
 				s.rep.look(s.display(p.src), at, "{%% %s %s %%} names no imported post: left as text", name, args)
 				return code(tag)

@@ -227,7 +227,7 @@ func resolveDest(s *source, r *resolver, p *post, dest string, image bool, at in
 	}
 	if q := r.pageFor(p, target); q != nil {
 		s.rep.converted("internal link")
-		return q.newURL() + frag
+		return r.linkTo(p, q, frag, at)
 	}
 	abs := target
 	if !strings.HasPrefix(abs, "/") {
@@ -256,6 +256,24 @@ func resolveDest(s *source, r *resolver, p *post, dest string, image bool, at in
 	}
 	s.rep.look(s.display(p.src), at, "links to %s, a page this import did not bring: check will report it", dest)
 	return raw
+}
+
+// linkTo is the URL a link of p to the imported post q gets: q's new
+// URL, unless q is a draft and p is not. A draft is built with --drafts
+// only, so check would call that link broken; it goes to the old site's
+// copy until q is published.
+func (r *resolver) linkTo(p, q *post, frag string, at int) string {
+	if !q.meta.Draft || p.meta.Draft {
+		return q.newURL() + frag
+	}
+	s := r.s
+	if s.baseURL != "" && len(q.oldURLs) > 0 {
+		old := strings.TrimSuffix(s.baseURL, "/") + strings.TrimPrefix(q.oldURLs[0], s.basePath())
+		s.rep.look(s.display(p.src), at, "links to %s, a draft: the link goes to the old site, %s, until it is published (then link %s)", s.display(q.src), old, q.newURL())
+		return old + frag
+	}
+	s.rep.look(s.display(p.src), at, "links to %s, a draft: check reports the link until it is published", s.display(q.src))
+	return q.newURL() + frag
 }
 
 // pageFor finds the imported post a page link of p names, relative or
