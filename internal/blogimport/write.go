@@ -14,9 +14,11 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/svgsafe"
 )
 
 // ManifestName is the file, in the destination's content/, that records
@@ -117,6 +119,19 @@ func write(ctx context.Context, s *source, opt Options) (err error) {
 		if data == nil {
 			if data, err = s.readAsset(o.src); err != nil {
 				return err
+			}
+			if strings.EqualFold(path.Ext(o.src), ".svg") {
+				// Copied all the same (nothing is lost), but check and build
+				// will refuse it until it is fixed: say so now, at its line.
+				if _, err := svgsafe.Sanitize(s.display(o.src), data); err != nil {
+					if probs, ok := diag.As(err); ok {
+						for _, p := range probs {
+							rep.look(p.Path, p.Line, "%s (labfront refuses this SVG until it is fixed)", strings.TrimPrefix(p.Error(), p.Path+":"+strconv.Itoa(p.Line)+": "))
+						}
+					} else {
+						rep.look(s.display(o.src), 0, "%v", err)
+					}
+				}
 			}
 		}
 		sum := sha256.Sum256(data)
