@@ -42,6 +42,12 @@ func Hugo(ctx context.Context, dir string, opt Options) (*Report, error) {
 	s.staticRoots = []string{staticDir, "assets"}
 	h := &hugo{s: s, cfg: cfg, defLang: defLang, langs: map[string]string{}}
 	h.permalinks = hugoPermalinks(cfg)
+	// A language may set its own permalinks (languages.en.permalinks).
+	if lc, ok := cfg.sub("languages")[defLang].(config); ok {
+		for k, v := range hugoPermalinks(lc) {
+			h.permalinks[k] = v
+		}
+	}
 	h.uglyURLs = cfg.bool("uglyurls")
 	h.langPrefix = ""
 	if cfg.bool("defaultcontentlanguageinsubdir") {

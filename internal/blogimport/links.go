@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -71,6 +72,8 @@ var (
 func rewriteBody(s *source, r *resolver, p *post, body string) string {
 	lines := strings.Split(body, "\n")
 	fence := ""
+	var html rawHTML
+	defer html.report(s, p)
 	for i, line := range lines {
 		at := p.bodyLine + i
 		if fence != "" {
@@ -104,8 +107,7 @@ func rewriteBody(s *source, r *resolver, p *post, body string) string {
 		})
 		masked := maskCode(line)
 		for _, m := range htmlTag.FindAllStringSubmatch(masked, -1) {
-			s.rep.look(s.display(p.src), at, "raw HTML <%s> is not rendered by labfront (it is left out of the page): write it as Markdown", strings.ToLower(m[1]))
-			break
+			html.add(at, strings.ToLower(m[1]))
 		}
 		if m := refDef.FindStringSubmatchIndex(masked); m != nil {
 			dest := line[m[4]:m[5]]
@@ -116,6 +118,36 @@ func rewriteBody(s *source, r *resolver, p *post, body string) string {
 		lines[i] = line
 	}
 	return strings.Join(lines, "\n")
+}
+
+// rawHTML gathers a post's raw HTML tags into one line of the report:
+// a page of HTML would otherwise fill it.
+type rawHTML struct {
+	first, last, count int
+	tags               []string
+}
+
+func (h *rawHTML) add(line int, tag string) {
+	if h.count == 0 {
+		h.first = line
+	}
+	h.last = line
+	h.count++
+	if !slices.Contains(h.tags, "<"+tag+">") && len(h.tags) < 6 {
+		h.tags = append(h.tags, "<"+tag+">")
+	}
+}
+
+func (h *rawHTML) report(s *source, p *post) {
+	if h.count == 0 {
+		return
+	}
+	where := fmt.Sprintf("line %d", h.first)
+	if h.last != h.first {
+		where = fmt.Sprintf("lines %d-%d", h.first, h.last)
+	}
+	s.rep.look(s.display(p.src), h.first, "raw HTML (%d %s: %s, %s) is not rendered by labfront, so it is left out of the page: write it as Markdown",
+		h.count, plural(h.count, "tag", "tags"), strings.Join(h.tags, " "), where)
 }
 
 func rewriteLinks(s *source, r *resolver, p *post, line, masked string, at int) string {
