@@ -253,16 +253,17 @@ func TestPicturesDoNotShiftTheLayout(t *testing.T) {
 
 // TestPictureCandidates: the browser loads the srcset candidate that the
 // sizes attribute, the viewport and the pixel ratio call for, and no
-// other. sizes is "(min-width: 45rem) 40rem, calc(100vw - 2rem)": the
-// slot is 358 px on a 390 px phone and 640 px on a desktop, and the
-// browser takes the narrowest candidate whose density (width / slot)
-// reaches the pixel ratio. Of 480/960/1600/2000:
+// other. sizes is "(min-width: 50rem) 48rem, calc(100vw - 2rem)": the
+// slot is 358 px on a 390 px phone and 768 px on a desktop (the column
+// is 757 px there), and the browser takes the narrowest candidate whose
+// density (width / slot) reaches the pixel ratio. Of 480/960/1600/2000:
 //
 //	390 px, DPR 1: 480 (density 1.34)
 //	390 px, DPR 2: 960 (2.68; 480 is 1.34)
 //	390 px, DPR 3: 1600 (4.47; 960 is 2.68)
-//	1280 px, DPR 1: 960 (1.5; 480 is 0.75)
-//	1280 px, DPR 2: 1600 (2.5; 960 is 1.5)
+//	1280 px, DPR 1: 960 (1.25; 480 is 0.63)
+//	1280 px, DPR 1.5: 1600 (2.08; 960 is 1.25, short of the column)
+//	1280 px, DPR 2: 1600 (2.08; 960 is 1.25)
 func TestPictureCandidates(t *testing.T) {
 	dist := buildPicturePost(t)
 	html := sitetest.ReadFile(t, dist, "blog/rack-tour/index.html")
@@ -286,6 +287,7 @@ func TestPictureCandidates(t *testing.T) {
 		{390, 844, 2, "960"},
 		{390, 844, 3, "1600"},
 		{1280, 900, 1, "960"},
+		{1280, 900, 1.5, "1600"},
 		{1280, 900, 2, "1600"},
 	} {
 		t.Run(fmt.Sprintf("%dpx DPR %v", tc.width, tc.dpr), func(t *testing.T) {

@@ -28,6 +28,27 @@ type Head struct {
 	Nav             []NavLink
 	AuthorName      string
 	FooterYears     string // e.g. "2024–2026", from content dates, never the clock
+	// Image is the picture link previews show (og:image, twitter:image):
+	// the page's cover or its generated card; nil for none.
+	Image *SocialImage
+}
+
+// SocialImage is a page's preview picture, with what Open Graph and
+// Twitter cards want to know before they fetch it.
+type SocialImage struct {
+	URL           string // absolute
+	Type          string // e.g. image/png
+	Width, Height int
+	Alt           string
+}
+
+// Cover is an article's hero picture: the responsive markup of its
+// variants, loaded first and eagerly (it is the page's largest paint).
+type Cover struct {
+	Src, Srcset, Sizes string
+	Width, Height      int    // the full size, upright: no layout shift
+	Alt                string // cover_alt:
+	Full               string // the full-size file, which the picture links to
 }
 
 // NavLink is a navigation entry.
@@ -77,6 +98,8 @@ type ArticleView struct {
 	Canonical  string // set when the original lives elsewhere
 	// Origin is set for a note promoted from Substack (labfront promote).
 	Origin *Origin
+	// Cover is the front matter's cover:, nil without one.
+	Cover *Cover
 }
 
 // Origin is where a promoted note came from and what ties it to the lab.

@@ -82,10 +82,10 @@ func (ls *labSection) heroStats() []templates.Stat {
 	}
 }
 
-func (p *plan) addArchitecture() {
+func (p *plan) addArchitecture() error {
 	ls := p.lab
 	if ls == nil {
-		return
+		return nil
 	}
 	pub := ls.pub
 	title := pub.Title
@@ -93,6 +93,11 @@ func (p *plan) addArchitecture() {
 		title = "Architecture"
 	}
 	head := p.head("/architecture/", title, firstSentence(pub.Description))
+	img, err := p.addTopologyCard(title)
+	if err != nil {
+		return err
+	}
+	head.Image = img
 	for _, css := range []string{"architecture.css", "topology.css"} {
 		if u := p.assets.url(css); u != "" {
 			head.PageStylesheets = append(head.PageStylesheets, u)
@@ -188,6 +193,7 @@ func (p *plan) addArchitecture() {
 			return snap.Marshal()
 		}},
 	)
+	return nil
 }
 
 func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/labfront/labfront/internal/card"
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/markdown"
@@ -64,7 +65,10 @@ type Result struct {
 	// ImagesProcessed is how many raster images were decoded and
 	// encoded; the rest came from the build cache.
 	ImagesProcessed int
-	Duration        time.Duration
+	// CardsDrawn is how many social cards were drawn; the rest were
+	// the previous build's files, unchanged (see cards.go).
+	CardsDrawn int
+	Duration   time.Duration
 }
 
 // output is one file of the site, rendered on demand so the render stage
@@ -108,7 +112,15 @@ type plan struct {
 	svgs      map[string]svgSize
 	svgsOf    map[*content.Page]map[string]svgsafe.Size
 	processed atomic.Int64 // images processed, see Result.ImagesProcessed
-	scratch   sync.Pool    // *bytes.Buffer for rendering pages (see html)
+	// Link-preview pictures (see cards.go and covers.go): the card
+	// renderer, the host cards show, the site card every page without
+	// its own shows, and each page's cover.
+	cards     *card.Renderer
+	drawn     atomic.Int64 // cards drawn, see Result.CardsDrawn
+	cardHost  string
+	siteImage *templates.SocialImage
+	covers    map[*content.Page]*picRef
+	scratch   sync.Pool // *bytes.Buffer for rendering pages (see html)
 }
 
 // Build runs every stage and swaps the result into opts.Out. A failure at
@@ -143,6 +155,7 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	res.ImagesProcessed = int(p.processed.Load())
+	res.CardsDrawn = int(p.drawn.Load())
 	if verr == nil {
 		next.Pages = cachedPages(p.site)
 		next.Images = p.images
@@ -153,7 +166,7 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 	}
 	res.Duration = time.Since(start)
 	opts.logger().Info("built site", "out", opts.Out, "files", res.Files, "pages", res.Pages, "bytes", res.Bytes,
-		"rendered", res.Rendered, "written", res.Written, "reused", res.Reused, "images_processed", res.ImagesProcessed, "duration", res.Duration.Round(time.Millisecond))
+		"rendered", res.Rendered, "written", res.Written, "reused", res.Reused, "images_processed", res.ImagesProcessed, "cards_drawn", res.CardsDrawn, "duration", res.Duration.Round(time.Millisecond))
 	return res, nil
 }
 
@@ -227,15 +240,26 @@ func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site, image
 		}
 		return nil, fmt.Errorf("scripts: %w", err)
 	}
-	p := &plan{site: site, files: files, years: footerYears(site), lab: ls, assets: a, prevImages: images}
+	cards, err := newCards(opts.Static)
+	if err != nil {
+		return nil, fmt.Errorf("cards: %w", err)
+	}
+	p := &plan{site: site, files: files, years: footerYears(site), lab: ls, assets: a, prevImages: images,
+		cards: cards, cardHost: cardHost(site.Config.BaseURL)}
 	p.indexPages()
+	p.addSiteCard()
 	p.addPages()
-	p.addArchitecture()
+	if err := p.addArchitecture(); err != nil {
+		return nil, err
+	}
 	p.addStatus()
 	p.addFeeds()
 	p.addMeta()
 	p.addWorker()
 	if err := p.addResources(); err != nil {
+		return nil, err
+	}
+	if err := p.resolveCovers(); err != nil {
 		return nil, err
 	}
 	if err := p.checkLinks(); err != nil {

@@ -93,13 +93,15 @@ func TestBuildOutputs(t *testing.T) {
 	var paths []string
 	for p := range tree {
 		if !strings.HasPrefix(p, "assets/") {
-			paths = append(paths, p)
+			// A card's name holds its key (see cards_test.go).
+			paths = append(paths, cardKeyInName.ReplaceAllString(p, ".KEY.png"))
 		}
 	}
 	slices.Sort(paths)
 	want := []string{
 		"404.html", "_headers", "_redirects", "_worker.js",
 		"blog/first/index.html", "blog/index.html", "blog/page/2/index.html", "blog/second/index.html", "blog/third/index.html",
+		"cards/notes/a-note.KEY.png", "cards/posts/first.KEY.png", "cards/posts/second.KEY.png", "cards/posts/third.KEY.png", "cards/site.KEY.png",
 		"feed.json", "feed.xml", "index.html",
 		"notes/a-note/index.html", "notes/index.html",
 		"robots.txt", "sitemap.xml",
@@ -143,7 +145,7 @@ func TestBuildOutputs(t *testing.T) {
 			`<meta property="og:type" content="article">`,
 			`<meta property="og:url" content="https://lab.test/blog/first/">`,
 			`<meta property="og:title" content="First post — Test Lab">`,
-			`<meta name="twitter:card" content="summary">`,
+			`<meta name="twitter:card" content="summary_large_image">`,
 			`<meta property="article:published_time" content="2026-01-01T00:00:00Z">`,
 			`<a href="/blog/" aria-current="page">Blog</a>`,
 			`href="/tags/home-lab/" rel="tag">home-lab</a>`,

@@ -95,6 +95,10 @@ type jsonItem struct {
 	DatePublished string   `json:"date_published"`
 	DateModified  string   `json:"date_modified,omitempty"`
 	Tags          []string `json:"tags,omitempty"`
+	// Image is the cover's preview variant, for posts with a cover.
+	// Readers show it above or beside the item; a generated card is
+	// left out, as it only repeats the title.
+	Image string `json:"image,omitempty"`
 }
 
 type sitemapURLSet struct {
@@ -210,6 +214,9 @@ func (p *plan) jsonFeed(context.Context) ([]byte, error) {
 		}
 		if pg.Updated.After(pg.Date) {
 			it.DateModified = rfc3339(pg.Updated)
+		}
+		if ref := p.covers[pg]; ref != nil {
+			it.Image = p.coverImage(ref, pg.CoverAlt).URL
 		}
 		f.Items = append(f.Items, it)
 	}

@@ -42,6 +42,7 @@ func (p *plan) head(url, title, description string) templates.Head {
 		JSONFeed:    "/feed.json",
 		AuthorName:  cfg.Author.Name,
 		FooterYears: p.years,
+		Image:       p.siteImage,
 	}
 	for _, n := range cfg.Nav {
 		h.Nav = append(h.Nav, templates.NavLink{Title: n.Title, URL: n.URL, Current: n.URL != "/" && strings.HasPrefix(url, n.URL)})
@@ -273,6 +274,9 @@ func (p *plan) addArticles(pages []*content.Page) {
 		if pg.Canonical != "" {
 			h.Canonical = pg.Canonical
 		}
+		if pg.Cover == "" {
+			h.Image = p.addPageCard(pg)
+		}
 		// The body is fetched when the page is rendered: a page the build
 		// cache can reuse is never converted (see content.Site.Body).
 		v := templates.ArticleView{
@@ -312,7 +316,7 @@ func (p *plan) addArticles(pages []*content.Page) {
 			// pictures it shows for their variants (known once
 			// checkLinks has run, before anything renders).
 			key: func() ([32]byte, error) {
-				return viewKey(v, pg.Sum, staticsKey(p.statics[pg]), picturesKey(p.picsOf[pg]), svgsKey(p.svgsOf[pg]))()
+				return viewKey(p.withCover(v, pg), pg.Sum, staticsKey(p.statics[pg]), picturesKey(p.picsOf[pg]), svgsKey(p.svgsOf[pg]))()
 			},
 			render: func(ctx context.Context) ([]byte, error) {
 				body, err := p.body(pg)
@@ -321,7 +325,7 @@ func (p *plan) addArticles(pages []*content.Page) {
 				}
 				// A copy: the plan keeps this closure until the build
 				// ends, and must not keep every page's body with it.
-				full := v
+				full := p.withCover(v, pg)
 				full.Body = templ.Raw(string(body))
 				return p.html(templates.Article(full))(ctx)
 			},
@@ -370,4 +374,18 @@ func (p *plan) origin(pg *content.Page) *templates.Origin {
 		o.Anchors = append(o.Anchors, al)
 	}
 	return o
+}
+
+// withCover adds a page's cover to its view: the hero picture, and the
+// link preview instead of the site card. Covers are resolved after the
+// pictures are processed, which is after the pages are planned, so the
+// outputs add it when they are keyed and rendered.
+func (p *plan) withCover(v templates.ArticleView, pg *content.Page) templates.ArticleView {
+	ref := p.covers[pg]
+	if ref == nil {
+		return v
+	}
+	v.Cover = coverView(ref, pg.CoverAlt)
+	v.Head.Image = p.coverImage(ref, pg.CoverAlt)
+	return v
 }

@@ -274,10 +274,11 @@ var (
 // markup: srcset and sizes, the intrinsic width and height so the page
 // does not shift as it loads, and a link to the full-size file. The first
 // image of the page loads eagerly, since it may be the largest paint; the
-// rest lazily. An image already inside a link keeps that link. For feeds
-// (feed set) it is a plain <img> of the src variant with its size: feed
-// readers ignore srcset and lazy loading.
-func pictureMarkup(html []byte, pageURL string, refs map[string]*picRef, svgs map[string]svgsafe.Size, feed bool) []byte {
+// rest lazily; behind a cover (hero set), which is the largest paint,
+// every one loads lazily. An image already inside a link keeps that link.
+// For feeds (feed set) it is a plain <img> of the src variant with its
+// size: feed readers ignore srcset and lazy loading.
+func pictureMarkup(html []byte, pageURL string, refs map[string]*picRef, svgs map[string]svgsafe.Size, feed, hero bool) []byte {
 	if len(refs) == 0 && len(svgs) == 0 {
 		return html
 	}
@@ -294,7 +295,7 @@ func pictureMarkup(html []byte, pageURL string, refs map[string]*picRef, svgs ma
 		}
 		target, ok := internalTarget(pageURL, stdhtml.UnescapeString(attrs["src"]))
 		if size, isSVG := svgs[target]; ok && isSVG {
-			writeSVG(&b, size, attrs, n == 0, depth > 0, feed)
+			writeSVG(&b, size, attrs, n == 0 && !hero, depth > 0, feed)
 			continue
 		}
 		ref := refs[target]
@@ -302,7 +303,7 @@ func pictureMarkup(html []byte, pageURL string, refs map[string]*picRef, svgs ma
 			b.Write(html[m[0]:m[1]])
 			continue
 		}
-		writePicture(&b, ref, attrs, n == 0, depth > 0, feed)
+		writePicture(&b, ref, attrs, n == 0 && !hero, depth > 0, feed)
 	}
 	b.Write(html[last:])
 	return b.Bytes()

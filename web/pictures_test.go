@@ -175,7 +175,7 @@ func TestPictureMarkupGolden(t *testing.T) {
 		`width="1000" height="600" alt="The rack, front" title="front">`,
 		`alt="The rack &amp; &ldquo;cables&rdquo;"`,
 		`width="1700" height="850" alt="network"`,
-		`sizes="(min-width: 45rem) 40rem, calc(100vw - 2rem)"`,
+		`sizes="(min-width: 50rem) 48rem, calc(100vw - 2rem)"`,
 		`<a href="https://example.test/"><img src="/blog/rack/img/rack.960.`,
 		// SVGs keep their URL and get their size: the viewBox's, or
 		// 10 mm × 5 mm at 96 px to the inch.

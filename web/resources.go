@@ -152,7 +152,7 @@ func (p *plan) bodyFor(pg *content.Page, feed bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	body = pictureMarkup(body, pg.URL(), p.picsOf[pg], p.svgsOf[pg], feed)
+	body = pictureMarkup(body, pg.URL(), p.picsOf[pg], p.svgsOf[pg], feed, pg.Cover != "")
 	return rewriteStatic(body, pg.URL(), p.statics[pg]), nil
 }
 

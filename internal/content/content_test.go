@@ -87,7 +87,7 @@ title: A
 date: 2026-01-02
 author: someone
 ---
-`, []string{"content/posts/a.md:4: author: unknown key (allowed: title, date, summary, tags, draft, slug, updated, canonical)"}},
+`, []string{"content/posts/a.md:4: author: unknown key (allowed: title, date, summary, tags, draft, slug, updated, canonical, cover, cover_alt)"}},
 		{"bad date", site + `-- content/notes/n.md --
 ---
 title: N

@@ -57,6 +57,13 @@ type Page struct {
 	Summary   string
 	Slug      string
 	Canonical string
+	// Cover is the cover: key as written, a picture of the page's bundle
+	// or of content/media (the build resolves and checks the file, see
+	// package web); CoverAlt is cover_alt:, and CoverLine the line of
+	// cover:, for the build's problems about the file.
+	Cover     string
+	CoverAlt  string
+	CoverLine int
 	Date      time.Time
 	Updated   time.Time
 	Tags      []string // as written
@@ -115,7 +122,7 @@ func (p *Page) ReadingMinutes() int {
 	return max(1, (p.Doc.Words+110)/220)
 }
 
-var frontMatterKeys = []string{"title", "date", "summary", "tags", "draft", "slug", "updated", "canonical"}
+var frontMatterKeys = []string{"title", "date", "summary", "tags", "draft", "slug", "updated", "canonical", "cover", "cover_alt"}
 
 // promotedKeys are the extra keys of notes promoted from Substack.
 var promotedKeys = []string{"promoted_from", "substack_url", "substack_id", "structure", "decision", "anchors"}
@@ -238,6 +245,7 @@ func parsePage(conv *markdown.Converter, kind Kind, slugName, display string, sr
 			probs.Add(display, f.Line("canonical"), "canonical", "%v", err)
 		}
 	}
+	parseCover(p, f, display, probs)
 	p.Promoted = parsePromoted(yd, f)
 	if len(*probs) > before {
 		return nil
@@ -285,4 +293,63 @@ func parsePromoted(yd *yamldoc.Doc, f yamldoc.Fields) *Promoted {
 		pr.Anchors = append(pr.Anchors, a)
 	}
 	return pr
+}
+
+// parseCover reads cover: and cover_alt:. Only the shape of the path is
+// checked here; whether the file exists and is a picture is the build's
+// business, which knows the bundle and the processed images. The alt
+// text is required, like every image's: a cover is also the og:image,
+// whose description networks read out, and the title is no description
+// of a photo (it would be read twice, beside the heading).
+func parseCover(p *Page, f yamldoc.Fields, display string, probs *diag.List) {
+	before := len(*probs)
+	p.Cover = strings.TrimSpace(f.String("cover"))
+	p.CoverAlt = strings.TrimSpace(f.String("cover_alt"))
+	p.CoverLine = f.Line("cover")
+	if len(*probs) > before {
+		return // not strings, and said so
+	}
+	switch {
+	case f.Has("cover") && p.Cover == "":
+		probs.Add(display, f.Line("cover"), "cover", "empty: name a picture of the bundle (photo.jpg) or of content/media (/media/photo.jpg), or remove the key")
+		return
+	case p.Cover == "":
+		if f.Has("cover_alt") {
+			probs.Add(display, f.Line("cover_alt"), "cover_alt", "there is no cover: to describe; add cover: or remove cover_alt:")
+		}
+		return
+	}
+	if msg := coverPathProblem(p.Cover); msg != "" {
+		probs.Add(display, f.Line("cover"), "cover", "%s, found %q", msg, p.Cover)
+	}
+	if p.CoverAlt == "" {
+		line := f.Line("cover_alt")
+		if !f.Has("cover_alt") {
+			line = f.Line("cover")
+		}
+		probs.Add(display, line, "cover_alt", "missing: describe the cover for people who cannot see it (cover_alt: what the picture shows)")
+	}
+}
+
+// coverPathProblem says what is wrong with the shape of a cover: path, or
+// "" when nothing is: a file of the site, named relative to the bundle or
+// under /media/, never a URL or a way out of its folder.
+func coverPathProblem(c string) string {
+	switch {
+	case strings.Contains(c, "://") || strings.HasPrefix(c, "//") || (strings.Contains(c, ":") && !strings.ContainsAny(c[:strings.Index(c, ":")], "/")):
+		return "must be a file of the site, not a URL (download the picture into the bundle)"
+	case strings.ContainsAny(c, "\\?#"):
+		return "must be a plain file path: no backslash, query or fragment"
+	case siteurl.Visible(strings.ReplaceAll(c, " ", "")) != nil:
+		return "must not hold control or invisible characters"
+	}
+	for _, seg := range strings.Split(strings.TrimPrefix(c, "/"), "/") {
+		if seg == ".." || seg == "." || seg == "" {
+			return "must name a file inside the bundle or content/media, without ., .. or empty segments"
+		}
+	}
+	if strings.HasPrefix(c, "/") && !strings.HasPrefix(c, "/media/") {
+		return "an absolute path must be under /media/ (content/media); name a bundle file relative to the bundle"
+	}
+	return ""
 }
