@@ -34,6 +34,7 @@ Usage:
   labfront new    post|note TITLE [--src DIR]
   labfront admin  --config FILE
   labfront import substack FILE [--src DIR] [--drafts] [--paid]
+  labfront import hugo|jekyll|astro DIR [--src DEST] [--dry-run] [--base-url URL]
   labfront promote [--src DIR] [--as note|paper] FILE
   labfront deploy [--src DIR] [--out DIR] [--dry-run] [--no-build]
   labfront tunnel config --config FILE --hostname HOST --credentials FILE [--tunnel NAME|ID] [--metrics ADDR] [--out FILE] [--force]

@@ -9,9 +9,12 @@ import (
 	"github.com/labfront/labfront/internal/substack"
 )
 
-// cmdImport is `labfront import substack FILE`: the only source so far is
-// Substack, but the word keeps room for others.
+// cmdImport is `labfront import substack FILE`, or an import of a whole
+// blog from another generator (blogimport.go).
 func cmdImport(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && blogImporters[args[0]] != nil {
+		return cmdImportBlog(ctx, e, args[0], args[1:])
+	}
 	flags := flag.NewFlagSet("import", flag.ContinueOnError)
 	src := flags.String("src", ".", "the site's source directory (holds content/)")
 	drafts := flags.Bool("drafts", false, "import unpublished drafts too")
@@ -21,7 +24,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(pos) != 2 || pos[0] != "substack" {
-		return usageError{msg: "usage: labfront import substack FILE [--src DIR] [--drafts] [--paid] (FILE: export .zip, feed .xml, or pipeline .md/.txt)"}
+		return usageError{msg: "usage: labfront import substack FILE [--src DIR] [--drafts] [--paid] (FILE: export .zip, feed .xml, or pipeline .md/.txt)\n   or: " + blogImportUsage[len("usage: "):]}
 	}
 	results, err := substack.ImportFile(ctx, *src, pos[1], substack.ImportOptions{Drafts: *drafts, Paid: *paid, Now: e.now()})
 	for _, r := range results {
