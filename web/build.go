@@ -64,6 +64,9 @@ type Result struct {
 	// encoded; the rest came from the build cache.
 	ImagesProcessed int
 	Duration        time.Duration
+	// Warnings are what check would warn about; they did not stop the
+	// build.
+	Warnings diag.List
 }
 
 // output is one file of the site, rendered on demand so the render stage
@@ -103,6 +106,12 @@ type plan struct {
 	picBySrc   map[string]*picRef
 	picsOf     map[*content.Page]map[string]*picRef
 	processed  atomic.Int64 // images processed, see Result.ImagesProcessed
+	// unknown are URLs left out because their input has problems
+	// (reported): a page, the lab pages, a refused image. See isUnknown.
+	unknown []string
+	// warnings are the load's and assemble's warnings, for the caller
+	// to show; a build with only warnings goes ahead.
+	warnings diag.List
 	scratch    sync.Pool    // *bytes.Buffer for rendering pages (see html)
 }
 
@@ -138,6 +147,7 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	res.ImagesProcessed = int(p.processed.Load())
+	res.Warnings = p.warnings
 	if verr == nil {
 		next.Pages = cachedPages(p.site)
 		next.Images = p.images
@@ -162,12 +172,14 @@ func (o Options) logger() *slog.Logger {
 // Check runs the load and assemble stages only: everything `build` would
 // reject, without writing anything. It has no build cache, so it
 // processes every image (a refused one is reported like any problem).
-func Check(opts Options) error {
+// A site with no errors may still have warnings, which it returns; with
+// errors, the returned diag.List holds the warnings too, in file order.
+func Check(opts Options) (diag.List, error) {
 	p, err := assemble(opts, opts.Cache.pages(), nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return p.files.Close()
+	return p.warnings, p.files.Close()
 }
 
 // assemble reads everything of the site through one sitefs view of the
@@ -186,12 +198,15 @@ func assemble(opts Options, pages *content.Cache, images map[string]picture.Resu
 	return p, nil
 }
 
+// assembleFiles runs the load and assemble stages. Input problems do not
+// stop it: each stage goes on with what loaded (a page with problems is
+// left out, a lab.yaml with problems leaves the lab pages out), and every
+// problem of every stage comes back in one sorted diag.List, so one check
+// shows them all. Links to what was left out for its own problems are
+// not reported again as broken (see plan.unknown).
 func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site, images map[string]picture.Result) (*plan, error) {
-	site, err := content.LoadFiles(files, content.Options{Drafts: opts.Drafts, Cache: pages})
+	site, probs, err := content.LoadAll(files, content.Options{Drafts: opts.Drafts, Cache: pages})
 	if err != nil {
-		if _, ok := diag.As(err); ok {
-			return nil, err
-		}
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	if opts.BaseURL != "" {
@@ -202,27 +217,25 @@ func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site, image
 		}
 		site.Config.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	}
+	var unknown []string
 	ls, err := loadLab(opts, files)
 	if err != nil {
-		if _, ok := diag.As(err); ok {
-			return nil, err
+		l, ok := diag.As(err)
+		if !ok {
+			return nil, fmt.Errorf("load lab: %w", err)
 		}
-		return nil, fmt.Errorf("load lab: %w", err)
+		probs.Append(l)
+		unknown = append(unknown, labURLs...)
 	}
 	a, err := loadAssets(opts.Static)
 	if err != nil {
-		if _, ok := diag.As(err); ok {
-			return nil, err
-		}
 		return nil, fmt.Errorf("assets: %w", err)
 	}
 	if err := a.addIslands(opts.Islands); err != nil {
-		if _, ok := diag.As(err); ok {
-			return nil, err
-		}
 		return nil, fmt.Errorf("scripts: %w", err)
 	}
 	p := &plan{site: site, files: files, years: footerYears(site), lab: ls, assets: a, prevImages: images}
+	p.unknown = append(unknown, site.Skipped...)
 	p.indexPages()
 	p.addPages()
 	p.addArchitecture()
@@ -230,13 +243,37 @@ func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site, image
 	p.addFeeds()
 	p.addMeta()
 	p.addWorker()
-	if err := p.addResources(); err != nil {
+	for _, stage := range []func() error{p.addResources, p.checkLinks, p.checkAliases} {
+		err := stage()
+		if err == nil {
+			continue
+		}
+		l, ok := diag.As(err)
+		if !ok {
+			return nil, err
+		}
+		probs.Append(l)
+	}
+	if err := probs.Err(); err != nil {
 		return nil, err
 	}
-	if err := p.checkLinks(); err != nil {
-		return nil, err
-	}
+	p.warnings = probs.Warnings()
 	return p, nil
+}
+
+// labURLs are the outputs made from lab.yaml: when it has problems they
+// are left out, and links to them are not reported as broken on top.
+var labURLs = []string{"/architecture/", "/status/", "/topology.json", "/snapshot.json"}
+
+// isUnknown reports whether target is at or under a URL left out of the
+// plan because its input has problems of its own.
+func (p *plan) isUnknown(target string) bool {
+	for _, u := range p.unknown {
+		if target == u || strings.HasPrefix(target, u) && strings.HasSuffix(u, "/") || target+"/" == u {
+			return true
+		}
+	}
+	return false
 }
 
 // render hands every output to do, on twice as many workers as cores: a
@@ -322,6 +359,9 @@ func (p *plan) checkLinks() error {
 					}
 					p.statics[pg][target] = asset
 					continue
+				}
+				if p.isUnknown(target) {
+					continue // its page, lab.yaml or file has problems, reported
 				}
 				probs.Add(pg.Path, l.Line, "", "broken link %s: %s", l.Dest, p.missing(pg, target))
 			}

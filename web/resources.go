@@ -107,6 +107,7 @@ func (p *plan) addResources() error {
 		outs, err := p.resourceOutputs(r)
 		if err != nil {
 			probs = append(probs, problemsOf(err, p.files.Display(r.src))...)
+			p.unknown = append(p.unknown, "/"+r.out) // links to it are not broken on top
 			return
 		}
 		for _, o := range outs {
@@ -120,6 +121,7 @@ func (p *plan) addResources() error {
 	}
 	for _, r := range all {
 		if isRaster(r.src) && p.picBySrc[r.src] == nil {
+			p.unknown = append(p.unknown, "/"+r.out)
 			continue // refused, and reported
 		}
 		add(r)

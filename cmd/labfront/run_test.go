@@ -45,9 +45,12 @@ colour: red
 		{"stray argument", []string{"check", "--src", good, "extra"}, exitUsage, []string{"check takes no arguments"}},
 		{"check ok", []string{"check", "--src", good}, exitOK, nil},
 		{"check problems", []string{"check", "--src", bad}, exitInput, []string{
+			// Every problem of every stage, in file order: the unknown key
+			// does not hide the page's broken link.
 			bad + "/content/posts/2026-01-01-x.md:4: colour: unknown key",
+			bad + "/content/posts/2026-01-01-x.md:6: broken link /blog/nowhere/",
 			bad + "/content/site.yaml:1: base_url: required",
-			"labfront: 2 problems",
+			"labfront: 3 problems",
 		}},
 		{"build problems", []string{"build", "--src", bad, "--out", filepath.Join(t.TempDir(), "d")}, exitInput, []string{"colour: unknown key"}},
 		{"new without title", []string{"new", "post"}, exitUsage, []string{"usage: labfront new post|note TITLE"}},
