@@ -112,7 +112,7 @@ type plan struct {
 	// warnings are the load's and assemble's warnings, for the caller
 	// to show; a build with only warnings goes ahead.
 	warnings diag.List
-	scratch    sync.Pool    // *bytes.Buffer for rendering pages (see html)
+	scratch  sync.Pool // *bytes.Buffer for rendering pages (see html)
 }
 
 // Build runs every stage and swaps the result into opts.Out. A failure at

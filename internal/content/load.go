@@ -36,9 +36,9 @@ type Site struct {
 	Warnings diag.List
 
 	seriesOf map[*Page]*Series
-	files  *sitefs.Site        // the checkout, for Body
-	conv   *markdown.Converter // for Body
-	bodies sync.Map            // *Page → []byte converted by Body
+	files    *sitefs.Site        // the checkout, for Body
+	conv     *markdown.Converter // for Body
+	bodies   sync.Map            // *Page → []byte converted by Body
 }
 
 // Tag groups the pages that carry one tag, compared case-insensitively.
