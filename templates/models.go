@@ -77,6 +77,25 @@ type ArticleView struct {
 	Canonical  string // set when the original lives elsewhere
 	// Origin is set for a note promoted from Substack (labfront promote).
 	Origin *Origin
+	// Author is the name in the byline: the page's author: or the site's.
+	Author string
+	// Series is set when the page is a part of a series of two or more.
+	Series *SeriesBox
+}
+
+// SeriesBox is the "Part k of n" box after a series part's body.
+type SeriesBox struct {
+	Name       string
+	Part, Of   int // 1-based
+	Parts      []SeriesPart
+	Prev, Next *SeriesPart // the parts before and after, nil at the ends
+}
+
+// SeriesPart is one part of a series.
+type SeriesPart struct {
+	Title   string
+	URL     string
+	Current bool
 }
 
 // Origin is where a promoted note came from and what ties it to the lab.
