@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -36,10 +37,12 @@ func parseMoreKeys(yd *yamldoc.Doc, f yamldoc.Fields, p *Page) {
 	p.SeriesLine = f.Line("series")
 	if f.Has("series_order") {
 		p.SeriesOrder = f.Int("series_order", 0)
+		p.SeriesOrderLine = f.Line("series_order")
+		_, notNumber := strconv.Atoi(f.Node("series_order").Value) // reported by Int
 		switch {
 		case !f.Has("series"):
 			yd.Errorf(f.Node("series_order"), "series_order", "needs series: (the name of the series this post is a part of)")
-		case p.SeriesOrder < 1:
+		case notNumber == nil && p.SeriesOrder < 1:
 			yd.Errorf(f.Node("series_order"), "series_order", "must be 1 or more (the part's number), found %d", p.SeriesOrder)
 		}
 	}
@@ -177,7 +180,7 @@ func assembleSeries(pages []*Page, probs *diag.List) ([]*Series, map[*Page]*Seri
 			if p.SeriesOrder > 0 {
 				numbered++
 				if i > 0 && s.Pages[i-1].SeriesOrder == p.SeriesOrder {
-					probs.Add(p.Path, p.SeriesLine, "series_order", "%d is also the number of %s in the series %q", p.SeriesOrder, s.Pages[i-1].Path, s.Name)
+					probs.Add(p.Path, p.SeriesOrderLine, "series_order", "%d is also the number of %s in the series %q", p.SeriesOrder, s.Pages[i-1].Path, s.Name)
 				}
 			}
 		}

@@ -80,9 +80,10 @@ type Page struct {
 	Author string
 	// Series is series: as written, SeriesOrder series_order: (0 when
 	// absent); see Site.SeriesOf for the assembled series.
-	Series      string
-	SeriesOrder int
-	SeriesLine  int // where series: is, for messages about the series
+	Series          string
+	SeriesOrder     int
+	SeriesLine      int // where series: is, for messages about the series
+	SeriesOrderLine int
 	// Aliases are the old paths of the page (aliases:), redirected to it
 	// with a 301 in _redirects.
 	Aliases []PageAlias
@@ -262,7 +263,12 @@ func parsePage(conv *markdown.Converter, kind Kind, slugName, display string, sr
 		}
 	}
 	p.Promoted = parsePromoted(yd, f)
-	parseMoreKeys(yd, f, p)
+	if len(*probs) == before {
+		// Problems with these keys are reported but do not leave the
+		// page out, like an unknown key: its URL and body are intact, so
+		// the later stages still check its links and files.
+		defer parseMoreKeys(yd, f, p)
+	}
 	if len(*probs) > before {
 		if validSlug.MatchString(p.Slug) {
 			wouldBe = p.Slug
