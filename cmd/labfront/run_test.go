@@ -190,3 +190,32 @@ func TestAdminProcs(t *testing.T) {
 		})
 	}
 }
+
+// TestWarningsDoNotFail: a warning is printed, in path:line form, but
+// check and build still succeed; among errors it counts apart.
+func TestWarningsDoNotFail(t *testing.T) {
+	site := "-- content/site.yaml --\n" + sitetest.MinimalSiteYAML + `
+-- content/posts/2026-01-01-solo.md --
+---
+title: Solo
+date: 2026-01-01
+series: Lonely
+---
+Alone.
+`
+	src := sitetest.Write(t, site)
+	warning := src + "/content/posts/2026-01-01-solo.md:4: series: warning: \"Lonely\" has only this part published"
+	code, stdout, stderr := runCLI(t, "check", "--src", src)
+	if code != exitOK || !strings.Contains(stderr, warning) || stdout != "ok: no problems found, 1 warning\n" {
+		t.Errorf("check: exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+	}
+	code, _, stderr = runCLI(t, "build", "--src", src, "--out", filepath.Join(t.TempDir(), "d"))
+	if code != exitOK || !strings.Contains(stderr, warning) {
+		t.Errorf("build: exit %d, stderr:\n%s", code, stderr)
+	}
+	bad := sitetest.Write(t, site+"-- content/posts/b.md --\n---\ntitle: B\n---\n")
+	code, _, stderr = runCLI(t, "check", "--src", bad)
+	if code != exitInput || !strings.Contains(stderr, "content/posts/b.md:2: date: required\n") || !strings.HasSuffix(stderr, "labfront: 1 problem, 1 warning\n") {
+		t.Errorf("check with an error: exit %d, stderr:\n%s", code, stderr)
+	}
+}
