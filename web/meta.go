@@ -242,7 +242,7 @@ func (p *plan) checkAliases() error {
 			probs.Add(a.page.Path, a.line, "aliases", "the rule for %s is %d characters long; Cloudflare Pages ignores _redirects rules over %d", a.from, n, maxRedirectLine)
 		}
 	}
-	static, dynamic, fromPages := 0, 0, 0
+	static, dynamic := 0, 0
 	if p.assets.url("favicon.svg") != "" {
 		static++
 	}
@@ -253,7 +253,7 @@ func (p *plan) checkAliases() error {
 			static++
 		}
 	}
-	fromPages = len(p.pageAliases())
+	fromPages := len(p.pageAliases())
 	siteYAML := p.files.Display("content/site.yaml")
 	if static > maxStaticRedirects {
 		probs.Add(siteYAML, 0, "aliases", "_redirects would have %d static rules (%d from the aliases: of posts and notes); Cloudflare Pages reads at most %d and ignores the rest: drop the aliases of old paths nobody visits any more, or cover a whole old section with one site.yaml alias such as {from: /posts/*, to: /blog/:splat}, which counts as one dynamic rule",
