@@ -64,7 +64,24 @@ type Client struct {
 	RetryMax     time.Duration // backoff cap [30s]
 	PollInterval time.Duration // longest wait between deployment status checks [2s]
 	PollTimeout  time.Duration // how long a deployment may take to go live [5m]
-	Now          func() time.Time
+	// AttemptTimeout bounds one request [30s], UploadTimeout one bucket
+	// upload (up to 40 MB from a home uplink) [3m], and Deadline a whole
+	// deploy, uploads and waiting included [30m]: a hung request is given
+	// up and tried again instead of holding the deploy forever.
+	AttemptTimeout time.Duration
+	UploadTimeout  time.Duration
+	Deadline       time.Duration
+	Jitter         func(time.Duration) time.Duration // see Retry; nil is random
+	Now            func() time.Time
+}
+
+// retry is the client's retry policy for calls with attempts of limit
+// (the default AttemptTimeout when zero).
+func (c *Client) retry(limit time.Duration) *Retry {
+	return &Retry{
+		Attempts: c.Attempts, Base: c.RetryBase, Max: c.RetryMax,
+		AttemptTimeout: positive(limit, c.AttemptTimeout), Jitter: c.Jitter, Log: c.log,
+	}
 }
 
 // NewClient makes a client from cfg. extra options go to cloudflare-go
@@ -95,7 +112,6 @@ func NewClient(cfg Config, log *slog.Logger, extra ...option.RequestOption) (*Cl
 }
 
 func (c *Client) concurrency() int { return positive(c.Concurrency, defaultConcurrent) }
-func (c *Client) attempts() int    { return positive(c.Attempts, defaultAttempts) }
 func (c *Client) now() time.Time {
 	if c.Now != nil {
 		return c.Now()
@@ -162,7 +178,15 @@ func (c *Client) Deploy(ctx context.Context, o Options) (*Result, error) {
 	}
 	prog.Step(fmt.Sprintf("%d files in %s", len(assets), o.Dir))
 
-	proj, err := c.cf.Pages.Projects.Get(ctx, project, pages.ProjectGetParams{AccountID: cloudflare.F(c.cfg.AccountID)})
+	limit := positive(c.Deadline, 30*time.Minute)
+	ctx, cancel := context.WithTimeoutCause(ctx, limit, fmt.Errorf("the deploy did not finish within %s", limit))
+	defer cancel()
+	var proj *pages.Project
+	err = c.retry(0).Do(ctx, "get the Pages project "+project, func(ctx context.Context) error {
+		var err error
+		proj, err = c.cf.Pages.Projects.Get(ctx, project, pages.ProjectGetParams{AccountID: cloudflare.F(c.cfg.AccountID)})
+		return err
+	})
 	if err != nil {
 		return nil, c.explain(err, "get the Pages project "+project)
 	}
@@ -178,7 +202,7 @@ func (c *Client) Deploy(ctx context.Context, o Options) (*Result, error) {
 
 	hashes := uniqueHashes(assets)
 	var missing []string
-	err = c.withRetry(ctx, "check-missing", tok, func(jwt string) error {
+	err = c.withRetry(ctx, "check-missing", tok, 0, func(ctx context.Context, jwt string) error {
 		var env struct {
 			Result []string `json:"result"`
 		}
@@ -202,7 +226,7 @@ func (c *Client) Deploy(ctx context.Context, o Options) (*Result, error) {
 	if err := c.uploadAll(ctx, tok, toUpload, prog); err != nil {
 		return nil, err
 	}
-	err = c.withRetry(ctx, "upsert-hashes", tok, func(jwt string) error {
+	err = c.withRetry(ctx, "upsert-hashes", tok, 0, func(ctx context.Context, jwt string) error {
 		return c.cf.Post(ctx, "pages/assets/upsert-hashes", map[string][]string{"hashes": hashes}, nil, bearer(jwt))
 	})
 	if err != nil {
@@ -423,7 +447,7 @@ func (c *Client) uploadBucket(ctx context.Context, tok *uploadToken, bucket []As
 		})
 	}
 	what := fmt.Sprintf("upload %d files (%s first)", len(bucket), bucket[0].Name)
-	return c.withRetry(ctx, what, tok, func(jwt string) error {
+	return c.withRetry(ctx, what, tok, positive(c.UploadTimeout, 3*time.Minute), func(ctx context.Context, jwt string) error {
 		return c.cf.Post(ctx, "pages/assets/upload", payload, nil, bearer(jwt))
 	})
 }
@@ -471,25 +495,115 @@ func (c *Client) createDeployment(ctx context.Context, project string, o Options
 		}
 		return p
 	}
-	// Creating is not idempotent: like wrangler, retry only on the API's
-	// "unknown error", which means nothing was created.
-	var d *pages.Deployment
-	for attempt := range 3 {
-		if attempt > 0 {
-			if err := c.sleep(ctx, attempt-1); err != nil {
-				return nil, err
+	// Creating is not idempotent, so a failed create is tried again only
+	// when nothing was created: the API's "unknown error" says so (wrangler
+	// retries it too); after an answer that leaves it open (none came, or
+	// a 5xx), the project's deployments are listed and the one this call
+	// made, if any, is taken instead of making a second.
+	before, lerr := c.deploymentIDs(ctx, project)
+	if lerr != nil {
+		c.log.Warn("could not list the deployments before creating one; a create without an answer will not be retried", "error", lerr)
+	}
+	p := c.retry(0)
+	for attempt := 0; ; attempt++ {
+		var d *pages.Deployment
+		actx, cancel := context.WithTimeout(ctx, p.attemptTimeout())
+		d, err = c.cf.Pages.Projects.Deployments.New(actx, project, params())
+		timedOut := actx.Err() != nil && ctx.Err() == nil
+		cancel()
+		if err == nil {
+			return d, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("create the deployment: %w", context.Cause(ctx))
+		}
+		if timedOut {
+			err = errNoAnswer{after: p.attemptTimeout(), err: err}
+		}
+		nothing := hasCode(err, codeUnknownError) && !timedOut
+		if !nothing && !ambiguous(err) {
+			return nil, c.explain(err, "create the deployment")
+		}
+		if !nothing {
+			if lerr != nil {
+				return nil, fmt.Errorf("create the deployment: %w; whether it was created is unknown (the deployments could not be listed beforehand): look at the project's deployments in the Pages dashboard before deploying again", err)
+			}
+			mine, ferr := c.findCreated(ctx, project, before, o)
+			if ferr != nil {
+				return nil, fmt.Errorf("create the deployment: %w; whether it was created is unknown (listing the deployments to find out failed: %v): look at the project's deployments in the Pages dashboard before deploying again", err, ferr)
+			}
+			if mine != nil {
+				c.log.Warn("creating the deployment got no clear answer, but it was created", "id", mine.ID, "error", err)
+				return mine, nil
 			}
 		}
-		d, err = c.cf.Pages.Projects.Deployments.New(ctx, project, params())
-		if err == nil || !hasCode(err, codeUnknownError) {
-			break
+		if attempt+1 >= p.attempts() {
+			return nil, &GaveUp{What: "create the deployment", Why: fmt.Sprintf("giving up after %d attempts", p.attempts()), Last: err}
 		}
-		c.log.Warn("creating the deployment failed, retrying", "error", err)
+		c.log.Warn("creating the deployment failed and nothing was created, retrying", "attempt", attempt+1, "error", err)
+		wait := p.backoff(attempt, err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("create the deployment: %w (while waiting to retry after: %v)", context.Cause(ctx), err)
+		case <-t.C:
+		}
 	}
-	if err != nil {
-		return nil, c.explain(err, "create the deployment")
-	}
-	return d, nil
+}
+
+// deploymentIDs lists the IDs of the project's most recent deployments.
+func (c *Client) deploymentIDs(ctx context.Context, project string) (map[string]bool, error) {
+	ids := map[string]bool{}
+	err := c.retry(0).Do(ctx, "list the deployments of "+project, func(ctx context.Context) error {
+		page, err := c.cf.Pages.Projects.Deployments.List(ctx, project, pages.ProjectDeploymentListParams{
+			AccountID: cloudflare.F(c.cfg.AccountID),
+			PerPage:   cloudflare.F(int64(recentDeployments)),
+		})
+		if err != nil {
+			return err
+		}
+		for _, d := range page.Result {
+			ids[d.ID] = true
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// recentDeployments is how many of the newest deployments are compared
+// before and after an unanswered create: more than any number of other
+// deployments that could be made in between.
+const recentDeployments = 25
+
+// findCreated looks for a deployment made by an unanswered create: one
+// that was not there before, made by hand (not by a git integration, a
+// rollback or a retry), of the same branch, commit and message.
+func (c *Client) findCreated(ctx context.Context, project string, before map[string]bool, o Options) (*pages.Deployment, error) {
+	var found *pages.Deployment
+	err := c.retry(0).Do(ctx, "list the deployments of "+project, func(ctx context.Context) error {
+		page, err := c.cf.Pages.Projects.Deployments.List(ctx, project, pages.ProjectDeploymentListParams{
+			AccountID: cloudflare.F(c.cfg.AccountID),
+			PerPage:   cloudflare.F(int64(recentDeployments)),
+		})
+		if err != nil {
+			return err
+		}
+		found = nil
+		for i := range page.Result {
+			d := &page.Result[i]
+			m := d.DeploymentTrigger.Metadata
+			if before[d.ID] || d.DeploymentTrigger.Type != pages.DeploymentDeploymentTriggerTypeADHoc {
+				continue
+			}
+			if m.CommitHash == o.CommitHash && m.CommitMessage == truncateUTF8(o.CommitMessage, maxCommitMessage) && (o.Branch == "" || m.Branch == o.Branch) {
+				found = d
+				return nil
+			}
+		}
+		return nil
+	})
+	return found, err
 }
 
 // waitLive polls the deployment until its deploy stage has finished.
@@ -520,12 +634,16 @@ func (c *Client) waitLive(ctx context.Context, project string, d *pages.Deployme
 		// Start quick (a small site is live in a second or two), then
 		// back off to PollInterval.
 		wait = min(wait*2, positive(c.PollInterval, 2*time.Second))
-		next, err := c.cf.Pages.Projects.Deployments.Get(ctx, project, d.ID, pages.ProjectDeploymentGetParams{AccountID: cloudflare.F(c.cfg.AccountID)})
+		actx, cancel := context.WithTimeout(ctx, c.retry(0).attemptTimeout())
+		next, err := c.cf.Pages.Projects.Deployments.Get(actx, project, d.ID, pages.ProjectDeploymentGetParams{AccountID: cloudflare.F(c.cfg.AccountID)})
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, c.notLive(ctx, d, stage)
 			}
-			if retryable(err) && ctx.Err() == nil {
+			// A failed or unanswered check is made again at the next
+			// poll: the deployment goes on whether it is watched or not.
+			if actx.Err() != nil || Retryable(err) {
 				c.log.Warn("checking the deployment failed, trying again", "error", err)
 				continue
 			}
@@ -598,17 +716,9 @@ func (c *Client) refreshToken(ctx context.Context, t *uploadToken, stale string)
 		} `json:"result"`
 	}
 	path := fmt.Sprintf("accounts/%s/pages/projects/%s/upload-token", c.cfg.AccountID, c.cfg.Project())
-	var err error
-	for attempt := range c.attempts() {
-		if attempt > 0 {
-			if serr := c.sleep(ctx, attempt-1); serr != nil {
-				return serr
-			}
-		}
-		if err = c.cf.Get(ctx, path, nil, &env); err == nil || !retryable(err) {
-			break
-		}
-	}
+	err := c.retry(0).Do(ctx, "get an upload token", func(ctx context.Context) error {
+		return c.cf.Get(ctx, path, nil, &env)
+	})
 	if err != nil {
 		return c.explain(err, "get an upload token")
 	}
@@ -640,62 +750,48 @@ func parseClaims(jwt string) (jwtClaims, error) {
 	return c, nil
 }
 
-// withRetry runs call until it succeeds, at most c.Attempts times, with
-// exponential backoff. With a token, call gets the current upload JWT, and
+// withRetry runs call with c's retry policy (attempts of limit, the
+// default when zero). With a token, call gets the current upload JWT, and
 // an authorization failure or an expired JWT fetches a new one before the
 // next try. Errors that retrying cannot fix (a 400, a 403) end it at once.
-func (c *Client) withRetry(ctx context.Context, what string, tok *uploadToken, call func(jwt string) error) error {
-	var err error
-	for attempt := range c.attempts() {
-		if attempt > 0 {
-			if serr := c.sleep(ctx, attempt-1); serr != nil {
-				return serr
-			}
-		}
+func (c *Client) withRetry(ctx context.Context, what string, tok *uploadToken, limit time.Duration, call func(ctx context.Context, jwt string) error) error {
+	err := c.retry(limit).Do(ctx, what, func(actx context.Context) error {
 		jwt := ""
 		if tok != nil {
 			var claims jwtClaims
 			jwt, claims = tok.get()
 			if claims.Expires != 0 && c.now().Unix() >= claims.Expires {
-				if rerr := c.refreshToken(ctx, tok, jwt); rerr != nil {
-					return rerr
+				if err := c.refreshToken(ctx, tok, jwt); err != nil {
+					return errExplained{err}
 				}
 				jwt, _ = tok.get()
 			}
 		}
-		err = call(jwt)
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return context.Cause(ctx)
-		}
-		switch {
-		case tok != nil && isUploadAuth(err):
+		err := call(actx, jwt)
+		if err != nil && tok != nil && isUploadAuth(err) {
 			c.log.Info("upload token refused, fetching a new one", "step", what)
 			if rerr := c.refreshToken(ctx, tok, jwt); rerr != nil {
-				return rerr
+				return errExplained{rerr}
 			}
-		case !retryable(err):
-			return c.explain(err, what)
-		default:
-			c.log.Warn("request failed, retrying", "step", what, "attempt", attempt+1, "error", err)
+			return errRetry{err}
 		}
+		return err
+	})
+	var done errExplained
+	switch {
+	case errors.As(err, &done):
+		return done.err
+	case err != nil && !Retryable(err) && ctx.Err() == nil:
+		return c.explain(err, what)
 	}
-	return fmt.Errorf("%s: giving up after %d attempts: %w", what, c.attempts(), err)
+	return err
 }
 
-// sleep waits the backoff for retry n (0-based): RetryBase·2ⁿ, capped.
-func (c *Client) sleep(ctx context.Context, n int) error {
-	d := positive(c.RetryBase, time.Second) << min(n, 20)
-	d = min(d, positive(c.RetryMax, 30*time.Second))
-	select {
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	case <-time.After(d):
-		return nil
-	}
-}
+// errExplained is an error that already says what failed and why.
+type errExplained struct{ err error }
+
+func (e errExplained) Error() string { return e.err.Error() }
+func (e errExplained) Unwrap() error { return e.err }
 
 func apiError(err error) *cloudflare.Error {
 	var ae *cloudflare.Error
@@ -715,21 +811,11 @@ func isUploadAuth(err error) bool {
 	return ae != nil && (ae.StatusCode == http.StatusUnauthorized || hasCode(err, codeUploadAuth))
 }
 
-// retryable: network failures, timeouts, rate limits and server errors.
-func retryable(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	ae := apiError(err)
-	if ae == nil {
-		return true // no answer at all: the connection failed
-	}
-	s := ae.StatusCode
-	return s == http.StatusRequestTimeout || s == http.StatusTooManyRequests || s >= 500
-}
-
 // explain turns API errors a person can fix into messages that say how.
 func (c *Client) explain(err error, what string) error {
+	if gu := (*GaveUp)(nil); errors.As(err, &gu) {
+		return err // it says what and why already
+	}
 	ae, ok := AsAPIError(err)
 	if !ok {
 		return fmt.Errorf("%s: %w", what, err)

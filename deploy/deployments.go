@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cloudflare/cloudflare-go/v6"
+	"github.com/cloudflare/cloudflare-go/v6/packages/pagination"
 	"github.com/cloudflare/cloudflare-go/v6/pages"
 )
 
@@ -46,13 +47,23 @@ func (c *Client) Deployments(ctx context.Context, n int) ([]Deployment, error) {
 		return nil, errors.New("no Pages project: wrangler.toml has no name")
 	}
 	n = min(max(n, 1), 25)
-	proj, err := c.cf.Pages.Projects.Get(ctx, project, pages.ProjectGetParams{AccountID: cloudflare.F(c.cfg.AccountID)})
+	var proj *pages.Project
+	err := c.retry(0).Do(ctx, "get the Pages project "+project, func(ctx context.Context) error {
+		var err error
+		proj, err = c.cf.Pages.Projects.Get(ctx, project, pages.ProjectGetParams{AccountID: cloudflare.F(c.cfg.AccountID)})
+		return err
+	})
 	if err != nil {
 		return nil, c.explain(err, "get the Pages project "+project)
 	}
-	page, err := c.cf.Pages.Projects.Deployments.List(ctx, project, pages.ProjectDeploymentListParams{
-		AccountID: cloudflare.F(c.cfg.AccountID),
-		PerPage:   cloudflare.F(int64(n)),
+	var page *pagination.V4PagePaginationArray[pages.Deployment]
+	err = c.retry(0).Do(ctx, "list the deployments of "+project, func(ctx context.Context) error {
+		var err error
+		page, err = c.cf.Pages.Projects.Deployments.List(ctx, project, pages.ProjectDeploymentListParams{
+			AccountID: cloudflare.F(c.cfg.AccountID),
+			PerPage:   cloudflare.F(int64(n)),
+		})
+		return err
 	})
 	if err != nil {
 		return nil, c.explain(err, "list the deployments of "+project)
@@ -78,8 +89,15 @@ func (c *Client) Rollback(ctx context.Context, deploymentID string) (Deployment,
 	if deploymentID == "" {
 		return Deployment{}, errors.New("rollback: no deployment id given")
 	}
-	d, err := c.cf.Pages.Projects.Deployments.Rollback(ctx, project, deploymentID, pages.ProjectDeploymentRollbackParams{
-		AccountID: cloudflare.F(c.cfg.AccountID),
+	// Rolling back to the same deployment twice ends where once does, so
+	// a rollback is retried like a read.
+	var d *pages.Deployment
+	err := c.retry(0).Do(ctx, "roll back", func(ctx context.Context) error {
+		var err error
+		d, err = c.cf.Pages.Projects.Deployments.Rollback(ctx, project, deploymentID, pages.ProjectDeploymentRollbackParams{
+			AccountID: cloudflare.F(c.cfg.AccountID),
+		})
+		return err
 	})
 	if err != nil {
 		return Deployment{}, c.explain(err, fmt.Sprintf("roll %s back to deployment %s", project, deploymentID))

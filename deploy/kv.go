@@ -26,7 +26,7 @@ func (c *Client) PushSnapshot(ctx context.Context, namespaceID string, snapshot 
 	if !json.Valid(snapshot) {
 		return errors.New("push snapshot: the snapshot is not valid JSON")
 	}
-	return c.withRetry(ctx, "push the snapshot to KV", nil, func(string) error {
+	return c.withRetry(ctx, "push the snapshot to KV", nil, 0, func(ctx context.Context, _ string) error {
 		_, err := c.cf.KV.Namespaces.Values.Update(ctx, namespaceID, SnapshotKey, kv.NamespaceValueUpdateParams{
 			AccountID: cloudflare.F(c.cfg.AccountID),
 			Value:     cloudflare.F[kv.NamespaceValueUpdateParamsValueUnion](shared.UnionString(snapshot)),
@@ -50,7 +50,7 @@ func (c *Client) PurgePrefixes(ctx context.Context, prefixes []string) error {
 	}
 	for start := 0; start < len(prefixes); start += maxPurgePrefixes {
 		chunk := prefixes[start:min(start+maxPurgePrefixes, len(prefixes))]
-		err := c.withRetry(ctx, "purge the cache", nil, func(string) error {
+		err := c.withRetry(ctx, "purge the cache", nil, 0, func(ctx context.Context, _ string) error {
 			_, err := c.cf.Cache.Purge(ctx, cache.CachePurgeParams{
 				ZoneID: cloudflare.F(c.cfg.ZoneID),
 				Body:   cache.CachePurgeParamsBodyCachePurgeFlexPurgeByPrefixes{Prefixes: cloudflare.F(chunk)},

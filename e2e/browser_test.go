@@ -185,7 +185,7 @@ func TestPhoneWidthHasNoHorizontalScroll(t *testing.T) {
 	ctx := browser(t)
 	do(t, ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	shots := os.Getenv("LABFRONT_SCREENSHOTS")
-	for _, page := range []string{"/", "/blog/", "/blog/zero-inbound-ports/", "/blog/prometheus-alerting/", "/tags/", "/notes/cloudflared-ingress-rules/", "/notes/from-cron-spaghetti-to-container-orchestra/", "/404.html"} {
+	for _, page := range []string{"/", "/blog/", "/blog/zero-inbound-ports/", "/blog/prometheus-alerting/", "/blog/rack-tour/", "/tags/", "/notes/cloudflared-ingress-rules/", "/notes/from-cron-spaghetti-to-container-orchestra/", "/404.html"} {
 		do(t, ctx, chromedp.Navigate(srv.URL+page))
 		if w := get(t, ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 390 {
 			t.Errorf("%s is %d px wide on a 390 px phone", page, w)

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -143,4 +144,65 @@ func TestDevServerLiveReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, b, `!document.getElementById("labfront-overlay") && (document.querySelector("article h1") || {}).textContent?.startsWith("Zero inbound ports")`)
+}
+
+// TestDevServerPictureEdit: replacing a picture of a bundle while its
+// page is open in the browser reloads the page with the new picture's
+// variants, loaded and shown.
+func TestDevServerPictureEdit(t *testing.T) {
+	src := t.TempDir()
+	copyTree(t, "../content", filepath.Join(src, "content"))
+	pic := filepath.Join(src, "content/posts/2026-07-18-rack-tour/dashboard.png")
+	if _, err := os.Stat(pic); err != nil {
+		t.Fatalf("the example's rack tour lost its screenshot; update this test: %v", err)
+	}
+
+	ctx, stop := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- devserver.Serve(ctx, devserver.Config{
+			Src: src, Addr: "127.0.0.1:0", Static: static.FS, Islands: web.Islands,
+			Log:     slog.New(slog.NewTextHandler(testLog{t}, nil)),
+			OnReady: func(url string) { ready <- url },
+		})
+	}()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("dev server: %v", err)
+		}
+	})
+	var url string
+	select {
+	case url = <-ready:
+	case err := <-done:
+		t.Fatalf("dev server did not start: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("dev server did not start")
+	}
+
+	b := browser(t)
+	do(t, b, chromedp.Navigate(url+"blog/rack-tour/"))
+	waitFor(t, b, `!!document.documentElement.dataset.labfrontBuild`)
+	const shot = `document.querySelector('img[srcset*="dashboard."]')`
+	before := get(t, b, chromedp.Evaluate[string](shot+`.getAttribute("srcset")`))
+	if !strings.Contains(before, "1200w") {
+		t.Fatalf("the screenshot's srcset is %q, want a 1200w candidate", before)
+	}
+
+	// A wider screenshot, saved the way image editors do: a new file
+	// renamed over the old one.
+	tmp := pic + ".new"
+	if err := os.WriteFile(tmp, gradientPNG(t, 1300, 700), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, pic); err != nil {
+		t.Fatal(err)
+	}
+	took := waitFor(t, b, `(() => { const i = `+shot+`; return !!i && i.getAttribute("srcset").includes("1300w") && i.getAttribute("width") === "1300" && i.complete && i.naturalWidth > 0 })()`)
+	t.Logf("new picture shown after %v", took)
+	if after := get(t, b, chromedp.Evaluate[string](shot+`.currentSrc`)); strings.Contains(before, path.Base(after)) {
+		t.Errorf("the page still shows an old variant, %s", after)
+	}
 }

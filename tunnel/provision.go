@@ -31,9 +31,9 @@ const (
 	// TargetDomain is where a tunnel's DNS records point: a proxied CNAME
 	// to <tunnel id>.cfargotunnel.com routes the host name into the tunnel.
 	TargetDomain = "cfargotunnel.com"
-	// apiRetries is cloudflare-go's own retry count for the provisioning
+	// apiAttempts is how many times a provisioning call is tried
 	// calls (rate limits, 5xx); every call is safe to repeat.
-	apiRetries = 2
+	apiAttempts = 4
 	// codeTunnelExists is the API's answer to creating a tunnel under a
 	// name that is taken.
 	codeTunnelExists = 1013
@@ -46,6 +46,8 @@ type Client struct {
 	accountID string
 	zoneID    string
 	log       *slog.Logger
+	// Retry is how calls are retried; tests shorten its waits.
+	Retry deploy.Retry
 }
 
 // NewClient makes a client from the credentials in cfg (the Wrangler part
@@ -58,9 +60,35 @@ func NewClient(cfg deploy.Config, log *slog.Logger, extra ...option.RequestOptio
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	opts := append(cfg.ClientOptions(), option.WithMaxRetries(apiRetries))
+	opts := append(cfg.ClientOptions(), option.WithMaxRetries(0))
 	opts = append(opts, extra...)
-	return &Client{cf: cloudflare.NewClient(opts...), accountID: cfg.AccountID, zoneID: cfg.ZoneID, log: log}, nil
+	return &Client{cf: cloudflare.NewClient(opts...), accountID: cfg.AccountID, zoneID: cfg.ZoneID, log: log,
+		Retry: deploy.Retry{Attempts: apiAttempts, Log: log}}, nil
+}
+
+// retried makes one API call with the client's retry policy (deploy.Retry: a
+// limit per attempt, backoff, Retry-After). Every call here may be made
+// twice: reads, a PUT of the whole configuration, a create whose second
+// try finds the first (tunnel names and DNS names are unique).
+func retried[P, T any](ctx context.Context, c *Client, what string, fn func(context.Context, P, ...option.RequestOption) (T, error), p P) (T, error) {
+	var out T
+	err := c.Retry.Do(ctx, what, func(ctx context.Context) error {
+		var err error
+		out, err = fn(ctx, p)
+		return err
+	})
+	return out, err
+}
+
+// retriedID is retried for calls about one object, named by id.
+func retriedID[P, T any](ctx context.Context, c *Client, what string, fn func(context.Context, string, P, ...option.RequestOption) (T, error), id string, p P) (T, error) {
+	var out T
+	err := c.Retry.Do(ctx, what, func(ctx context.Context) error {
+		var err error
+		out, err = fn(ctx, id, p)
+		return err
+	})
+	return out, err
 }
 
 // ProvisionOptions are the inputs of Provision, named after the command's
@@ -163,7 +191,7 @@ func (c *Client) findOrCreate(ctx context.Context, name string) (t tunnelRef, cr
 	if err != nil || found {
 		return t, false, err
 	}
-	nt, err := c.cf.ZeroTrust.Tunnels.Cloudflared.New(ctx, zero_trust.TunnelCloudflaredNewParams{
+	nt, err := retried(ctx, c, "create the tunnel", c.cf.ZeroTrust.Tunnels.Cloudflared.New, zero_trust.TunnelCloudflaredNewParams{
 		AccountID: cloudflare.F(c.accountID),
 		Name:      cloudflare.F(name),
 		ConfigSrc: cloudflare.F(zero_trust.TunnelCloudflaredNewParamsConfigSrcCloudflare),
@@ -186,7 +214,7 @@ func (c *Client) findOrCreate(ctx context.Context, name string) (t tunnelRef, cr
 type tunnelRef struct{ ID, ConfigSrc string }
 
 func (c *Client) find(ctx context.Context, name string) (tunnelRef, bool, error) {
-	page, err := c.cf.ZeroTrust.Tunnels.Cloudflared.List(ctx, zero_trust.TunnelCloudflaredListParams{
+	page, err := retried(ctx, c, "list the tunnels", c.cf.ZeroTrust.Tunnels.Cloudflared.List, zero_trust.TunnelCloudflaredListParams{
 		AccountID: cloudflare.F(c.accountID),
 		Name:      cloudflare.F(name),
 		IsDeleted: cloudflare.F(false),
@@ -213,7 +241,7 @@ func (c *Client) find(ctx context.Context, name string) (tunnelRef, bool, error)
 
 // pushIngress sets the tunnel's ingress to want unless it already is.
 func (c *Client) pushIngress(ctx context.Context, id string, want []Rule) (bool, error) {
-	cur, err := c.cf.ZeroTrust.Tunnels.Cloudflared.Configurations.Get(ctx, id, zero_trust.TunnelCloudflaredConfigurationGetParams{
+	cur, err := retriedID(ctx, c, "get the tunnel configuration", c.cf.ZeroTrust.Tunnels.Cloudflared.Configurations.Get, id, zero_trust.TunnelCloudflaredConfigurationGetParams{
 		AccountID: cloudflare.F(c.accountID),
 	})
 	if err != nil {
@@ -240,7 +268,7 @@ func (c *Client) pushIngress(ctx context.Context, id string, want []Rule) (bool,
 		}
 		rules = append(rules, ing)
 	}
-	_, err = c.cf.ZeroTrust.Tunnels.Cloudflared.Configurations.Update(ctx, id, zero_trust.TunnelCloudflaredConfigurationUpdateParams{
+	_, err = retriedID(ctx, c, "update the tunnel configuration", c.cf.ZeroTrust.Tunnels.Cloudflared.Configurations.Update, id, zero_trust.TunnelCloudflaredConfigurationUpdateParams{
 		AccountID: cloudflare.F(c.accountID),
 		Config:    cloudflare.F(zero_trust.TunnelCloudflaredConfigurationUpdateParamsConfig{Ingress: cloudflare.F(rules)}),
 	})
@@ -284,7 +312,7 @@ func hostnames(rules []Rule) []string {
 // already right is left alone; any other record on host is an error
 // rather than overwritten: it may be serving something.
 func (c *Client) ensureCNAME(ctx context.Context, host, target, tunnelName string) (bool, error) {
-	page, err := c.cf.DNS.Records.List(ctx, dns.RecordListParams{
+	page, err := retried(ctx, c, "list the DNS records", c.cf.DNS.Records.List, dns.RecordListParams{
 		ZoneID: cloudflare.F(c.zoneID),
 		Name:   cloudflare.F(dns.RecordListParamsName{Exact: cloudflare.F(host)}),
 	})
@@ -307,7 +335,7 @@ func (c *Client) ensureCNAME(ctx context.Context, host, target, tunnelName strin
 			return false, fmt.Errorf("%s already has a %s record (%s): delete it first if the admin server should take the name over, or pass another --hostname", host, r.Type, r.Content)
 		}
 	}
-	_, err = c.cf.DNS.Records.New(ctx, dns.RecordNewParams{
+	_, err = retried(ctx, c, "create the DNS record", c.cf.DNS.Records.New, dns.RecordNewParams{
 		ZoneID: cloudflare.F(c.zoneID),
 		Body: dns.CNAMERecordParam{
 			Name:    cloudflare.F(host),
@@ -319,16 +347,40 @@ func (c *Client) ensureCNAME(ctx context.Context, host, target, tunnelName strin
 		},
 	})
 	if err != nil {
+		// The create may have been carried out with its answer lost, and a
+		// second try then refused as a duplicate: a right record found now
+		// is the one made.
+		if made, lerr := c.hasCNAME(ctx, host, target); lerr == nil && made {
+			c.log.Info("created DNS record (found after an unclear answer)", "name", host, "type", "CNAME", "target", target, "error", err)
+			return true, nil
+		}
 		return false, c.explain(err, "create the DNS record "+host)
 	}
 	c.log.Info("created DNS record", "name", host, "type", "CNAME", "target", target)
 	return true, nil
 }
 
+// hasCNAME reports whether host is a proxied CNAME to target.
+func (c *Client) hasCNAME(ctx context.Context, host, target string) (bool, error) {
+	page, err := retried(ctx, c, "list the DNS records", c.cf.DNS.Records.List, dns.RecordListParams{
+		ZoneID: cloudflare.F(c.zoneID),
+		Name:   cloudflare.F(dns.RecordListParamsName{Exact: cloudflare.F(host)}),
+	})
+	if err != nil {
+		return false, err
+	}
+	for _, r := range page.Result {
+		if strings.EqualFold(r.Name, host) && r.Type == dns.RecordResponseTypeCNAME && r.Proxied && strings.EqualFold(strings.TrimSuffix(r.Content, "."), target) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // saveToken fetches the connector token and writes it to path. The token
 // never reaches a log or an error message.
 func (c *Client) saveToken(ctx context.Context, id, path string) (WriteResult, bool, error) {
-	tok, err := c.cf.ZeroTrust.Tunnels.Cloudflared.Token.Get(ctx, id, zero_trust.TunnelCloudflaredTokenGetParams{
+	tok, err := retriedID(ctx, c, "fetch the connector token", c.cf.ZeroTrust.Tunnels.Cloudflared.Token.Get, id, zero_trust.TunnelCloudflaredTokenGetParams{
 		AccountID: cloudflare.F(c.accountID),
 	})
 	if err != nil {
@@ -451,7 +503,7 @@ type Connection struct {
 
 // Connections lists the tunnel's live connections from the API.
 func (c *Client) Connections(ctx context.Context, tunnelID string) ([]Connection, error) {
-	page, err := c.cf.ZeroTrust.Tunnels.Cloudflared.Connections.Get(ctx, tunnelID, zero_trust.TunnelCloudflaredConnectionGetParams{
+	page, err := retriedID(ctx, c, "get the tunnel connections", c.cf.ZeroTrust.Tunnels.Cloudflared.Connections.Get, tunnelID, zero_trust.TunnelCloudflaredConnectionGetParams{
 		AccountID: cloudflare.F(c.accountID),
 	})
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/labfront/labfront/internal/picture"
 	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/siteurl"
+	"github.com/labfront/labfront/internal/svgsafe"
 	"github.com/labfront/labfront/templates"
 )
 
@@ -105,7 +106,11 @@ type plan struct {
 	pictures   map[string]*picRef
 	picBySrc   map[string]*picRef
 	picsOf     map[*content.Page]map[string]*picRef
-	processed  atomic.Int64 // images processed, see Result.ImagesProcessed
+	// SVG resources by URL path, and per page the ones it shows as an
+	// image, for their width and height (see svgSize).
+	svgs      map[string]svgSize
+	svgsOf    map[*content.Page]map[string]svgsafe.Size
+	processed atomic.Int64 // images processed, see Result.ImagesProcessed
 	// unknown are URLs left out because their input has problems
 	// (reported): a page, the lab pages, a refused image. See isUnknown.
 	unknown []string
@@ -318,6 +323,7 @@ feed:
 func (p *plan) checkLinks() error {
 	p.statics = map[*content.Page]map[string]string{}
 	p.picsOf = map[*content.Page]map[string]*picRef{}
+	p.svgsOf = map[*content.Page]map[string]svgsafe.Size{}
 	files := make(map[string]bool, len(p.outputs)+len(p.assets.files))
 	for _, o := range p.outputs {
 		files["/"+o.path] = true
@@ -348,6 +354,10 @@ func (p *plan) checkLinks() error {
 					}
 					p.statics[pg][target] = ref.url(ref.res.Full())
 					p.picsOf[pg][target] = ref
+					continue
+				}
+				if svg, ok := p.svgs[target]; ok && l.Image {
+					probs = append(probs, p.showSVG(pg, l.Line, target, svg)...)
 					continue
 				}
 				if resolves(files, target) {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/picture"
 	"github.com/labfront/labfront/internal/siteurl"
 )
 
@@ -27,6 +29,40 @@ type headerRule struct {
 	set    [][2]string
 }
 
+// immutable is the caching of a file whose name holds a hash of its bytes:
+// a new version is a new URL, so a browser never needs to ask again.
+const immutable = "public, max-age=31536000, immutable"
+
+// Cloudflare Pages' limits on _headers: rules (path blocks) per project
+// and characters per line. Pages drops what is beyond them without
+// failing the deploy, so headersFile refuses to write such a file.
+const (
+	maxHeaderRules = 100
+	maxHeaderLine  = 2000
+)
+
+// immutablePrefixes are the rule paths of the content-hashed files:
+// /assets/ (static files and islands), /cards/ (social cards), and the
+// picture variants. Variants live next to where their originals would be,
+// /blog/<slug>/img/rack.480.<hash>.jpg, among the bundle's other files
+// (SVGs, PDFs, config snippets) that keep their own names and so must
+// keep the short caching. Pages allows one splat per rule and no regular
+// expressions, but no raster file under a page or /media/ is ever
+// published as itself (see pictures.go: every .png, .jpg, .gif or .webp
+// there is a variant named by its hash), so a rule per section and
+// variant extension, e.g. /blog/*.jpg, matches exactly the variants:
+// 3 × 4 = 12 rules for any number of posts, where a rule per post would
+// pass Pages' 100 after a few dozen.
+func immutablePrefixes() []string {
+	rules := []string{"/assets/*", "/cards/*"}
+	for _, section := range []string{content.Post.Section(), content.Note.Section(), "media"} {
+		for _, f := range []picture.Format{picture.JPEG, picture.PNG, picture.GIF, picture.WebP} {
+			rules = append(rules, "/"+section+"/*."+f.Ext())
+		}
+	}
+	return rules
+}
+
 // headerRules are Cloudflare Pages' _headers. Rules that match the same
 // path are merged with their values joined, so the asset rule first
 // detaches ("! Cache-Control") the short HTML caching of the catch-all rule.
@@ -42,7 +78,9 @@ func headerRules() []headerRule {
 			{"Cross-Origin-Opener-Policy", "same-origin"},
 			{"Cache-Control", "public, max-age=60, must-revalidate"},
 		}},
-		{path: "/assets/*", detach: []string{"Cache-Control"}, set: [][2]string{{"Cache-Control", "public, max-age=31536000, immutable"}}},
+	}
+	for _, prefix := range immutablePrefixes() {
+		rules = append(rules, headerRule{path: prefix, detach: []string{"Cache-Control"}, set: [][2]string{{"Cache-Control", immutable}}})
 	}
 	// Browsers show XML with a built-in viewer that styles itself inline,
 	// which the page policy would block; these documents run nothing.
@@ -60,7 +98,17 @@ func headerRules() []headerRule {
 // checked here, where the lines are made, so that no value, whatever
 // validated it before, can end its line and start a rule of its own.
 func headersFile(rules []headerRule) (string, error) {
+	if len(rules) > maxHeaderRules {
+		return "", fmt.Errorf("_headers: %d rules; Cloudflare Pages applies at most %d", len(rules), maxHeaderRules)
+	}
 	var b strings.Builder
+	line := func(s string) error {
+		if n := utf8.RuneCountInString(s); n > maxHeaderLine {
+			return fmt.Errorf("_headers: a line of %d characters (%.40s…); Cloudflare Pages allows at most %d", n, s, maxHeaderLine)
+		}
+		b.WriteString(s + "\n")
+		return nil
+	}
 	for i, r := range rules {
 		if err := lineField(r.path); err != nil {
 			return "", fmt.Errorf("_headers: rule path %q: %w", r.path, err)
@@ -68,12 +116,16 @@ func headersFile(rules []headerRule) (string, error) {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(r.path + "\n")
+		if err := line(r.path); err != nil {
+			return "", err
+		}
 		for _, name := range r.detach {
 			if !headerName(name) {
 				return "", fmt.Errorf("_headers: %s: %q is not a header name", r.path, name)
 			}
-			b.WriteString("  ! " + name + "\n")
+			if err := line("  ! " + name); err != nil {
+				return "", err
+			}
 		}
 		for _, h := range r.set {
 			if !headerName(h[0]) {
@@ -82,7 +134,9 @@ func headersFile(rules []headerRule) (string, error) {
 			if err := headerValue(h[1]); err != nil {
 				return "", fmt.Errorf("_headers: %s: %s: %w", r.path, h[0], err)
 			}
-			fmt.Fprintf(&b, "  %s: %s\n", h[0], h[1])
+			if err := line("  " + h[0] + ": " + h[1]); err != nil {
+				return "", err
+			}
 		}
 	}
 	return b.String(), nil

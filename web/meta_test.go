@@ -2,33 +2,84 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	stdhtml "html"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/labfront/labfront/internal/content"
+	"github.com/labfront/labfront/internal/pagesrv"
 	"github.com/labfront/labfront/internal/sitetest"
 	"github.com/labfront/labfront/internal/siteurl"
 	"github.com/labfront/labfront/static"
 )
 
-// TestHeadersFileGolden: testdata/headers.golden is what the writer made
-// before rules became data, so the refusal checks changed no byte.
+// TestHeadersFileGolden holds _headers to testdata/headers.golden (go test
+// -run TestHeadersFileGolden -update to accept a change), within Cloudflare
+// Pages' limits of 100 rules and 2,000 characters a line.
 func TestHeadersFileGolden(t *testing.T) {
 	got, err := headersFile(headerRules())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := os.ReadFile(filepath.Join("testdata", "headers.golden"))
+	golden := filepath.Join("testdata", "headers.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(headerRules()); n > 100 {
+		t.Errorf("%d header rules; Pages applies 100", n)
+	}
+	for i, l := range strings.Split(got, "\n") {
+		if utf8.RuneCountInString(l) > 2000 {
+			t.Errorf("_headers line %d has %d characters; Pages allows 2,000", i+1, utf8.RuneCountInString(l))
+		}
+	}
+	want, err := os.ReadFile(golden)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got != string(want) {
 		t.Errorf("_headers changed:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestHeadersFileLimits: a _headers that Pages would cut short (more than
+// 100 rules, a line over 2,000 characters) is an error, not a deploy
+// that silently loses its last rules; at the limits it is written.
+func TestHeadersFileLimits(t *testing.T) {
+	rules := func(n int) []headerRule {
+		rs := make([]headerRule, n)
+		for i := range rs {
+			rs[i] = headerRule{path: fmt.Sprintf("/r%d/*", i), set: [][2]string{{"X-A", "b"}}}
+		}
+		return rs
+	}
+	if _, err := headersFile(rules(100)); err != nil {
+		t.Errorf("100 rules: %v", err)
+	}
+	if s, err := headersFile(rules(101)); err == nil || !strings.Contains(err.Error(), "101 rules") {
+		t.Errorf("101 rules: err = %v, wrote %d bytes", err, len(s))
+	}
+	value := func(n int) []headerRule { // "  X-A: " is 7 characters
+		return []headerRule{{path: "/*", set: [][2]string{{"X-A", strings.Repeat("é", n-7)}}}}
+	}
+	if _, err := headersFile(value(2000)); err != nil {
+		t.Errorf("a 2,000-character line: %v", err)
+	}
+	if _, err := headersFile(value(2001)); err == nil || !strings.Contains(err.Error(), "2001 characters") {
+		t.Errorf("a 2,001-character line: err = %v", err)
 	}
 }
 
@@ -195,4 +246,75 @@ func FuzzSiteURL(f *testing.F) {
 			t.Fatalf("alias %q -> %q wrote the fields %q", from, to, fields)
 		}
 	})
+}
+
+// TestImmutableCaching serves a built site with pictures in a bundle and
+// in content/media/, beside an SVG, a PDF and a text file, through the
+// local Pages server and asks for every file of dist/: a file whose name
+// carries the hash of its bytes (picture variants, /assets/) is
+// immutable, every other one (pages, feeds, the SVG, the PDF) keeps the
+// short caching, since its URL stays the same when it changes.
+func TestImmutableCaching(t *testing.T) {
+	src := writePictureSite(t)
+	sitetest.WriteInto(t, src, `
+-- content/posts/2026-05-01-rack/wiring.svg --
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 20"><rect width="40" height="20"/></svg>
+-- content/posts/2026-05-01-rack/img/notes.pdf --
+%PDF-1.4 not really
+-- content/posts/2026-05-01-rack/rack.jpg.txt --
+a text file with a picture's name in it
+-- content/media/logo.svg --
+<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"><circle cx="8" cy="8" r="8"/></svg>
+`)
+	out := filepath.Join(t.TempDir(), "dist")
+	if _, err := Build(context.Background(), Options{Src: src, Out: out, Static: static.FS(), Islands: Islands()}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(pagesrv.Handler{Root: out})
+	defer srv.Close()
+	hashed, plain := 0, 0
+	for rel, body := range sitetest.Tree(t, out) {
+		if strings.HasPrefix(path.Base(rel), "_") {
+			continue // _headers, _redirects, _worker.js: Pages does not serve them
+		}
+		sum := sha256.Sum256([]byte(body))
+		isHashed := slices.Contains(strings.Split(path.Base(rel), "."), hex.EncodeToString(sum[:])[:10])
+		res, err := srv.Client().Get(srv.URL + "/" + rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("/%s: status %d", rel, res.StatusCode)
+			continue
+		}
+		cc := res.Header.Get("Cache-Control")
+		switch {
+		case isHashed && cc != immutable:
+			t.Errorf("/%s is named by its hash but cached as %q", rel, cc)
+		case !isHashed && strings.Contains(cc, "immutable"):
+			t.Errorf("/%s keeps its URL when it changes but is cached as %q", rel, cc)
+		}
+		if isHashed {
+			hashed++
+		} else {
+			plain++
+		}
+	}
+	// The site must hold both kinds, variants of both places among them.
+	tree := sitetest.Tree(t, out)
+	for _, want := range []string{"blog/rack/wiring.svg", "blog/rack/img/notes.pdf", "blog/rack/rack.jpg.txt", "media/logo.svg"} {
+		if _, ok := tree[want]; !ok {
+			t.Errorf("dist/ has no %s", want)
+		}
+	}
+	var variants []string
+	for rel := range tree {
+		if m, _ := path.Match("*/*/*.*.??????????.*", rel); m || strings.HasPrefix(rel, "media/net.") {
+			variants = append(variants, rel)
+		}
+	}
+	if len(variants) < 5 || hashed < 10 || plain < 10 {
+		t.Errorf("%d hashed and %d plain files, variants %v: the site lost its pictures", hashed, plain, variants)
+	}
 }

@@ -314,7 +314,7 @@ func (p *plan) addArticles(pages []*content.Page) {
 			// pictures it shows for their variants (known once
 			// checkLinks has run, before anything renders).
 			key: func() ([32]byte, error) {
-				return viewKey(v, pg.Sum, staticsKey(p.statics[pg]), picturesKey(p.picsOf[pg]))()
+				return viewKey(v, pg.Sum, staticsKey(p.statics[pg]), picturesKey(p.picsOf[pg]), svgsKey(p.svgsOf[pg]))()
 			},
 			render: func(ctx context.Context) ([]byte, error) {
 				body, err := p.body(pg)

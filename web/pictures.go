@@ -14,8 +14,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/picture"
+	"github.com/labfront/labfront/internal/svgsafe"
 )
 
 // Raster images of page bundles and content/media/ are published as the
@@ -219,6 +221,44 @@ func picturesKey(refs map[string]*picRef) [32]byte {
 	return [32]byte(h.Sum(nil))
 }
 
+// svgSize is an SVG resource's intrinsic size, or why it has none.
+type svgSize struct {
+	size svgsafe.Size
+	err  error
+}
+
+// showSVG records that pg shows the SVG at target as an image, so its
+// <img> gets the SVG's width and height. An SVG without a usable size
+// (neither width and height nor a viewBox) is an error where it is shown
+// as an image, like an image without alt text: the browser would lay the
+// page out without it and shift everything below once it loads (or show
+// it at 300×150). As a link or a download it needs no size.
+func (p *plan) showSVG(pg *content.Page, line int, target string, svg svgSize) diag.List {
+	if svg.err != nil {
+		l := slices.Clone(problemsOf(svg.err, target))
+		for i := range l {
+			l[i].Msg += fmt.Sprintf(" (shown as an image by %s:%d)", pg.Path, line)
+		}
+		return l
+	}
+	if p.svgsOf[pg] == nil {
+		p.svgsOf[pg] = map[string]svgsafe.Size{}
+	}
+	p.svgsOf[pg][target] = svg.size
+	return nil
+}
+
+// svgsKey fingerprints the sizes of the SVGs a page shows, for its cache
+// key: a changed viewBox changes the page's markup.
+func svgsKey(sizes map[string]svgsafe.Size) [32]byte {
+	h := sha256.New()
+	for _, t := range slices.Sorted(maps.Keys(sizes)) {
+		w, ht := sizes[t].Pixels()
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", t, w, ht)
+	}
+	return [32]byte(h.Sum(nil))
+}
+
 var (
 	// imgTag finds the images of rendered Markdown. Goldmark escapes
 	// every attribute value, so none holds a bare > or ".
@@ -237,8 +277,8 @@ var (
 // rest lazily. An image already inside a link keeps that link. For feeds
 // (feed set) it is a plain <img> of the src variant with its size: feed
 // readers ignore srcset and lazy loading.
-func pictureMarkup(html []byte, pageURL string, refs map[string]*picRef, feed bool) []byte {
-	if len(refs) == 0 {
+func pictureMarkup(html []byte, pageURL string, refs map[string]*picRef, svgs map[string]svgsafe.Size, feed bool) []byte {
+	if len(refs) == 0 && len(svgs) == 0 {
 		return html
 	}
 	var b bytes.Buffer
@@ -253,6 +293,10 @@ func pictureMarkup(html []byte, pageURL string, refs map[string]*picRef, feed bo
 			attrs[string(a[1])] = string(a[2])
 		}
 		target, ok := internalTarget(pageURL, stdhtml.UnescapeString(attrs["src"]))
+		if size, isSVG := svgs[target]; ok && isSVG {
+			writeSVG(&b, size, attrs, n == 0, depth > 0, feed)
+			continue
+		}
 		ref := refs[target]
 		if !ok || ref == nil {
 			b.Write(html[m[0]:m[1]])
@@ -275,6 +319,29 @@ func writePicture(b *bytes.Buffer, ref *picRef, attrs map[string]string, first, 
 		fmt.Fprintf(b, ` srcset="%s" sizes="%s"`, r.Srcset(ref.dir), picture.DefaultSizes)
 	}
 	fmt.Fprintf(b, ` width="%d" height="%d" alt="%s"`, r.Width, r.Height, attrs["alt"])
+	if t, ok := attrs["title"]; ok {
+		fmt.Fprintf(b, ` title="%s"`, t)
+	}
+	if !feed && !first {
+		b.WriteString(` loading="lazy" decoding="async"`)
+	}
+	b.WriteString(">")
+	if wrap {
+		b.WriteString("</a>")
+	}
+}
+
+// writeSVG is the <img> of an SVG resource: its own URL (an SVG scales,
+// so it has no variants), its intrinsic size rounded to pixels, lazy
+// loading after the first image, and, like a picture, a link to open it
+// alone, which for a diagram on a phone is the way to read its labels.
+func writeSVG(b *bytes.Buffer, size svgsafe.Size, attrs map[string]string, first, inLink, feed bool) {
+	w, h := size.Pixels()
+	wrap := !feed && !inLink
+	if wrap {
+		fmt.Fprintf(b, `<a class="figure-link" href="%s">`, attrs["src"])
+	}
+	fmt.Fprintf(b, `<img src="%s" width="%d" height="%d" alt="%s"`, attrs["src"], w, h, attrs["alt"])
 	if t, ok := attrs["title"]; ok {
 		fmt.Fprintf(b, ` title="%s"`, t)
 	}

@@ -48,6 +48,14 @@ A link [full size](img/rack.png#top), a linked image
 [![rack, linked](img/rack.png)](https://example.test/), an animation
 ![blinking LED](blink.gif), a small icon ![icon](icon.png) and an
 external one ![badge](https://example.test/b.png).
+
+Drawings scale: ![wiring](wiring.svg "patch panel") sized by its viewBox,
+![logo](/media/logo.svg) by its width and height in millimetres, and
+[the wiring alone](wiring.svg) as a link.
+-- content/posts/2026-05-01-rack/wiring.svg --
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 360"><rect width="640" height="360"/></svg>
+-- content/media/logo.svg --
+<svg xmlns="http://www.w3.org/2000/svg" width="10mm" height="5mm" viewBox="0 0 2 1"><rect width="2" height="1"/></svg>
 `
 
 func writePictureSite(t *testing.T) string {
@@ -147,8 +155,8 @@ func TestPictureMarkupGolden(t *testing.T) {
 	}
 	// What the golden file must show, so accepting a wrong one fails too.
 	imgs := regexp.MustCompile(`<img [^>]*>`).FindAllString(string(page), -1)
-	if len(imgs) != 8 {
-		t.Fatalf("%d images, want 8:\n%s", len(imgs), page)
+	if len(imgs) != 10 {
+		t.Fatalf("%d images, want 10:\n%s", len(imgs), page)
 	}
 	for i, img := range imgs {
 		external := strings.Contains(img, "example.test")
@@ -169,6 +177,11 @@ func TestPictureMarkupGolden(t *testing.T) {
 		`width="1700" height="850" alt="network"`,
 		`sizes="(min-width: 45rem) 40rem, calc(100vw - 2rem)"`,
 		`<a href="https://example.test/"><img src="/blog/rack/img/rack.960.`,
+		// SVGs keep their URL and get their size: the viewBox's, or
+		// 10 mm × 5 mm at 96 px to the inch.
+		`<a class="figure-link" href="wiring.svg"><img src="wiring.svg" width="640" height="360" alt="wiring" title="patch panel" loading="lazy" decoding="async"></a>`,
+		`<img src="/media/logo.svg" width="38" height="19" alt="logo" loading="lazy" decoding="async">`,
+		`<a href="wiring.svg">the wiring alone</a>`,
 	} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("page lacks %s", want)
@@ -265,11 +278,24 @@ Fine ![a rack](a.png).
 		{"too large", map[string][]byte{"content/media/wide.png": pngHeader(40000, 10)}, []string{
 			"content/media/wide.png: image too large: 40000×10, a side over the limit of 30000 pixels",
 		}},
+		// Shown as an image, an SVG needs a size; linked, it does not.
+		{"an SVG without a size", map[string][]byte{
+			"content/posts/2026-05-01-rack/bare.svg": []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="100%"><rect width="4" height="4"/></svg>`),
+			"content/media/linked.svg":               []byte(`<svg xmlns="http://www.w3.org/2000/svg"><rect width="4" height="4"/></svg>`),
+			"index.md":                               []byte("\n![bare](bare.svg) and [linked](/media/linked.svg)\n"),
+		}, []string{
+			`content/posts/2026-05-01-rack/bare.svg:1: the <svg> has neither width and height nor a viewBox, so an <img> cannot reserve its size; add viewBox="0 0 W H" (shown as an image by content/posts/2026-05-01-rack/index.md:9)`,
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := sitetest.Write(t, site)
 			files := map[string][]byte{"content/posts/2026-05-01-rack/a.png": testPNG(t, 20, 10, 1)}
+			var appendMD []byte
 			for f, d := range tc.files {
+				if f == "index.md" {
+					appendMD = d
+					continue
+				}
 				files[f] = d
 			}
 			for f, d := range files {
@@ -283,7 +309,7 @@ Fine ![a rack](a.png).
 			}
 			if tc.name != "no alt text" {
 				editFile(t, filepath.Join(src, "content/posts/2026-05-01-rack/index.md"), func(s string) string {
-					return strings.Replace(s, "![](a.png) and ![ ](https://example.test/b.png)", "", 1)
+					return strings.Replace(s, "![](a.png) and ![ ](https://example.test/b.png)", "", 1) + string(appendMD)
 				})
 			}
 			opts := Options{Src: src, Static: static.FS(), Islands: Islands()}

@@ -58,6 +58,11 @@ func (p *plan) resourceOutputs(r resource) ([]output, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Its size is read from the source, so a problem names the
+		// author's line; it matters only where a page shows the SVG as
+		// an image (see checkLinks).
+		size, err := svgsafe.Dimensions(p.files.Display(r.src), data)
+		p.svgs["/"+r.out] = svgSize{size: size, err: err}
 		return []output{{path: r.out, key: key, render: func(context.Context) ([]byte, error) { return res.SVG, nil }}}, nil
 	}
 	return []output{{
@@ -79,6 +84,7 @@ func (p *plan) addResources() error {
 	}
 	var probs diag.List
 	var all, rasters []resource
+	p.svgs = map[string]svgSize{}
 	for _, pages := range [][]*content.Page{p.site.Posts, p.site.Notes} {
 		for _, pg := range pages {
 			if pg.Bundle == nil {
@@ -148,7 +154,7 @@ func (p *plan) bodyFor(pg *content.Page, feed bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	body = pictureMarkup(body, pg.URL(), p.picsOf[pg], feed)
+	body = pictureMarkup(body, pg.URL(), p.picsOf[pg], p.svgsOf[pg], feed)
 	return rewriteStatic(body, pg.URL(), p.statics[pg]), nil
 }
 

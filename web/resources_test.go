@@ -67,7 +67,7 @@ draft: true
 -- content/posts/2026-06-01-wip/plan.txt --
 draft plan
 -- content/media/logo.svg --
-<svg xmlns="http://www.w3.org/2000/svg"/>
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"/>
 -- content/media/docs/manual v2.pdf --
 %PDF-1.4 pretend
 `
@@ -125,7 +125,7 @@ func TestBundleOutputs(t *testing.T) {
 				// SVGs are rebuilt by svgsafe: attributes sorted, no trailing
 				// text outside the root.
 				"notes/ingress/diagram.svg":    `<svg xmlns="http://www.w3.org/2000/svg" height="10" width="10"><rect height="10" width="10"/></svg>`,
-				"media/logo.svg":               `<svg xmlns="http://www.w3.org/2000/svg"/>`,
+				"media/logo.svg":               `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"/>`,
 				"media/docs/manual v2.pdf":     "%PDF-1.4 pretend\n",
 				"blog/rack-tour/index.html":    "",
 				"blog/wip/plan.txt":            "draft plan\n",

@@ -106,7 +106,7 @@ date: 2026-05-01
 ---
 ![the rack](img/rack.svg) is here, ![the shelf](img/shelf.png) is not.
 -- content/posts/2026-05-01-rack-tour/img/rack.svg --
-<svg xmlns="http://www.w3.org/2000/svg"/>
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 3"/>
 `)
 	code, _, stderr := runCLI(t, "check", "--src", src)
 	want := src + "/content/posts/2026-05-01-rack-tour/index.md:5: broken link img/shelf.png: no file img/shelf.png in the bundle " + src + "/content/posts/2026-05-01-rack-tour\n"

@@ -26,7 +26,6 @@ type canvas struct {
 	z       *vector.Rasterizer
 	ramps   map[[2]color.RGBA]uint8
 	overrun bool // the palette ran out of entries
-	boxes   []image.Rectangle
 }
 
 // textLevels and shapeLevels are how many shades a ramp has: text needs
@@ -122,13 +121,16 @@ func (c *canvas) paint(r image.Rectangle, fg, bg color.RGBA, levels int) {
 
 // text draws s with its baseline starting at (x, y) and returns the
 // advance. It is font.Drawer's loop (kerning, then each glyph's mask), but
-// it merges masks into the coverage itself: image/draw has no fast path
-// for an alpha destination, and went pixel by pixel through interfaces.
+// it paints each glyph's coverage straight into the card's pixels:
+// image/draw has no fast path for a paletted destination, and going
+// through the coverage mask first was a second pass over every box.
+// Where two glyphs of s overlap (kerning), a pixel keeps the darker
+// shade, as a mask holding the larger coverage would.
 func (c *canvas) text(face font.Face, s string, x, y int, fg, bg color.RGBA) int {
 	dot := fixed.P(x, y)
-	// Painted glyph by glyph: a line's box is mostly empty.
-	boxes := c.boxes[:0]
 	prev := rune(-1)
+	base, haveRamp := uint8(0), false
+	lv := &shade[textLevels]
 	for _, r := range s {
 		if prev >= 0 {
 			dot.X += face.Kern(prev, r)
@@ -140,25 +142,29 @@ func (c *canvas) text(face font.Face, s string, x, y int, fg, bg color.RGBA) int
 		}
 		dot.X += adv
 		m, isAlpha := mask.(*image.Alpha)
-		clip := dr.Intersect(c.mask.Rect)
+		clip := dr.Intersect(c.img.Rect)
 		if !isAlpha || clip.Empty() {
 			continue
 		}
-		boxes = append(boxes, clip)
+		if !haveRamp {
+			base, haveRamp = c.ramp(fg, bg, textLevels), true
+		}
 		for yy := clip.Min.Y; yy < clip.Max.Y; yy++ {
 			src := m.Pix[m.PixOffset(mp.X+clip.Min.X-dr.Min.X, mp.Y+yy-dr.Min.Y):]
-			dst := c.mask.Pix[yy*c.mask.Stride+clip.Min.X : yy*c.mask.Stride+clip.Max.X]
+			dst := c.img.Pix[yy*c.img.Stride+clip.Min.X : yy*c.img.Stride+clip.Max.X]
 			for i := range dst {
-				if a := src[i]; a > dst[i] {
-					dst[i] = a
+				l := lv[src[i]]
+				if l == 0 {
+					continue
 				}
+				idx := base + l - 1
+				if cur := int(dst[i]); cur >= int(idx) && cur < int(base)+textLevels {
+					continue
+				}
+				dst[i] = idx
 			}
 		}
 	}
-	for _, r := range boxes {
-		c.paint(r, fg, bg, textLevels) // a box overlapping one painted before finds its share cleared
-	}
-	c.boxes = boxes
 	return (dot.X - fixed.I(x)).Round()
 }
 
@@ -260,6 +266,18 @@ func (p *path) line(x0, y0, x1, y1, w float64) {
 	p.lineTo(x1-nx, y1-ny)
 	p.lineTo(x0-nx, y0-ny)
 	p.close()
+}
+
+// stamp paints coverage m with its top left at (x, y).
+func (c *canvas) stamp(m *image.Alpha, x, y int, fg, bg color.RGBA, levels int) {
+	r := m.Rect.Add(image.Pt(x, y)).Intersect(c.img.Rect)
+	if r.Empty() {
+		return
+	}
+	for yy := r.Min.Y; yy < r.Max.Y; yy++ {
+		copy(c.mask.Pix[yy*c.mask.Stride+r.Min.X:yy*c.mask.Stride+r.Max.X], m.Pix[m.PixOffset(r.Min.X-x, yy-y):])
+	}
+	c.paint(r, fg, bg, levels)
 }
 
 // fillPath rasterises p (non-zero winding) and paints it.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gobold"
@@ -32,7 +33,27 @@ type typeface struct {
 	*opentype.Font
 	mu     sync.RWMutex
 	glyphs map[glyphKey]glyph
+
+	// ascii[r] is whether the font draws ASCII r: clean's fast path.
+	ascii [128]bool
+	// metrics are its ASCII advances and kerning by size, each filled once:
+	// laying out a title measures it again at every size it tries, and
+	// asking the font (a cmap search, then a kern table search) was most
+	// of that.
+	metricsMu sync.Mutex
+	metrics   map[float64]*metrics
 }
+
+// metrics are a face's advances and kerning pairs for printable ASCII.
+type metrics struct {
+	adv  [128]fixed.Int26_6
+	kern [128 * 128]fixed.Int26_6
+}
+
+// asciiMin and asciiMax bound the printable ASCII the tables hold.
+const asciiMin, asciiMax = 0x20, 0x7e
+
+func printable(r rune) bool { return r >= asciiMin && r <= asciiMax }
 
 type glyphKey struct {
 	size float64
@@ -59,7 +80,13 @@ func loadFonts() (*fonts, error) {
 		if err != nil {
 			return nil, fmt.Errorf("card: font %s: %w", x.name, err)
 		}
-		*x.dst = &typeface{Font: ft, glyphs: map[glyphKey]glyph{}}
+		tf := &typeface{Font: ft, glyphs: map[glyphKey]glyph{}, metrics: map[float64]*metrics{}}
+		var buf sfnt.Buffer
+		for r := rune(asciiMin); r <= asciiMax; r++ {
+			i, err := ft.GlyphIndex(&buf, r)
+			tf.ascii[r] = err == nil && i != 0
+		}
+		*x.dst = tf
 	}
 	return &f, nil
 }
@@ -70,6 +97,7 @@ type cachedFace struct {
 	font.Face
 	tf   *typeface
 	size float64
+	m    *metrics
 }
 
 // face makes a face of f at size pixels. Faces keep scratch buffers, so
@@ -79,7 +107,42 @@ func face(f *typeface, size float64) (font.Face, error) {
 	if err != nil {
 		return nil, fmt.Errorf("card: face at %vpx: %w", size, err)
 	}
-	return &cachedFace{Face: fc, tf: f, size: size}, nil
+	return &cachedFace{Face: fc, tf: f, size: size, m: f.metricsAt(size, fc)}, nil
+}
+
+// metricsAt returns the ASCII metrics of f at size, measuring them with
+// fc (a face of that size) the first time.
+func (f *typeface) metricsAt(size float64, fc font.Face) *metrics {
+	f.metricsMu.Lock()
+	defer f.metricsMu.Unlock()
+	if m := f.metrics[size]; m != nil {
+		return m
+	}
+	m := new(metrics)
+	for a := rune(asciiMin); a <= asciiMax; a++ {
+		m.adv[a], _ = fc.GlyphAdvance(a)
+		for b := rune(asciiMin); b <= asciiMax; b++ {
+			m.kern[a<<7|b] = fc.Kern(a, b)
+		}
+	}
+	f.metrics[size] = m
+	return m
+}
+
+// GlyphAdvance is font.Face's GlyphAdvance, from the table for ASCII.
+func (c *cachedFace) GlyphAdvance(r rune) (fixed.Int26_6, bool) {
+	if printable(r) && c.tf.ascii[r] {
+		return c.m.adv[r], true
+	}
+	return c.Face.GlyphAdvance(r)
+}
+
+// Kern is font.Face's Kern, from the table for ASCII pairs.
+func (c *cachedFace) Kern(r0, r1 rune) fixed.Int26_6 {
+	if printable(r0) && printable(r1) {
+		return c.m.kern[r0<<7|r1]
+	}
+	return c.Face.Kern(r0, r1)
 }
 
 // Glyph is font.Face's Glyph, from the cache.
@@ -130,6 +193,9 @@ func alphaAt(m image.Image, x, y int) uint8 {
 // supported (Hebrew and Arabic have no glyphs in the Go fonts anyway).
 // Punctuation left dangling at the end by the cut is cut too.
 func clean(f *typeface, s string) string {
+	if f.plain(s) {
+		return s
+	}
 	var buf sfnt.Buffer
 	var b strings.Builder
 	space, dropped := false, false
@@ -158,30 +224,53 @@ func clean(f *typeface, s string) string {
 	return b.String()
 }
 
+// plain reports whether clean(f, s) is s: printable ASCII the font has
+// (NFC changes no ASCII), single spaces, none at either end. Most titles
+// are, and NFC with a glyph lookup per character was a tenth of a card.
+func (f *typeface) plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || !f.ascii[c] || c == ' ' && (i == 0 || i == len(s)-1 || s[i-1] == ' ') {
+			return false
+		}
+	}
+	return true
+}
+
 // wrap breaks s into lines no wider than width. A word wider than a line
 // (a long URL, a hash) is broken between characters.
 func wrap(fc font.Face, s string, width fixed.Int26_6) []string {
 	var lines []string
 	line := ""
+	// lineW is line's advance: a line is measured as it grows, word by
+	// word, not again from its start for each word (the same sum of
+	// advances and kerning font.MeasureString makes).
+	var lineW fixed.Int26_6
+	space, _ := fc.GlyphAdvance(' ')
 	for _, w := range strings.Fields(s) {
-		try := w
+		ww := font.MeasureString(fc, w)
+		try, tryW := w, ww
 		if line != "" {
+			last, _ := utf8.DecodeLastRuneInString(line)
+			first, _ := utf8.DecodeRuneInString(w)
 			try = line + " " + w
+			tryW = lineW + fc.Kern(last, ' ') + space + fc.Kern(' ', first) + ww
 		}
-		if font.MeasureString(fc, try) <= width {
-			line = try
+		if tryW <= width {
+			line, lineW = try, tryW
 			continue
 		}
 		if line != "" {
 			lines = append(lines, line)
 			line = ""
 		}
-		for font.MeasureString(fc, w) > width {
+		for ww > width {
 			n := fit(fc, w, width)
 			lines = append(lines, w[:n])
 			w = w[n:]
+			ww = font.MeasureString(fc, w)
 		}
-		line = w
+		line, lineW = w, ww
 	}
 	if line != "" {
 		lines = append(lines, line)

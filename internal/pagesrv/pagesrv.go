@@ -2,7 +2,8 @@
 // dev server and the browser tests see what visitors will: /x/ serves
 // x/index.html, /x redirects to /x/, misses get 404.html with status 404,
 // _redirects rules apply, and _headers rules set headers (with Pages' "!"
-// detach syntax and its joining of repeated headers).
+// detach syntax and its joining of repeated headers), each rule's path
+// matched the way Pages matches it: a splat anywhere, placeholders.
 package pagesrv
 
 import (
@@ -11,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -104,7 +106,7 @@ func (h Handler) redirect(p string) (to string, status int, ok bool) {
 		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
 			continue
 		}
-		splat, match := matchPattern(f[0], p)
+		captures, match := matchPattern(f[0], p)
 		if !match {
 			continue
 		}
@@ -114,20 +116,79 @@ func (h Handler) redirect(p string) (to string, status int, ok bool) {
 				status = n
 			}
 		}
-		return strings.ReplaceAll(f[1], ":splat", splat), status, true
+		return expand(f[1], captures), status, true
 	}
 	return "", 0, false
 }
 
-// matchPattern matches a Pages path pattern; a trailing * captures the rest.
-func matchPattern(pattern, p string) (splat string, ok bool) {
-	if prefix, found := strings.CutSuffix(pattern, "*"); found {
-		if strings.HasPrefix(p, prefix) {
-			return p[len(prefix):], true
-		}
-		return "", false
+// matchPattern matches a Pages path pattern as Pages' rules engine does:
+// the whole path must match; the one splat (*) matches any run of
+// characters, slashes included, so /blog/*.png matches every .png at
+// any depth under /blog/; a placeholder (:name) matches one path segment.
+// The captures fill the target's :splat and :name. A pattern Pages would
+// drop (two splats, a placeholder named twice) matches nothing, and so
+// does one for another host (https://…), which this server has not.
+func matchPattern(pattern, p string) (captures map[string]string, ok bool) {
+	re := compilePattern(pattern)
+	if re == nil {
+		return nil, false
 	}
-	return "", pattern == p
+	m := re.FindStringSubmatch(p)
+	if m == nil {
+		return nil, false
+	}
+	captures = map[string]string{}
+	for i, name := range re.SubexpNames() {
+		if name != "" {
+			captures[name] = m[i]
+		}
+	}
+	return captures, true
+}
+
+var placeholder = regexp.MustCompile(`:([A-Za-z]\w*)`)
+
+func compilePattern(pattern string) *regexp.Regexp {
+	if strings.HasPrefix(pattern, "https://") || strings.Count(pattern, "*") > 1 {
+		return nil
+	}
+	var expr strings.Builder
+	expr.WriteByte('^')
+	seen := map[string]bool{}
+	for i, part := range strings.Split(pattern, "*") {
+		if i > 0 {
+			expr.WriteString(`(?P<splat>.*)`)
+		}
+		quoted := regexp.QuoteMeta(part)
+		last := 0
+		for _, m := range placeholder.FindAllStringSubmatchIndex(quoted, -1) {
+			name := quoted[m[2]:m[3]]
+			if seen[name] || name == "splat" {
+				return nil
+			}
+			seen[name] = true
+			expr.WriteString(quoted[last:m[0]])
+			expr.WriteString(`(?P<` + name + `>[^/]+)`)
+			last = m[1]
+		}
+		expr.WriteString(quoted[last:])
+	}
+	expr.WriteByte('$')
+	re, err := regexp.Compile(expr.String())
+	if err != nil {
+		return nil
+	}
+	return re
+}
+
+// expand fills a redirect target's placeholders from the captures.
+func expand(to string, captures map[string]string) string {
+	return placeholder.ReplaceAllStringFunc(to, func(ph string) string {
+		if v, ok := captures[ph[1:]]; ok {
+			return v
+		}
+		return ph
+	})
 }
 
 func (h Handler) applyHeaders(hdr http.Header, p string) {

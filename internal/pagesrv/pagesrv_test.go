@@ -21,8 +21,15 @@ const site = `
 body{}
 -- feed.xml --
 <feed/>
+-- blog/post/img/rack.480.0123456789.png --
+png
+-- blog/post/img/rack.svg --
+<svg/>
+-- blog/post/notes.pdf --
+pdf
 -- _redirects --
 /old/* /blog/:splat 301
+/p/:slug/:file /blog/:slug/img/:file 302
 /rss.xml /feed.xml 301
 /hidden /blog/post/ 200
 -- _headers --
@@ -37,6 +44,13 @@ body{}
 
 /feed.xml
   X-Multi: b
+
+/blog/*.png
+  ! Cache-Control
+  Cache-Control: immutable
+
+/blog/*/*.pdf
+  X-Two-Splats: never
 `
 
 func TestHandler(t *testing.T) {
@@ -56,6 +70,15 @@ func TestHandler(t *testing.T) {
 		{path: "/hidden", status: 200, body: "<html><body>post</body></html>\n"},
 		{path: "/assets/site.abc.css", status: 200, headers: map[string]string{"Cache-Control": "public, max-age=31536000, immutable", "X-Frame-Options": "DENY", "Content-Type": "text/css; charset=utf-8"}},
 		{path: "/feed.xml", status: 200, headers: map[string]string{"X-Multi": "a, b"}},
+		// A splat inside a path matches at any depth, and only the
+		// whole path: the SVG and the PDF beside the PNG keep the
+		// catch-all's caching, and Pages drops a rule with two splats.
+		{path: "/blog/post/img/rack.480.0123456789.png", status: 200, headers: map[string]string{"Cache-Control": "immutable", "X-Frame-Options": "DENY"}},
+		{path: "/blog/post/img/rack.svg", status: 200, headers: map[string]string{"Cache-Control": "public, max-age=60"}},
+		{path: "/blog/post/notes.pdf", status: 200, headers: map[string]string{"Cache-Control": "public, max-age=60", "X-Two-Splats": ""}},
+		// Placeholders match one segment each and fill the target.
+		{path: "/p/post/rack.svg", status: 302, location: "/blog/post/img/rack.svg"},
+		{path: "/p/post/img/rack.svg", status: 404},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			rec := httptest.NewRecorder()
