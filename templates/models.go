@@ -100,6 +100,25 @@ type ArticleView struct {
 	Origin *Origin
 	// Cover is the front matter's cover:, nil without one.
 	Cover *Cover
+	// Author is the name in the byline: the page's author: or the site's.
+	Author string
+	// Series is set when the page is a part of a series of two or more.
+	Series *SeriesBox
+}
+
+// SeriesBox is the "Part k of n" box after a series part's body.
+type SeriesBox struct {
+	Name       string
+	Part, Of   int // 1-based
+	Parts      []SeriesPart
+	Prev, Next *SeriesPart // the parts before and after, nil at the ends
+}
+
+// SeriesPart is one part of a series.
+type SeriesPart struct {
+	Title   string
+	URL     string
+	Current bool
 }
 
 // Origin is where a promoted note came from and what ties it to the lab.

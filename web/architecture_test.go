@@ -163,7 +163,7 @@ func TestArchitectureWithSnapshot(t *testing.T) {
 
 func TestLabProblemsFailTheBuild(t *testing.T) {
 	src := sitetest.Write(t, strings.Replace(labSite, "{from: hv1, to: desk, type: lan}", "{from: hv1, to: desk, type: lan, label: zanzibar-desk cable}", 1))
-	err := Check(Options{Src: src, Static: static.FS(), Islands: Islands()})
+	_, err := Check(Options{Src: src, Static: static.FS(), Islands: Islands()})
 	probs, ok := diag.As(err)
 	if !ok || len(probs) != 1 || !strings.Contains(probs[0].Error(), `content/lab.yaml:16: links[1].label: mentions "zanzibar-desk"`) {
 		t.Errorf("want the leak reported with its line, got %v", err)

@@ -69,6 +69,9 @@ type Result struct {
 	// the previous build's files, unchanged (see cards.go).
 	CardsDrawn int
 	Duration   time.Duration
+	// Warnings are what check would warn about; they did not stop the
+	// build.
+	Warnings diag.List
 }
 
 // output is one file of the site, rendered on demand so the render stage
@@ -120,7 +123,13 @@ type plan struct {
 	cardHost  string
 	siteImage *templates.SocialImage
 	covers    map[*content.Page]*picRef
-	scratch   sync.Pool // *bytes.Buffer for rendering pages (see html)
+	// unknown are URLs left out because their input has problems
+	// (reported): a page, the lab pages, a refused image. See isUnknown.
+	unknown []string
+	// warnings are the load's and assemble's warnings, for the caller
+	// to show; a build with only warnings goes ahead.
+	warnings diag.List
+	scratch  sync.Pool // *bytes.Buffer for rendering pages (see html)
 }
 
 // Build runs every stage and swaps the result into opts.Out. A failure at
@@ -156,6 +165,7 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 	}
 	res.ImagesProcessed = int(p.processed.Load())
 	res.CardsDrawn = int(p.drawn.Load())
+	res.Warnings = p.warnings
 	if verr == nil {
 		next.Pages = cachedPages(p.site)
 		next.Images = p.images
@@ -180,12 +190,14 @@ func (o Options) logger() *slog.Logger {
 // Check runs the load and assemble stages only: everything `build` would
 // reject, without writing anything. It has no build cache, so it
 // processes every image (a refused one is reported like any problem).
-func Check(opts Options) error {
+// A site with no errors may still have warnings, which it returns; with
+// errors, the returned diag.List holds the warnings too, in file order.
+func Check(opts Options) (diag.List, error) {
 	p, err := assemble(opts, opts.Cache.pages(), nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return p.files.Close()
+	return p.warnings, p.files.Close()
 }
 
 // assemble reads everything of the site through one sitefs view of the
@@ -204,12 +216,15 @@ func assemble(opts Options, pages *content.Cache, images map[string]picture.Resu
 	return p, nil
 }
 
+// assembleFiles runs the load and assemble stages. Input problems do not
+// stop it: each stage goes on with what loaded (a page with problems is
+// left out, a lab.yaml with problems leaves the lab pages out), and every
+// problem of every stage comes back in one sorted diag.List, so one check
+// shows them all. Links to what was left out for its own problems are
+// not reported again as broken (see plan.unknown).
 func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site, images map[string]picture.Result) (*plan, error) {
-	site, err := content.LoadFiles(files, content.Options{Drafts: opts.Drafts, Cache: pages})
+	site, probs, err := content.LoadAll(files, content.Options{Drafts: opts.Drafts, Cache: pages})
 	if err != nil {
-		if _, ok := diag.As(err); ok {
-			return nil, err
-		}
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	if opts.BaseURL != "" {
@@ -220,24 +235,21 @@ func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site, image
 		}
 		site.Config.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	}
+	var unknown []string
 	ls, err := loadLab(opts, files)
 	if err != nil {
-		if _, ok := diag.As(err); ok {
-			return nil, err
+		l, ok := diag.As(err)
+		if !ok {
+			return nil, fmt.Errorf("load lab: %w", err)
 		}
-		return nil, fmt.Errorf("load lab: %w", err)
+		probs.Append(l)
+		unknown = append(unknown, labURLs...)
 	}
 	a, err := loadAssets(opts.Static)
 	if err != nil {
-		if _, ok := diag.As(err); ok {
-			return nil, err
-		}
 		return nil, fmt.Errorf("assets: %w", err)
 	}
 	if err := a.addIslands(opts.Islands); err != nil {
-		if _, ok := diag.As(err); ok {
-			return nil, err
-		}
 		return nil, fmt.Errorf("scripts: %w", err)
 	}
 	cards, err := newCards(opts.Static)
@@ -246,6 +258,7 @@ func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site, image
 	}
 	p := &plan{site: site, files: files, years: footerYears(site), lab: ls, assets: a, prevImages: images,
 		cards: cards, cardHost: cardHost(site.Config.BaseURL)}
+	p.unknown = append(unknown, site.Skipped...)
 	p.indexPages()
 	p.addSiteCard()
 	p.addPages()
@@ -256,16 +269,37 @@ func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site, image
 	p.addFeeds()
 	p.addMeta()
 	p.addWorker()
-	if err := p.addResources(); err != nil {
+	for _, stage := range []func() error{p.addResources, p.resolveCovers, p.checkLinks, p.checkAliases} {
+		err := stage()
+		if err == nil {
+			continue
+		}
+		l, ok := diag.As(err)
+		if !ok {
+			return nil, err
+		}
+		probs.Append(l)
+	}
+	if err := probs.Err(); err != nil {
 		return nil, err
 	}
-	if err := p.resolveCovers(); err != nil {
-		return nil, err
-	}
-	if err := p.checkLinks(); err != nil {
-		return nil, err
-	}
+	p.warnings = probs.Warnings()
 	return p, nil
+}
+
+// labURLs are the outputs made from lab.yaml: when it has problems they
+// are left out, and links to them are not reported as broken on top.
+var labURLs = []string{"/architecture/", "/status/", "/topology.json", "/snapshot.json"}
+
+// isUnknown reports whether target is at or under a URL left out of the
+// plan because its input has problems of its own.
+func (p *plan) isUnknown(target string) bool {
+	for _, u := range p.unknown {
+		if target == u || strings.HasPrefix(target, u) && strings.HasSuffix(u, "/") || target+"/" == u {
+			return true
+		}
+	}
+	return false
 }
 
 // render hands every output to do, on twice as many workers as cores: a
@@ -356,6 +390,9 @@ func (p *plan) checkLinks() error {
 					}
 					p.statics[pg][target] = asset
 					continue
+				}
+				if p.isUnknown(target) {
+					continue // its page, lab.yaml or file has problems, reported
 				}
 				probs.Add(pg.Path, l.Line, "", "broken link %s: %s", l.Dest, p.missing(pg, target))
 			}

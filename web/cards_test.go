@@ -383,7 +383,7 @@ func TestCoverProblems(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := sitetest.Write(t, site+tc.archive)
-			err := Check(buildOpts(src, "", false))
+			_, err := Check(buildOpts(src, "", false))
 			l, ok := diag.As(err)
 			if !ok {
 				t.Fatalf("check: %v, want problems", err)

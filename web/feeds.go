@@ -64,6 +64,7 @@ type atomEntry struct {
 	Published  string         `xml:"published"`
 	Updated    string         `xml:"updated"`
 	Links      []atomLink     `xml:"link"`
+	Author     *atomAuthor    `xml:"author,omitempty"`
 	Summary    *atomText      `xml:"summary,omitempty"`
 	Content    atomText       `xml:"content"`
 	Categories []atomCategory `xml:"category"`
@@ -86,15 +87,16 @@ type jsonAuthor struct {
 }
 
 type jsonItem struct {
-	ID            string   `json:"id"`
-	URL           string   `json:"url"`
-	ExternalURL   string   `json:"external_url,omitempty"`
-	Title         string   `json:"title"`
-	ContentHTML   string   `json:"content_html"`
-	Summary       string   `json:"summary,omitempty"`
-	DatePublished string   `json:"date_published"`
-	DateModified  string   `json:"date_modified,omitempty"`
-	Tags          []string `json:"tags,omitempty"`
+	ID            string       `json:"id"`
+	URL           string       `json:"url"`
+	ExternalURL   string       `json:"external_url,omitempty"`
+	Title         string       `json:"title"`
+	ContentHTML   string       `json:"content_html"`
+	Summary       string       `json:"summary,omitempty"`
+	DatePublished string       `json:"date_published"`
+	DateModified  string       `json:"date_modified,omitempty"`
+	Tags          []string     `json:"tags,omitempty"`
+	Authors       []jsonAuthor `json:"authors,omitempty"`
 	// Image is the cover's preview variant, for posts with a cover.
 	// Readers show it above or beside the item; a generated card is
 	// left out, as it only repeats the title.
@@ -166,6 +168,9 @@ func (p *plan) atom(context.Context) ([]byte, error) {
 			Links:     []atomLink{{Rel: "alternate", Type: "text/html", Href: cfg.BaseURL + pg.URL()}},
 			Content:   atomText{Type: "html", Body: string(absolutize(body, cfg.BaseURL, pg.URL()))},
 		}
+		if a := ownAuthor(cfg, pg); a != "" {
+			e.Author = &atomAuthor{Name: a}
+		}
 		if pg.Summary != "" {
 			e.Summary = &atomText{Type: "text", Body: pg.Summary}
 		}
@@ -181,6 +186,17 @@ func (p *plan) atom(context.Context) ([]byte, error) {
 	}
 	f.Updated = rfc3339(updated)
 	return xmlDoc(f)
+}
+
+// ownAuthor is pg's author: when it is not the site's: an entry without
+// one inherits the feed's author (both formats say so), so only a guest
+// author needs naming. Without the address, which site.yaml gives for
+// the site's author only.
+func ownAuthor(cfg content.Config, pg *content.Page) string {
+	if pg.Author == "" || pg.Author == cfg.Author.Name {
+		return ""
+	}
+	return pg.Author
 }
 
 func (p *plan) jsonFeed(context.Context) ([]byte, error) {
@@ -217,6 +233,9 @@ func (p *plan) jsonFeed(context.Context) ([]byte, error) {
 		}
 		if ref := p.covers[pg]; ref != nil {
 			it.Image = p.coverImage(ref, pg.CoverAlt).URL
+		}
+		if a := ownAuthor(cfg, pg); a != "" {
+			it.Authors = []jsonAuthor{{Name: a}}
 		}
 		f.Items = append(f.Items, it)
 	}

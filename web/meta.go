@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/labfront/labfront/internal/content"
+	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/picture"
 	"github.com/labfront/labfront/internal/siteurl"
 )
@@ -221,7 +223,7 @@ func (p *plan) addMeta() {
 			return []byte(s), err
 		}},
 		output{path: "_redirects", render: func(context.Context) ([]byte, error) {
-			s, err := redirectsFile(p.assets.url("favicon.svg"), p.site.Config.Aliases)
+			s, err := redirectsFile(p.assets.url("favicon.svg"), p.redirects())
 			return []byte(s), err
 		}},
 	)
@@ -229,4 +231,91 @@ func (p *plan) addMeta() {
 		data := f.data
 		p.outputs = append(p.outputs, output{path: f.url[1:], render: func(context.Context) ([]byte, error) { return data, nil }})
 	}
+}
+
+// Cloudflare Pages reads at most this many _redirects rules; the rest are
+// ignored, silently, so check refuses a site past them.
+const (
+	maxStaticRedirects  = 2000
+	maxDynamicRedirects = 100
+	maxRedirectLine     = 1000
+)
+
+// pageAlias is one old path of a published page.
+type pageAlias struct {
+	page *content.Page
+	from string
+	line int
+}
+
+// pageAliases lists the aliases: of the published pages, sorted by path.
+func (p *plan) pageAliases() []pageAlias {
+	var out []pageAlias
+	for _, pages := range [][]*content.Page{p.site.Posts, p.site.Notes} {
+		for _, pg := range pages {
+			for _, a := range pg.Aliases {
+				out = append(out, pageAlias{page: pg, from: a.Path, line: a.Line})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b pageAlias) int { return strings.Compare(a.from, b.from) })
+	return out
+}
+
+// redirects are the rules of _redirects after the favicon's: the pages'
+// old paths first, because Pages applies the first rule that matches and
+// an exact old path must win over a site.yaml wildcard such as /posts/*.
+func (p *plan) redirects() []content.Alias {
+	var out []content.Alias
+	for _, a := range p.pageAliases() {
+		out = append(out, content.Alias{From: a.from, To: a.page.URL(), Status: 301, Line: a.line})
+	}
+	return append(out, p.site.Config.Aliases...)
+}
+
+// dynamicRule reports whether Pages counts a rule's source as dynamic:
+// one with a splat or a :placeholder.
+func dynamicRule(from string) bool {
+	return strings.Contains(from, "*") || strings.Contains(from, "/:")
+}
+
+// checkAliases refuses an old path that would hide a page of the site
+// (Pages applies _redirects before it serves a file) and a _redirects
+// past Pages' limits. Duplicates are found by the load (content).
+func (p *plan) checkAliases() error {
+	files := make(map[string]bool, len(p.outputs))
+	for _, o := range p.outputs {
+		files["/"+o.path] = true
+	}
+	var probs diag.List
+	for _, a := range p.pageAliases() {
+		if resolves(files, a.from) {
+			probs.Add(a.page.Path, a.line, "aliases", "%s is a page or file of this site; a redirect there would hide it (Pages applies _redirects first): remove the alias", a.from)
+		}
+		if n := len(a.from) + len(a.page.URL()) + len(" 301 "); n > maxRedirectLine {
+			probs.Add(a.page.Path, a.line, "aliases", "the rule for %s is %d characters long; Cloudflare Pages ignores _redirects rules over %d", a.from, n, maxRedirectLine)
+		}
+	}
+	static, dynamic := 0, 0
+	if p.assets.url("favicon.svg") != "" {
+		static++
+	}
+	for _, a := range p.redirects() {
+		if dynamicRule(a.From) {
+			dynamic++
+		} else {
+			static++
+		}
+	}
+	fromPages := len(p.pageAliases())
+	siteYAML := p.files.Display("content/site.yaml")
+	if static > maxStaticRedirects {
+		probs.Add(siteYAML, 0, "aliases", "_redirects would have %d static rules (%d from the aliases: of posts and notes); Cloudflare Pages reads at most %d and ignores the rest: drop the aliases of old paths nobody visits any more, or cover a whole old section with one site.yaml alias such as {from: /posts/*, to: /blog/:splat}, which counts as one dynamic rule",
+			static, fromPages, maxStaticRedirects)
+	}
+	if dynamic > maxDynamicRedirects {
+		probs.Add(siteYAML, 0, "aliases", "_redirects would have %d dynamic rules (with * or :placeholder); Cloudflare Pages reads at most %d: merge rules that share a prefix, or list the old paths as exact aliases (up to %d static rules)",
+			dynamic, maxDynamicRedirects, maxStaticRedirects)
+	}
+	return probs.Err()
 }

@@ -147,7 +147,7 @@ aliases:
 `)
 	opts := Options{Src: src, Out: filepath.Join(t.TempDir(), "dist"), Static: static.FS(), Islands: Islands()}
 	want := `content/site.yaml:5: aliases[0].to: contains a line break (U+000A)`
-	if err := Check(opts); err == nil || !strings.Contains(err.Error(), want) {
+	if _, err := Check(opts); err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Check = %v, want %q", err, want)
 	}
 	if _, err := Build(context.Background(), opts); err == nil || !strings.Contains(err.Error(), want) {
@@ -157,7 +157,7 @@ aliases:
 		t.Error("a refused build wrote _redirects")
 	}
 	opts.BaseURL = "https://lab.test\nDisallow: /"
-	if err := Check(Options{Src: sitetest.Write(t, "-- content/site.yaml --\n"+sitetest.MinimalSiteYAML), BaseURL: opts.BaseURL, Static: static.FS(), Islands: Islands()}); err == nil || !strings.Contains(err.Error(), "--base-url: contains a line break") {
+	if _, err := Check(Options{Src: sitetest.Write(t, "-- content/site.yaml --\n"+sitetest.MinimalSiteYAML), BaseURL: opts.BaseURL, Static: static.FS(), Islands: Islands()}); err == nil || !strings.Contains(err.Error(), "--base-url: contains a line break") {
 		t.Errorf("a --base-url with a line break: %v", err)
 	}
 }

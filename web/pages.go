@@ -290,6 +290,8 @@ func (p *plan) addArticles(pages []*content.Page) {
 		if pg.Promoted != nil {
 			v.Origin = p.origin(pg)
 		}
+		v.Author = p.site.AuthorOf(pg)
+		v.Series = p.seriesBox(pg)
 		if pg.Doc.Words >= tocMinWords {
 			var toc []templates.TOCEntry
 			for _, hd := range pg.Doc.Headings {
@@ -388,4 +390,24 @@ func (p *plan) withCover(v templates.ArticleView, pg *content.Page) templates.Ar
 	v.Cover = coverView(ref, pg.CoverAlt)
 	v.Head.Image = p.coverImage(ref, pg.CoverAlt)
 	return v
+}
+
+// seriesBox is the series box of pg, nil when pg is in no series or its
+// series has one part (a check warning).
+func (p *plan) seriesBox(pg *content.Page) *templates.SeriesBox {
+	s, i := p.site.SeriesOf(pg)
+	if s == nil || len(s.Pages) < 2 {
+		return nil
+	}
+	box := &templates.SeriesBox{Name: s.Name, Part: i + 1, Of: len(s.Pages)}
+	for j, part := range s.Pages {
+		box.Parts = append(box.Parts, templates.SeriesPart{Title: part.Title, URL: part.URL(), Current: j == i})
+	}
+	if i > 0 {
+		box.Prev = &box.Parts[i-1]
+	}
+	if i+1 < len(box.Parts) {
+		box.Next = &box.Parts[i+1]
+	}
+	return box
 }

@@ -314,7 +314,7 @@ Fine ![a rack](a.png).
 			}
 			opts := Options{Src: src, Static: static.FS(), Islands: Islands()}
 			for stage, err := range map[string]error{
-				"check": Check(opts),
+				"check": checkOnly(opts),
 				"build": func() error {
 					opts.Out = filepath.Join(t.TempDir(), "dist")
 					_, err := Build(context.Background(), opts)

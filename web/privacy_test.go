@@ -164,7 +164,7 @@ func TestPrivacySweep(t *testing.T) {
 					t.Fatal(err)
 				}
 				out := filepath.Join(t.TempDir(), "dist")
-				checkErr := Check(opts(out))
+				checkErr := checkOnly(opts(out))
 				_, buildErr := Build(context.Background(), opts(out))
 				if checkErr == nil {
 					if buildErr != nil {

@@ -113,6 +113,7 @@ func (p *plan) addResources() error {
 		outs, err := p.resourceOutputs(r)
 		if err != nil {
 			probs = append(probs, problemsOf(err, p.files.Display(r.src))...)
+			p.unknown = append(p.unknown, "/"+r.out) // links to it are not broken on top
 			return
 		}
 		for _, o := range outs {
@@ -126,6 +127,7 @@ func (p *plan) addResources() error {
 	}
 	for _, r := range all {
 		if isRaster(r.src) && p.picBySrc[r.src] == nil {
+			p.unknown = append(p.unknown, "/"+r.out)
 			continue // refused, and reported
 		}
 		add(r)

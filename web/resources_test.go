@@ -377,7 +377,7 @@ date: 2026-05-01
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := sitetest.Write(t, site+tc.archive)
-			err := Check(Options{Src: src, Static: static.FS(), Islands: Islands()})
+			_, err := Check(Options{Src: src, Static: static.FS(), Islands: Islands()})
 			list, ok := diag.As(err)
 			if !ok {
 				t.Fatalf("want problems, got %v", err)

@@ -121,11 +121,29 @@ func report(stderr io.Writer, err error) int {
 		for _, p := range probs {
 			fmt.Fprintln(stderr, p.Error())
 		}
-		fmt.Fprintf(stderr, "labfront: %d %s\n", len(probs), plural(len(probs), "problem", "problems"))
+		fmt.Fprintf(stderr, "labfront: %s\n", countProblems(probs))
 		return exitInput
 	}
 	fmt.Fprintf(stderr, "labfront: %v\n", err)
 	return exitInput
+}
+
+// countProblems says "3 problems" or "3 problems, 1 warning": warnings are
+// printed among the problems, in file order, but do not count as them.
+func countProblems(l diag.List) string {
+	n, w := l.Errors(), len(l)-l.Errors()
+	s := fmt.Sprintf("%d %s", n, plural(n, "problem", "problems"))
+	if w > 0 {
+		s += fmt.Sprintf(", %d %s", w, plural(w, "warning", "warnings"))
+	}
+	return s
+}
+
+// printWarnings shows the warnings of a run that succeeded.
+func printWarnings(stderr io.Writer, w diag.List) {
+	for _, p := range w {
+		fmt.Fprintln(stderr, p.Error())
+	}
 }
 
 func plural(n int, one, many string) string {
@@ -186,7 +204,8 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	if err := noArgs("build", pos); err != nil {
 		return err
 	}
-	_, err = web.Build(ctx, web.Options{Src: *src, Out: *out, BaseURL: *baseURL, Drafts: *drafts, Snapshot: *snap, Static: staticFS(*src), Islands: islandsFS(*src), Clean: *clean, Log: e.log})
+	res, err := web.Build(ctx, web.Options{Src: *src, Out: *out, BaseURL: *baseURL, Drafts: *drafts, Snapshot: *snap, Static: staticFS(*src), Islands: islandsFS(*src), Clean: *clean, Log: e.log})
+	printWarnings(e.stderr, res.Warnings)
 	return err
 }
 
@@ -202,11 +221,19 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	}
 	// The same stages as build, without writing: drafts are validated by the
 	// load stage either way, and links are checked as build would see them.
+	var warnings diag.List
 	check := func() error {
-		return web.Check(web.Options{Src: *src, Static: staticFS(*src), Islands: islandsFS(*src)})
+		var err error
+		warnings, err = web.Check(web.Options{Src: *src, Static: staticFS(*src), Islands: islandsFS(*src)})
+		return err
 	}
 	if err := readOnly(ctx, check); err != nil {
 		return err
+	}
+	printWarnings(e.stderr, warnings)
+	if len(warnings) > 0 {
+		fmt.Fprintf(e.stdout, "ok: no problems found, %d %s\n", len(warnings), plural(len(warnings), "warning", "warnings"))
+		return nil
 	}
 	fmt.Fprintln(e.stdout, "ok: no problems found")
 	return nil

@@ -45,9 +45,12 @@ colour: red
 		{"stray argument", []string{"check", "--src", good, "extra"}, exitUsage, []string{"check takes no arguments"}},
 		{"check ok", []string{"check", "--src", good}, exitOK, nil},
 		{"check problems", []string{"check", "--src", bad}, exitInput, []string{
+			// Every problem of every stage, in file order: the unknown key
+			// does not hide the page's broken link.
 			bad + "/content/posts/2026-01-01-x.md:4: colour: unknown key",
+			bad + "/content/posts/2026-01-01-x.md:6: broken link /blog/nowhere/",
 			bad + "/content/site.yaml:1: base_url: required",
-			"labfront: 2 problems",
+			"labfront: 3 problems",
 		}},
 		{"build problems", []string{"build", "--src", bad, "--out", filepath.Join(t.TempDir(), "d")}, exitInput, []string{"colour: unknown key"}},
 		{"new without title", []string{"new", "post"}, exitUsage, []string{"usage: labfront new post|note TITLE"}},
@@ -185,5 +188,34 @@ func TestAdminProcs(t *testing.T) {
 				t.Errorf("adminProcs(%v, %d, %d) = %d, want %d", tc.envSet, tc.cpus, tc.current, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestWarningsDoNotFail: a warning is printed, in path:line form, but
+// check and build still succeed; among errors it counts apart.
+func TestWarningsDoNotFail(t *testing.T) {
+	site := "-- content/site.yaml --\n" + sitetest.MinimalSiteYAML + `
+-- content/posts/2026-01-01-solo.md --
+---
+title: Solo
+date: 2026-01-01
+series: Lonely
+---
+Alone.
+`
+	src := sitetest.Write(t, site)
+	warning := src + "/content/posts/2026-01-01-solo.md:4: series: warning: \"Lonely\" has only this part published"
+	code, stdout, stderr := runCLI(t, "check", "--src", src)
+	if code != exitOK || !strings.Contains(stderr, warning) || stdout != "ok: no problems found, 1 warning\n" {
+		t.Errorf("check: exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+	}
+	code, _, stderr = runCLI(t, "build", "--src", src, "--out", filepath.Join(t.TempDir(), "d"))
+	if code != exitOK || !strings.Contains(stderr, warning) {
+		t.Errorf("build: exit %d, stderr:\n%s", code, stderr)
+	}
+	bad := sitetest.Write(t, site+"-- content/posts/b.md --\n---\ntitle: B\n---\n")
+	code, _, stderr = runCLI(t, "check", "--src", bad)
+	if code != exitInput || !strings.Contains(stderr, "content/posts/b.md:2: date: required\n") || !strings.HasSuffix(stderr, "labfront: 1 problem, 1 warning\n") {
+		t.Errorf("check with an error: exit %d, stderr:\n%s", code, stderr)
 	}
 }

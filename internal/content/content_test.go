@@ -85,9 +85,9 @@ summary: nothing else
 ---
 title: A
 date: 2026-01-02
-author: someone
+writer: someone
 ---
-`, []string{"content/posts/a.md:4: author: unknown key (allowed: title, date, summary, tags, draft, slug, updated, canonical, cover, cover_alt)"}},
+`, []string{"content/posts/a.md:4: writer: unknown key (allowed: title, date, summary, tags, draft, slug, updated, canonical, cover, cover_alt, author, series, series_order, aliases, extra)"}},
 		{"bad date", site + `-- content/notes/n.md --
 ---
 title: N

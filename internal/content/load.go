@@ -26,10 +26,19 @@ type Site struct {
 	// Media are the files of content/media (see MediaDir), relative to
 	// it, sorted; hidden ones are left out. They are published at /media/.
 	Media []string
+	// Series are the published series, sorted by slug.
+	Series []*Series
+	// Skipped are the URLs of pages left out because their files have
+	// problems (reported), so later stages can tell a link to such a page
+	// from a broken one.
+	Skipped []string
+	// Warnings are the load's warnings (see diag.Problem.Warning).
+	Warnings diag.List
 
-	files  *sitefs.Site        // the checkout, for Body
-	conv   *markdown.Converter // for Body
-	bodies sync.Map            // *Page → []byte converted by Body
+	seriesOf map[*Page]*Series
+	files    *sitefs.Site        // the checkout, for Body
+	conv     *markdown.Converter // for Body
+	bodies   sync.Map            // *Page → []byte converted by Body
 }
 
 // Tag groups the pages that carry one tag, compared case-insensitively.
@@ -65,19 +74,38 @@ func Load(src string, opts Options) (*Site, error) {
 
 // LoadFiles is Load of a site the caller has opened.
 func LoadFiles(files *sitefs.Site, opts Options) (*Site, error) {
+	site, probs, err := LoadAll(files, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := probs.Err(); err != nil {
+		return nil, err
+	}
+	return site, nil
+}
+
+// LoadAll is LoadFiles that goes on past problems: it returns the site
+// made of everything that loaded (a page with problems is left out, its
+// siblings are not) together with every problem and warning, so a check
+// can run the later stages and report all at once. error is for I/O
+// failures only; a site with problems must not be published.
+func LoadAll(files *sitefs.Site, opts Options) (*Site, diag.List, error) {
 	var probs diag.List
 	conv := markdown.New()
 	site := &Site{Src: files.Dir(), files: files, conv: conv}
 	site.Config = loadConfig(files, &probs)
 
+	var all []*Page
 	for _, kind := range []Kind{Post, Note} {
-		pages, err := loadDir(conv, opts.Cache, files, kind, &probs)
+		pages, skipped, err := loadDir(conv, opts.Cache, files, kind, &probs)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		site.Skipped = append(site.Skipped, skipped...)
 		// Before filtering, which reuses pages' array: a draft that shares
 		// a slug would collide as soon as it is published.
 		checkDuplicateSlugs(pages, &probs)
+		all = append(all, pages...)
 		kept := pages[:0]
 		for _, p := range pages {
 			if !p.Draft || opts.Drafts {
@@ -91,16 +119,36 @@ func LoadFiles(files *sitefs.Site, opts Options) (*Site, error) {
 			site.Notes = kept
 		}
 	}
+	checkDuplicateAliases(site.Config, files.Display("content/site.yaml"), all, &probs)
 	site.Tags = collectTags(site.Posts, site.Notes)
+	site.Series, site.seriesOf = assembleSeries(append(slices.Clone(site.Posts), site.Notes...), &probs)
 	media, err := listFiles(files, MediaDir, &probs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	site.Media = media
-	if err := probs.Err(); err != nil {
-		return nil, err
+	site.Warnings = probs.Warnings()
+	slices.Sort(site.Skipped)
+	probs.Sort()
+	return site, probs, nil
+}
+
+// SeriesOf returns the series pg is a part of and its index in it, or nil.
+func (s *Site) SeriesOf(pg *Page) (*Series, int) {
+	sr := s.seriesOf[pg]
+	if sr == nil {
+		return nil, 0
 	}
-	return site, nil
+	return sr, slices.Index(sr.Pages, pg)
+}
+
+// AuthorOf is the name shown as the page's author: its author:, else
+// site.yaml's author.name ("" when neither is set).
+func (s *Site) AuthorOf(pg *Page) string {
+	if pg.Author != "" {
+		return pg.Author
+	}
+	return s.Config.Author.Name
 }
 
 // addReadProblem records why a file could not be read: a refusal of
@@ -122,23 +170,26 @@ func newestFirst(a, b *Page) int {
 
 // loadDir converts every .md file and page bundle of one section on all
 // cores; Markdown rendering dominates load time.
-func loadDir(conv *markdown.Converter, cache *Cache, files *sitefs.Site, kind Kind, probs *diag.List) ([]*Page, error) {
+//
+// It also returns the URLs of the pages it had to leave out.
+func loadDir(conv *markdown.Converter, cache *Cache, files *sitefs.Site, kind Kind, probs *diag.List) ([]*Page, []string, error) {
 	dir := "content/" + kind.Dir()
 	entries, err := files.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if p, ok := diag.As(err); ok {
 		probs.Append(p)
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// A folder is a page bundle (see Bundle): its index.md is the page,
 	// the folder's name gives the slug, the rest are its files.
 	type job struct{ file, bundle string }
 	var jobs []job
+	var skippedDirs []string
 	for _, e := range entries {
 		name := e.Name()
 		switch {
@@ -148,9 +199,11 @@ func loadDir(conv *markdown.Converter, cache *Cache, files *sitefs.Site, kind Ki
 			_, err := files.Stat(bdir + "/" + bundleIndex)
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
+				skippedDirs = append(skippedDirs, (&Page{Kind: kind, Slug: SlugFromFile(bdir)}).URL())
 				probs.Add(files.Display(bdir), 0, "", "folder without %s: a folder in %s is a page bundle, %s/%s plus the files it shows; add the %s or move the folder out of content/%s",
 					bundleIndex, dir, name, bundleIndex, bundleIndex, kind.Dir())
 			case err != nil:
+				skippedDirs = append(skippedDirs, (&Page{Kind: kind, Slug: SlugFromFile(bdir)}).URL())
 				addReadProblem(probs, files.Display(bdir+"/"+bundleIndex), err)
 			default:
 				jobs = append(jobs, job{file: bdir + "/" + bundleIndex, bundle: bdir})
@@ -160,6 +213,7 @@ func loadDir(conv *markdown.Converter, cache *Cache, files *sitefs.Site, kind Ki
 		}
 	}
 	pages := make([]*Page, len(jobs))
+	skipped := make([]string, len(jobs))
 	fileProbs := make([]diag.List, len(jobs))
 	errs := make([]error, len(jobs))
 	work := make(chan int)
@@ -172,7 +226,8 @@ func loadDir(conv *markdown.Converter, cache *Cache, files *sitefs.Site, kind Ki
 				if j.bundle != "" {
 					slugName = j.bundle
 				}
-				p := loadPage(conv, cache, files, kind, j.file, slugName, &fileProbs[i])
+				p, skip := loadPage(conv, cache, files, kind, j.file, slugName, &fileProbs[i])
+				skipped[i] = skip
 				if p != nil && j.bundle != "" {
 					// Listed on every load, never cached with the page: a
 					// file added beside an unchanged index.md counts.
@@ -196,16 +251,18 @@ func loadDir(conv *markdown.Converter, cache *Cache, files *sitefs.Site, kind Ki
 	close(work)
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]*Page, 0, len(pages))
 	for i, p := range pages {
 		probs.Append(fileProbs[i])
 		if p != nil {
 			out = append(out, p)
+		} else if skipped[i] != "" {
+			skippedDirs = append(skippedDirs, skipped[i])
 		}
 	}
-	return out, nil
+	return out, skippedDirs, nil
 }
 
 func checkDuplicateSlugs(pages []*Page, probs *diag.List) {

@@ -82,6 +82,22 @@ type Page struct {
 	// Bundle is set when the page is a folder (Path ends in /index.md);
 	// nil for a single file. It is listed afresh on every load.
 	Bundle *Bundle
+	// Author is author: as written, "" when the site's author applies
+	// (see Site.AuthorOf).
+	Author string
+	// Series is series: as written, SeriesOrder series_order: (0 when
+	// absent); see Site.SeriesOf for the assembled series.
+	Series          string
+	SeriesOrder     int
+	SeriesLine      int // where series: is, for messages about the series
+	SeriesOrderLine int
+	// Aliases are the old paths of the page (aliases:), redirected to it
+	// with a 301 in _redirects.
+	Aliases []PageAlias
+	// ExtraKeys are the top-level keys of extra:, sorted. The values are
+	// never kept: extra: is for what an importer could not map, labfront
+	// neither shows nor publishes it (see extraKeys).
+	ExtraKeys []string
 }
 
 // Promoted is where a promoted page came from and what the import's
@@ -122,7 +138,7 @@ func (p *Page) ReadingMinutes() int {
 	return max(1, (p.Doc.Words+110)/220)
 }
 
-var frontMatterKeys = []string{"title", "date", "summary", "tags", "draft", "slug", "updated", "canonical", "cover", "cover_alt"}
+var frontMatterKeys = []string{"title", "date", "summary", "tags", "draft", "slug", "updated", "canonical", "cover", "cover_alt", "author", "series", "series_order", "aliases", "extra"}
 
 // promotedKeys are the extra keys of notes promoted from Substack.
 var promotedKeys = []string{"promoted_from", "substack_url", "substack_id", "structure", "decision", "anchors"}
@@ -145,11 +161,13 @@ func TagSlug(tag string) string { return slug.Make(tag) }
 var validSlug = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 // loadPage reads and validates one content file. It returns nil when the
-// file is too broken to publish; the reasons are in probs.
+// file is too broken to publish; the reasons are in probs, and skipped is
+// the URL the page would have had (its slug: when that could be read),
+// so links to it are not reported as broken on top of its own problems.
 //
 // slugName is what the slug comes from without slug:, the file or, for a
 // bundle, its folder.
-func loadPage(conv *markdown.Converter, cache *Cache, site *sitefs.Site, kind Kind, name, slugName string, probs *diag.List) *Page {
+func loadPage(conv *markdown.Converter, cache *Cache, site *sitefs.Site, kind Kind, name, slugName string, probs *diag.List) (page *Page, skipped string) {
 	display := site.Display(name)
 	// Only valid pages are cached, so a cached page has no problems to
 	// report again. The stat goes through the site too: a cached page is
@@ -157,27 +175,27 @@ func loadPage(conv *markdown.Converter, cache *Cache, site *sitefs.Site, kind Ki
 	fi, err := site.Stat(name)
 	if err != nil {
 		addReadProblem(probs, display, err)
-		return nil
+		return nil, (&Page{Kind: kind, Slug: SlugFromFile(slugName)}).URL()
 	}
 	stamp, err := stampOf(fi)
 	if err == nil {
 		if p := cache.byStamp(display, stamp); p != nil {
-			return p
+			return p, ""
 		}
 		stamp.Read = time.Now().UnixNano()
 	}
 	src, err := site.ReadFile(name)
 	if err != nil {
 		addReadProblem(probs, display, err)
-		return nil
+		return nil, (&Page{Kind: kind, Slug: SlugFromFile(slugName)}).URL()
 	}
 	p, sum := cache.get(display, src)
 	if p != nil {
 		// Same bytes: a touched file, or one that has settled since it was
 		// last read. The new stamp lets the next build skip the read.
-		return cache.restamp(display, p, stamp)
+		return cache.restamp(display, p, stamp), ""
 	}
-	p = parsePage(conv, kind, slugName, display, src, probs)
+	p, wouldBe := parsePage(conv, kind, slugName, display, src, probs)
 	if p != nil {
 		p.Sum = sum
 		p.Stamp = stamp
@@ -186,23 +204,29 @@ func loadPage(conv *markdown.Converter, cache *Cache, site *sitefs.Site, kind Ki
 		p.Doc.FrontMatter, p.Doc.FrontMatterErr = nil, nil
 	}
 	cache.put(display, sum, p)
-	return p
+	if p == nil {
+		return nil, (&Page{Kind: kind, Slug: wouldBe}).URL()
+	}
+	return p, ""
 }
 
-func parsePage(conv *markdown.Converter, kind Kind, slugName, display string, src []byte, probs *diag.List) *Page {
+// parsePage returns nil for a page with problems, and the slug it would
+// have had: slug: when it is usable, else the file's.
+func parsePage(conv *markdown.Converter, kind Kind, slugName, display string, src []byte, probs *diag.List) (*Page, string) {
+	wouldBe := SlugFromFile(slugName)
 	doc, err := conv.Convert(src)
 	if err != nil {
 		probs.Add(display, 0, "", "%v", err)
-		return nil
+		return nil, wouldBe
 	}
 	if doc.FrontMatter == nil {
 		probs.Add(display, 1, "", "missing front matter: start the file with a --- line, then title: and date:, then ---")
-		return nil
+		return nil, wouldBe
 	}
 	yd := &yamldoc.Doc{Path: display, LineOffset: 1, Problems: probs}
 	root := yd.Root(doc.FrontMatter, doc.FrontMatterErr)
 	if root == nil {
-		return nil
+		return nil, wouldBe
 	}
 	keys := frontMatterKeys
 	if kind == Note {
@@ -247,10 +271,19 @@ func parsePage(conv *markdown.Converter, kind Kind, slugName, display string, sr
 	}
 	parseCover(p, f, display, probs)
 	p.Promoted = parsePromoted(yd, f)
-	if len(*probs) > before {
-		return nil
+	if len(*probs) == before {
+		// Problems with these keys are reported but do not leave the
+		// page out, like an unknown key: its URL and body are intact, so
+		// the later stages still check its links and files.
+		defer parseMoreKeys(yd, f, p)
 	}
-	return p
+	if len(*probs) > before {
+		if validSlug.MatchString(p.Slug) {
+			wouldBe = p.Slug
+		}
+		return nil, wouldBe
+	}
+	return p, wouldBe
 }
 
 // parsePromoted reads the keys labfront promote writes; nil when none is

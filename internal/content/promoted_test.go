@@ -97,7 +97,7 @@ promoted_from: content/substack/x.md
 		"content/notes/n.md:6: anchors[0].kind: must be service, node, site or technology, found \"planet\"",
 		"content/notes/n.md:7: anchors[1].url: the scheme javascript: can run code or load another document; use a path on this site starting with / (e.g. /about/), found \"javascript:alert(1)\"",
 		"content/notes/n.md:8: anchors[2].name: required",
-		"content/posts/2026-01-01-p.md:4: promoted_from: unknown key (allowed: title, date, summary, tags, draft, slug, updated, canonical, cover, cover_alt)",
+		"content/posts/2026-01-01-p.md:4: promoted_from: unknown key (allowed: title, date, summary, tags, draft, slug, updated, canonical, cover, cover_alt, author, series, series_order, aliases, extra)",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("problems:\n%q\nwant:\n%q", got, want)

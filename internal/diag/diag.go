@@ -18,6 +18,10 @@ type Problem struct {
 	Line  int
 	Field string
 	Msg   string
+	// Warning marks something worth a look that does not stop a build
+	// (a series of one post): it is printed with the errors but never
+	// makes a List an error on its own.
+	Warning bool
 }
 
 // Error formats the problem as path:line: message, the form editors and
@@ -33,6 +37,9 @@ func (p Problem) Error() string {
 		b.WriteString(p.Field)
 		b.WriteString(": ")
 	}
+	if p.Warning {
+		b.WriteString("warning: ")
+	}
 	b.WriteString(p.Msg)
 	return b.String()
 }
@@ -44,6 +51,11 @@ type List []Problem
 // Add appends a problem.
 func (l *List) Add(path string, line int, field, format string, args ...any) {
 	*l = append(*l, Problem{Path: path, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// Warn appends a warning.
+func (l *List) Warn(path string, line int, field, format string, args ...any) {
+	*l = append(*l, Problem{Path: path, Line: line, Field: field, Msg: fmt.Sprintf(format, args...), Warning: true})
 }
 
 // Append adds every problem of other.
@@ -63,13 +75,38 @@ func (l List) Sort() {
 	})
 }
 
-// Err returns nil for an empty list, so callers can `return problems.Err()`.
+// Err returns nil for a list without errors (empty, or warnings only), so
+// callers can `return problems.Err()`; otherwise the sorted list, warnings
+// included, so one run shows everything in file order.
 func (l List) Err() error {
-	if len(l) == 0 {
+	if l.Errors() == 0 {
 		return nil
 	}
 	l.Sort()
 	return l
+}
+
+// Errors counts the problems that are not warnings.
+func (l List) Errors() int {
+	n := 0
+	for _, p := range l {
+		if !p.Warning {
+			n++
+		}
+	}
+	return n
+}
+
+// Warnings returns the warnings of l, sorted.
+func (l List) Warnings() List {
+	var w List
+	for _, p := range l {
+		if p.Warning {
+			w = append(w, p)
+		}
+	}
+	w.Sort()
+	return w
 }
 
 func (l List) Error() string {
