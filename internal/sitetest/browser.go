@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"slices"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -37,7 +38,6 @@ func Browser(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Contex
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(Chromium(t)),
 		chromedp.NoSandbox,
-		chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-background-networking", true),
@@ -46,11 +46,24 @@ func Browser(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Contex
 		chromedp.Flag("no-first-run", true),
 	)
 	opts = append(opts, extra...)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil { // start it without a deadline
-		t.Fatalf("start chromium: %v", err)
+	// Chromium now and then exits while starting when the machine is
+	// busy (several test packages start browsers at once): that is not
+	// what any test is about, so a start is tried three times, each
+	// failure logged.
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		// A profile of its own: one a crashed start left may be locked.
+		try := append(slices.Clip(opts), chromedp.UserDataDir(t.TempDir()))
+		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), try...)
+		ctx, cancel := chromedp.NewContext(alloc)
+		if err = chromedp.Do(ctx); err == nil { // start it without a deadline
+			t.Cleanup(func() { cancel(); cancelAlloc() })
+			return ctx
+		}
+		cancel()
+		cancelAlloc()
+		t.Logf("start chromium, attempt %d: %v", attempt, err)
 	}
-	return ctx
+	t.Fatalf("start chromium: %v", err)
+	return nil
 }
