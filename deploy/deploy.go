@@ -554,21 +554,28 @@ func (c *Client) createDeployment(ctx context.Context, project string, o Options
 
 // deploymentIDs lists the IDs of the project's most recent deployments.
 func (c *Client) deploymentIDs(ctx context.Context, project string) (map[string]bool, error) {
+	recent, err := c.recent(ctx, project)
 	ids := map[string]bool{}
+	for _, d := range recent {
+		ids[d.ID] = true
+	}
+	return ids, err
+}
+
+// recent lists the project's newest deployments, retried like every read.
+func (c *Client) recent(ctx context.Context, project string) ([]pages.Deployment, error) {
+	var out []pages.Deployment
 	err := c.retry(0).Do(ctx, "list the deployments of "+project, func(ctx context.Context) error {
 		page, err := c.cf.Pages.Projects.Deployments.List(ctx, project, pages.ProjectDeploymentListParams{
 			AccountID: cloudflare.F(c.cfg.AccountID),
 			PerPage:   cloudflare.F(int64(recentDeployments)),
 		})
-		if err != nil {
-			return err
+		if err == nil {
+			out = page.Result
 		}
-		for _, d := range page.Result {
-			ids[d.ID] = true
-		}
-		return nil
+		return err
 	})
-	return ids, err
+	return out, err
 }
 
 // recentDeployments is how many of the newest deployments are compared
@@ -578,32 +585,24 @@ const recentDeployments = 25
 
 // findCreated looks for a deployment made by an unanswered create: one
 // that was not there before, made by hand (not by a git integration, a
-// rollback or a retry), of the same branch, commit and message.
+// rollback or a retry), of the same branch, commit and message; nil, and
+// no error, when there is none.
 func (c *Client) findCreated(ctx context.Context, project string, before map[string]bool, o Options) (*pages.Deployment, error) {
-	var found *pages.Deployment
-	err := c.retry(0).Do(ctx, "list the deployments of "+project, func(ctx context.Context) error {
-		page, err := c.cf.Pages.Projects.Deployments.List(ctx, project, pages.ProjectDeploymentListParams{
-			AccountID: cloudflare.F(c.cfg.AccountID),
-			PerPage:   cloudflare.F(int64(recentDeployments)),
-		})
-		if err != nil {
-			return err
+	recent, err := c.recent(ctx, project)
+	if err != nil {
+		return nil, err
+	}
+	for i := range recent {
+		d := &recent[i]
+		m := d.DeploymentTrigger.Metadata
+		if before[d.ID] || d.DeploymentTrigger.Type != pages.DeploymentDeploymentTriggerTypeADHoc {
+			continue
 		}
-		found = nil
-		for i := range page.Result {
-			d := &page.Result[i]
-			m := d.DeploymentTrigger.Metadata
-			if before[d.ID] || d.DeploymentTrigger.Type != pages.DeploymentDeploymentTriggerTypeADHoc {
-				continue
-			}
-			if m.CommitHash == o.CommitHash && m.CommitMessage == truncateUTF8(o.CommitMessage, maxCommitMessage) && (o.Branch == "" || m.Branch == o.Branch) {
-				found = d
-				return nil
-			}
+		if m.CommitHash == o.CommitHash && m.CommitMessage == truncateUTF8(o.CommitMessage, maxCommitMessage) && (o.Branch == "" || m.Branch == o.Branch) {
+			return d, nil
 		}
-		return nil
-	})
-	return found, err
+	}
+	return nil, nil
 }
 
 // waitLive polls the deployment until its deploy stage has finished.
