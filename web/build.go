@@ -159,7 +159,7 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	defer p.files.Close()
-	res, next, err := publish(ctx, opts.Out, p, ix)
+	res, next, err := publish(ctx, opts.Out, p, ix, opts.logger())
 	if err != nil {
 		return Result{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/labfront/labfront/internal/content"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
@@ -25,7 +26,10 @@ import (
 // half-built site. With one (prev indexes out), it updates out in place
 // and touches only what changed (see update). Either way a failure while
 // rendering leaves out and the build cache as they were.
-func publish(ctx context.Context, out string, p *plan, prev *buildIndex) (Result, *buildIndex, error) {
+//
+// Staging directories a killed build left beside out are removed first
+// (see removeStale); this build's own holds a lock while it is in use.
+func publish(ctx context.Context, out string, p *plan, prev *buildIndex, log *slog.Logger) (Result, *buildIndex, error) {
 	if err := guardOut(out, p.site.Src); err != nil {
 		return Result{}, nil, err
 	}
@@ -33,10 +37,23 @@ func publish(ctx context.Context, out string, p *plan, prev *buildIndex) (Result
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return Result{}, nil, fmt.Errorf("publish: %w", err)
 	}
+	removeStale(out, log)
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(out)+".new-")
 	if err != nil {
 		return Result{}, nil, fmt.Errorf("publish: %w", err)
 	}
+	lock, err := lockStaging(tmp)
+	if err != nil {
+		return Result{}, nil, errors.Join(fmt.Errorf("publish: %w", err), os.RemoveAll(tmp))
+	}
+	// Closed last: until then a concurrent build sees the directory in
+	// use. Its lock file goes with the directory (renamed to out, it is
+	// removed there, see below).
+	defer func() {
+		if err := lock.Close(); err != nil {
+			log.Warn("could not release the staging lock", "dir", tmp, "error", err)
+		}
+	}()
 	fail := func(stage string, err error) (Result, *buildIndex, error) {
 		return Result{}, nil, errors.Join(fmt.Errorf("%s: %w", stage, err), os.RemoveAll(tmp))
 	}
@@ -63,8 +80,15 @@ func publish(ctx context.Context, out string, p *plan, prev *buildIndex) (Result
 		if err := os.RemoveAll(tmp); err != nil {
 			return Result{}, nil, fmt.Errorf("publish: %w", err)
 		}
-	} else if err := swap(tmp, out); err != nil {
-		return fail("publish", err)
+	} else {
+		// The lock file must not be published: it goes before the swap,
+		// while the lock itself stays held through the open file.
+		if err := os.Remove(filepath.Join(tmp, stagingLock)); err != nil {
+			return fail("publish", err)
+		}
+		if err := swap(tmp, out); err != nil {
+			return fail("publish", err)
+		}
 	}
 	res := Result{
 		Files: int(w.files.Load()), Pages: int(w.pages.Load()), Bytes: w.size.Load(),
