@@ -21,10 +21,7 @@ func TestKilledBuildLeavesNoStaging(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and a 1,500-post site")
 	}
-	bin := filepath.Join(t.TempDir(), "labfront")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	src := t.TempDir()
 	if err := sitetest.WriteCorpus(src, 1500); err != nil {
 		t.Fatal(err)

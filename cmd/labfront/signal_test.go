@@ -58,6 +58,17 @@ func bigExport(t *testing.T, n int) string {
 	return path
 }
 
+// buildBinary builds labfront into a temporary directory, for tests
+// that run (and signal) the real process.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "labfront")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // TestSignalStopsImport runs the real binary on a large export, sends
 // SIGINT (and, in a second run, SIGTERM) once the import has staged its
 // first file, and checks that it stops within a bounded wait, exits 130
@@ -66,10 +77,7 @@ func TestSignalStopsImport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "labfront")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	export := bigExport(t, 4000)
 	for _, tc := range []struct {
 		sig  syscall.Signal
