@@ -81,33 +81,7 @@ func TestDevServerLiveReload(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, stop := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- devserver.Serve(ctx, devserver.Config{
-			Src:     src,
-			Addr:    "127.0.0.1:0",
-			Static:  static.FS,
-			Islands: web.Islands,
-			Log:     slog.New(slog.NewTextHandler(testLog{t}, nil)),
-			OnReady: func(url string) { ready <- url },
-		})
-	}()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("dev server: %v", err)
-		}
-	})
-	var url string
-	select {
-	case url = <-ready:
-	case err := <-done:
-		t.Fatalf("dev server did not start: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("dev server did not start")
-	}
+	url := startDevServer(t, src)
 
 	b := browser(t)
 	do(t, b, chromedp.Navigate(url+"blog/zero-inbound-ports/"))
@@ -146,23 +120,19 @@ func TestDevServerLiveReload(t *testing.T) {
 	waitFor(t, b, `!document.getElementById("labfront-overlay") && (document.querySelector("article h1") || {}).textContent?.startsWith("Zero inbound ports")`)
 }
 
-// TestDevServerPictureEdit: replacing a picture of a bundle while its
-// page is open in the browser reloads the page with the new picture's
-// variants, loaded and shown.
-func TestDevServerPictureEdit(t *testing.T) {
-	src := t.TempDir()
-	copyTree(t, "../content", filepath.Join(src, "content"))
-	pic := filepath.Join(src, "content/posts/2026-07-18-rack-tour/dashboard.png")
-	if _, err := os.Stat(pic); err != nil {
-		t.Fatalf("the example's rack tour lost its screenshot; update this test: %v", err)
-	}
-
+// startDevServer runs labfront serve's dev server on src at a free
+// loopback port, stopped when the test ends, and returns its base URL.
+func startDevServer(t *testing.T, src string) string {
+	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
 		done <- devserver.Serve(ctx, devserver.Config{
-			Src: src, Addr: "127.0.0.1:0", Static: static.FS, Islands: web.Islands,
+			Src:     src,
+			Addr:    "127.0.0.1:0",
+			Static:  static.FS,
+			Islands: web.Islands,
 			Log:     slog.New(slog.NewTextHandler(testLog{t}, nil)),
 			OnReady: func(url string) { ready <- url },
 		})
@@ -181,6 +151,21 @@ func TestDevServerPictureEdit(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("dev server did not start")
 	}
+	return url
+}
+
+// TestDevServerPictureEdit: replacing a picture of a bundle while its
+// page is open in the browser reloads the page with the new picture's
+// variants, loaded and shown.
+func TestDevServerPictureEdit(t *testing.T) {
+	src := t.TempDir()
+	copyTree(t, "../content", filepath.Join(src, "content"))
+	pic := filepath.Join(src, "content/posts/2026-07-18-rack-tour/dashboard.png")
+	if _, err := os.Stat(pic); err != nil {
+		t.Fatalf("the example's rack tour lost its screenshot; update this test: %v", err)
+	}
+
+	url := startDevServer(t, src)
 
 	b := browser(t)
 	do(t, b, chromedp.Navigate(url+"blog/rack-tour/"))

@@ -130,19 +130,7 @@ func TestHeadMetaGolden(t *testing.T) {
 		}
 	}
 	got := b.String()
-	golden := filepath.Join("testdata", "head-meta.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("head tags differ from %s (go test -run TestHeadMetaGolden -update to accept):\n%s", golden, got)
-	}
+	golden(t, "head-meta.golden", "TestHeadMetaGolden", got, true)
 }
 
 var cardKeyInURL = regexp.MustCompile(`\.[0-9a-f]{10}\.png`)

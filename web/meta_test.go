@@ -33,12 +33,7 @@ func TestHeadersFileGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "headers.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	golden(t, "headers.golden", "TestHeadersFileGolden", got, true)
 	if n := len(headerRules()); n > 100 {
 		t.Errorf("%d header rules; Pages applies 100", n)
 	}
@@ -46,13 +41,6 @@ func TestHeadersFileGolden(t *testing.T) {
 		if utf8.RuneCountInString(l) > 2000 {
 			t.Errorf("_headers line %d has %d characters; Pages allows 2,000", i+1, utf8.RuneCountInString(l))
 		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("_headers changed:\n%s\nwant:\n%s", got, want)
 	}
 }
 

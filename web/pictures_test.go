@@ -27,6 +27,26 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
+// golden compares got with testdata/name, first rewriting the file with
+// got under -update (unless write is false: a test that checks the same
+// file twice writes it once). test names the test, for the message.
+func golden(t *testing.T, name, test, got string, write bool) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update && write {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("differs from %s (go test -run %s -update to accept):\n got:\n%s\nwant:\n%s", path, test, got, want)
+	}
+}
+
 // pictureSite shows one photo every way Markdown can point at it, a
 // shared media image, an animated GIF and an image too small for any
 // responsive width.
@@ -140,19 +160,7 @@ func TestPictureMarkupGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := "<!-- page -->\n" + string(page) + "<!-- feed -->\n" + string(feed)
-	golden := filepath.Join("testdata", "pictures.golden.html")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("body differs from %s (go test -run TestPictureMarkupGolden -update to accept):\n%s", golden, got)
-	}
+	golden(t, "pictures.golden.html", "TestPictureMarkupGolden", got, true)
 	// What the golden file must show, so accepting a wrong one fails too.
 	imgs := regexp.MustCompile(`<img [^>]*>`).FindAllString(string(page), -1)
 	if len(imgs) != 10 {
