@@ -537,17 +537,8 @@ func (c *Client) createDeployment(ctx context.Context, project string, o Options
 				return mine, nil
 			}
 		}
-		if attempt+1 >= p.attempts() {
-			return nil, &GaveUp{What: "create the deployment", Why: fmt.Sprintf("giving up after %d attempts", p.attempts()), Last: err}
-		}
-		c.log.Warn("creating the deployment failed and nothing was created, retrying", "attempt", attempt+1, "error", err)
-		wait := p.backoff(attempt, err)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("create the deployment: %w (while waiting to retry after: %v)", context.Cause(ctx), err)
-		case <-t.C:
+		if err := p.pause(ctx, "create the deployment", attempt, err); err != nil {
+			return nil, err
 		}
 	}
 }

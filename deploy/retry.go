@@ -75,10 +75,6 @@ func (e errNoAnswer) Unwrap() error { return e.err }
 // attempt, or because the next one would start past ctx's deadline, says
 // so with what and the last error.
 func (p *Retry) Do(ctx context.Context, what string, call func(ctx context.Context) error) error {
-	log := p.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	for attempt := 0; ; attempt++ {
 		limit := p.attemptTimeout()
 		actx, cancel := context.WithTimeout(ctx, limit)
@@ -97,22 +93,39 @@ func (p *Retry) Do(ctx context.Context, what string, call func(ctx context.Conte
 		if !timedOut && !Retryable(err) {
 			return err
 		}
-		if attempt+1 >= p.attempts() {
-			return &GaveUp{What: what, Why: fmt.Sprintf("giving up after %d attempts", p.attempts()), Last: err}
-		}
-		wait := p.backoff(attempt, err)
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			return &GaveUp{What: what, Why: fmt.Sprintf("the next try, in %s, would be past the deadline", wait.Round(time.Millisecond)), Last: err}
-		}
-		log.Warn("request failed, retrying", "step", what, "attempt", attempt+1, "wait", wait, "error", err)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("%s: %w (while waiting to retry after: %v)", what, context.Cause(ctx), err)
-		case <-t.C:
+		if err := p.pause(ctx, what, attempt, err); err != nil {
+			return err
 		}
 	}
+}
+
+// pause is what comes between a failed attempt (0-based) and the next:
+// an error to end with when the attempts are spent or the wait would
+// pass ctx's deadline, else the backoff waited out (nil).
+func (p *Retry) pause(ctx context.Context, what string, attempt int, err error) error {
+	if attempt+1 >= p.attempts() {
+		return &GaveUp{What: what, Why: fmt.Sprintf("giving up after %d attempts", p.attempts()), Last: err}
+	}
+	wait := p.backoff(attempt, err)
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+		return &GaveUp{What: what, Why: fmt.Sprintf("the next try, in %s, would be past the deadline", wait.Round(time.Millisecond)), Last: err}
+	}
+	p.logger().Warn("request failed, retrying", "step", what, "attempt", attempt+1, "wait", wait, "error", err)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("%s: %w (while waiting to retry after: %v)", what, context.Cause(ctx), err)
+	case <-t.C:
+		return nil
+	}
+}
+
+func (p *Retry) logger() *slog.Logger {
+	if p.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Log
 }
 
 // backoff is the wait before retry n (0-based) after err: what the API
