@@ -9,6 +9,7 @@ import (
 
 	"github.com/labfront/labfront/deploy"
 	"github.com/labfront/labfront/internal/cftest"
+	"github.com/labfront/labfront/internal/live"
 )
 
 const testTunnelID = "6ff42ae2-765d-4adf-8112-31c55c1551ef"
@@ -30,7 +31,7 @@ func TestCloudflaredSourceConfig(t *testing.T) {
 		{name: "not a UUID", source: "{name: tunnel, type: cloudflared, tunnel_id: labfront}", env: creds,
 			err: `sources[0].tunnel_id: must be the tunnel's UUID (labfront tunnel provision prints it), found "labfront"`},
 		{name: "on another type", source: "{name: probes, type: probe, tunnel_id: " + testTunnelID + "}", env: creds,
-			err: "sources[0].tunnel_id: only cloudflared sources take a tunnel_id"},
+			err: "sources[0].tunnel_id: only cloudflared sources take tunnel_id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := ParseConfig([]byte("auth: {mode: dev}\nsources:\n  - "+tc.source+"\n"), "cfg.yaml", env(tc.env))
@@ -44,11 +45,12 @@ func TestCloudflaredSourceConfig(t *testing.T) {
 				t.Fatal(err)
 			}
 			src := cfg.Sources[0]
-			if src.Secret != tc.secret || src.Cloudflare.TunnelID != tc.tunnelID {
-				t.Errorf("secret %q, tunnel %q; want %q, %q", src.Secret, src.Cloudflare.TunnelID, tc.secret, tc.tunnelID)
+			cf, _ := src.Options.(live.CloudflareAPI) // zero when the source has no API access
+			if src.Secret != tc.secret || cf.TunnelID != tc.tunnelID {
+				t.Errorf("secret %q, tunnel %q; want %q, %q", src.Secret, cf.TunnelID, tc.secret, tc.tunnelID)
 			}
-			if tc.tunnelID != "" && (src.Cloudflare.AccountID != cftest.DefaultAccountID || src.Cloudflare.BaseURL != creds[deploy.EnvBaseURL]) {
-				t.Errorf("API access %+v", src.Cloudflare)
+			if tc.tunnelID != "" && (cf.AccountID != cftest.DefaultAccountID || cf.BaseURL != creds[deploy.EnvBaseURL]) {
+				t.Errorf("API access %+v", cf)
 			}
 		})
 	}

@@ -74,8 +74,6 @@ const (
 	EnvSessionKey   = "LABFRONT_SESSION_KEY"
 )
 
-var sourceTypes = []string{"prometheus", "proxmox", "tailscale", "probe", "demo", "cloudflared"}
-
 // LoadConfig reads and validates the file; problems carry file and line.
 func LoadConfig(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
@@ -141,55 +139,11 @@ func ParseConfig(data []byte, display string, getenv func(string) string) (*Conf
 	}
 	cfg.Hostnames = parseHostnames(doc, f, cfg.Auth.Mode)
 	cfg.MetricsToken = parseMetricsToken(doc, f, getenv)
-	for i, n := range f.List("sources") {
-		name := fmt.Sprintf("sources[%d]", i)
-		sf := doc.Map(n, name, "name", "type", "url", "interval", "timeout", "secret_env", "secret_file", "tailnet", "insecure", "tunnel_id")
-		sf.Require("name", "type")
-		src := live.Source{Name: sf.String("name"), Type: sf.String("type"), URL: sf.String("url"), Tailnet: sf.String("tailnet"), Insecure: sf.Bool("insecure")}
-		if src.Type != "" && !slices.Contains(sourceTypes, src.Type) {
-			doc.Errorf(sf.Node("type"), name+".type", "must be one of %s, found %q", strings.Join(sourceTypes, ", "), src.Type)
-		}
-		if src.Type == "prometheus" || src.Type == "proxmox" {
-			sf.Require("url")
-		}
-		src.Interval = duration(doc, sf, name, "interval", 15*time.Second)
-		src.Timeout = duration(doc, sf, name, "timeout", min(src.Interval, 10*time.Second))
-		if env := sf.String("secret_env"); env != "" {
-			src.Secret = getenv(env)
-			if src.Secret == "" {
-				doc.Errorf(sf.Node("secret_env"), name+".secret_env", "$%s is empty or unset", env)
-			}
-		}
-		if file := sf.String("secret_file"); file != "" {
-			b, err := os.ReadFile(file)
-			if err != nil {
-				doc.Errorf(sf.Node("secret_file"), name+".secret_file", "%v", err)
-			}
-			src.Secret = strings.TrimSpace(string(b))
-		}
-		cloudflaredSource(doc, sf, name, &src, getenv)
-		if slices.ContainsFunc(cfg.Sources, func(s live.Source) bool { return s.Name == src.Name }) {
-			doc.Errorf(sf.Node("name"), name+".name", "duplicate source name %q", src.Name)
-		}
-		cfg.Sources = append(cfg.Sources, src)
-	}
+	cfg.Sources = live.Builtin().ParseSources(doc, f.List("sources"), getenv)
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}
 	return cfg, nil
-}
-
-func duration(doc *yamldoc.Doc, f yamldoc.Fields, prefix, key string, def time.Duration) time.Duration {
-	s := f.String(key)
-	if s == "" {
-		return def
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		doc.Errorf(f.Node(key), prefix+"."+key, "must be a positive duration like 15s or 1m, found %q", s)
-		return def
-	}
-	return d
 }
 
 // checkIssuerURL allows plain http only on loopback: that is how tests

@@ -99,6 +99,10 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	if l == nil {
 		l = &lab.Lab{}
 	}
+	// lab accepts any live: key; the collector registry knows which exist.
+	if err := live.Builtin().CheckLab(l); err != nil {
+		return nil, err
+	}
 	// Only site.yaml: the posts are the static site's business.
 	site, err := content.LoadConfig(cfg.Site)
 	if err != nil {
@@ -130,7 +134,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	if s.collectors == nil {
 		s.collectors = map[string]live.Collector{}
 		for _, src := range cfg.Sources {
-			c, err := newCollector(src, l, s.now)
+			c, err := live.Builtin().New(src, l, s.now)
 			if err != nil {
 				return nil, fmt.Errorf("source %s: %w", src.Name, err)
 			}
@@ -160,25 +164,6 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	s.echo = s.newEcho()
 	s.handler = hosts.Handler(s.echo, s.log)
 	return s, nil
-}
-
-// newCollector turns a configured source into its collector.
-func newCollector(src live.Source, l *lab.Lab, now func() time.Time) (live.Collector, error) {
-	switch src.Type {
-	case "demo":
-		return live.NewDemo(l, now), nil
-	case "prometheus":
-		return live.NewPrometheus(src, l)
-	case "proxmox":
-		return live.NewProxmox(src, l)
-	case "tailscale":
-		return live.NewTailscale(src, l)
-	case "probe":
-		return live.NewProbe(src, l)
-	case "cloudflared":
-		return live.NewCloudflared(src)
-	}
-	return nil, fmt.Errorf("source type %q is not available in this build yet", src.Type)
 }
 
 // Handler is the server's HTTP handler, for tests and for mounting; it

@@ -54,6 +54,11 @@ func loadLab(opts Options, files *sitefs.Site) (*labSection, error) {
 	if leaks := l.Leaks(display); len(leaks) > 0 {
 		return nil, leaks.Err()
 	}
+	if opts.CheckLab != nil {
+		if err := opts.CheckLab(l); err != nil {
+			return nil, err
+		}
+	}
 	var snap *snapshot.Snapshot
 	if opts.Snapshot != "" {
 		raw, err := snapshot.Parse(snapData, opts.Snapshot)

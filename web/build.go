@@ -23,6 +23,7 @@ import (
 	"github.com/labfront/labfront/internal/card"
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/markdown"
 	"github.com/labfront/labfront/internal/picture"
 	"github.com/labfront/labfront/internal/sitefs"
@@ -50,6 +51,11 @@ type Options struct {
 	// build).
 	Clean bool
 	Log   *slog.Logger
+	// CheckLab checks what lab.yaml holds for other parts of labfront:
+	// the live: keys belong to the admin server's collector registry
+	// (live.Kinds.CheckLab), which the generator does not import. Nil
+	// checks nothing beyond lab's own rules.
+	CheckLab func(*lab.Lab) error
 }
 
 // Result summarises a finished build.

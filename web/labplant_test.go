@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/labfront/labfront/internal/lab"
+	"github.com/labfront/labfront/internal/live"
 )
 
 // LabField is one string field of lab.yaml, found by reflection over
@@ -63,6 +64,15 @@ func LabFields() []LabField {
 			switch ft.Kind() {
 			case reflect.String:
 				out = append(out, LabField{Kind: kind, Key: key, Path: path, List: list})
+			case reflect.Map:
+				// live: is open in lab; its keys are the collector
+				// registry's, so they are planted from there.
+				if ft == reflect.TypeFor[lab.Live]() {
+					sub := append(append([]LabStep{}, path...), LabStep{Key: key, Kind: "live"})
+					for _, k := range live.Builtin().LiveKeys() {
+						out = append(out, LabField{Kind: "live", Key: k, Path: sub})
+					}
+				}
 			case reflect.Struct:
 				sub := append(append([]LabStep{}, path...), LabStep{Key: key, Kind: strings.ToLower(ft.Name()), List: list})
 				walk(ft, strings.ToLower(ft.Name()), sub)

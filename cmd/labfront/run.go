@@ -13,6 +13,7 @@ import (
 
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
@@ -204,7 +205,7 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	if err := noArgs("build", pos); err != nil {
 		return err
 	}
-	res, err := web.Build(ctx, web.Options{Src: *src, Out: *out, BaseURL: *baseURL, Drafts: *drafts, Snapshot: *snap, Static: staticFS(*src), Islands: islandsFS(*src), Clean: *clean, Log: e.log})
+	res, err := web.Build(ctx, web.Options{Src: *src, Out: *out, BaseURL: *baseURL, Drafts: *drafts, Snapshot: *snap, Static: staticFS(*src), Islands: islandsFS(*src), Clean: *clean, Log: e.log, CheckLab: live.Builtin().CheckLab})
 	printWarnings(e.stderr, res.Warnings)
 	return err
 }
@@ -224,7 +225,7 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	var warnings diag.List
 	check := func() error {
 		var err error
-		warnings, err = web.Check(web.Options{Src: *src, Static: staticFS(*src), Islands: islandsFS(*src)})
+		warnings, err = web.Check(web.Options{Src: *src, Static: staticFS(*src), Islands: islandsFS(*src), CheckLab: live.Builtin().CheckLab})
 		return err
 	}
 	if err := readOnly(ctx, check); err != nil {

@@ -32,6 +32,19 @@ colour: red
 ---
 [gone](/blog/nowhere/)
 `)
+	// lab itself takes any live: key; the collector registry, wired in
+	// by the CLI, knows which exist.
+	badLive := sitetest.Write(t, "-- content/site.yaml --\n"+sitetest.MinimalSiteYAML+`
+-- content/lab.yaml --
+sites: [{id: home, name: Home}]
+links: []
+nodes:
+  - id: pve
+    name: PVE
+    type: hypervisor
+    site: home
+    live: {promethues: "10.0.0.2:9100"}
+`)
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -53,6 +66,8 @@ colour: red
 			"labfront: 3 problems",
 		}},
 		{"build problems", []string{"build", "--src", bad, "--out", filepath.Join(t.TempDir(), "d")}, exitInput, []string{"colour: unknown key"}},
+		{"check a live key typo", []string{"check", "--src", badLive}, exitInput, []string{badLive + "/content/lab.yaml:8: nodes[0].live.promethues: unknown key (allowed: probe, prometheus, proxmox, tailscale)"}},
+		{"build a live key typo", []string{"build", "--src", badLive, "--out", filepath.Join(t.TempDir(), "d")}, exitInput, []string{"nodes[0].live.promethues: unknown key"}},
 		{"new without title", []string{"new", "post"}, exitUsage, []string{"usage: labfront new post|note TITLE"}},
 		{"new wrong kind", []string{"new", "page", "X"}, exitUsage, []string{`"page" is not post or note`}},
 	} {

@@ -31,12 +31,13 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cfg := devserver.Config{
-		Src:     *src,
-		Addr:    *addr,
-		Drafts:  *drafts,
-		Static:  func() fs.FS { return staticFS(*src) },
-		Islands: func() fs.FS { return islandsFS(*src) },
-		Log:     e.log,
+		Src:      *src,
+		Addr:     *addr,
+		Drafts:   *drafts,
+		Static:   func() fs.FS { return staticFS(*src) },
+		Islands:  func() fs.FS { return islandsFS(*src) },
+		Log:      e.log,
+		CheckLab: live.Builtin().CheckLab,
 		OnReady: func(url string) {
 			fmt.Fprintf(e.stdout, "labfront dev server: open %s (Ctrl-C to stop)\n", url)
 		},

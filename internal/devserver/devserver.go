@@ -25,6 +25,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/labfront/labfront/internal/hostallow"
+	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/pagesrv"
 	"github.com/labfront/labfront/web"
 )
@@ -53,6 +54,8 @@ type Config struct {
 	// Restart is called when Go templates change: they are compiled into
 	// the binary, so a rebuild of the site alone cannot show them.
 	Restart func(ctx context.Context) error
+	// CheckLab is web.Options.CheckLab for every rebuild.
+	CheckLab func(*lab.Lab) error
 }
 
 // state is what pages learn over the event stream.
@@ -153,7 +156,7 @@ func (s *server) routes() (http.Handler, error) {
 // rebuild builds the site into s.out and tells every page.
 func (s *server) rebuild(ctx context.Context) {
 	start := time.Now()
-	_, err := web.Build(ctx, web.Options{Src: s.cfg.Src, Out: s.out, Drafts: s.cfg.Drafts, Cache: s.cache, Static: s.cfg.Static(), Islands: s.cfg.Islands()})
+	_, err := web.Build(ctx, web.Options{Src: s.cfg.Src, Out: s.out, Drafts: s.cfg.Drafts, Cache: s.cache, Static: s.cfg.Static(), Islands: s.cfg.Islands(), CheckLab: s.cfg.CheckLab})
 	s.mu.Lock()
 	s.builds++
 	next := state{Version: s.boot + "-" + strconv.Itoa(s.builds)}

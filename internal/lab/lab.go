@@ -23,6 +23,9 @@ type Lab struct {
 	Flows              []Flow
 	Decisions          []Decision
 
+	// file is the display path it was read from (see File).
+	file string
+
 	// sources are the scalars of the lab.yaml this lab was parsed from,
 	// so Leaks can point at the line that carries a leaking text. Nil for
 	// a lab built in code.
@@ -65,10 +68,25 @@ type Specs struct {
 	CPU, OS   string
 }
 
-// Live tells the admin server's collectors where a node's live data is.
-type Live struct {
-	Proxmox, Prometheus, Probe, Tailscale string
+// Live tells the admin server's collectors where a node's live data is: a
+// source kind's live key ("proxmox", "probe") to its value. Which keys
+// exist and what their values look like is the collector registry's
+// business (internal/live), so adding a collector does not touch lab.
+type Live map[string]LiveRef
+
+// LiveRef is one live: value and the line it is on, for messages.
+type LiveRef struct {
+	Value string
+	Line  int
 }
+
+// File is the display path the lab was read from, for the messages of
+// checks made outside this package (live: keys); "" for a lab not read
+// from a file.
+func (l *Lab) File() string { return l.file }
+
+// Get returns the value of key, "" when the node has none.
+func (l Live) Get(key string) string { return l[key].Value }
 
 // Physical reports whether the node is hardware of its own: no parent and
 // not a container, VM or cloud service.

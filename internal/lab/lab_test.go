@@ -211,7 +211,7 @@ func TestPublicView(t *testing.T) {
 	if len(pub.Services) != 1 || pub.Services[0].ID != "pve" {
 		t.Errorf("services %+v", pub.Services)
 	}
-	if n := pub.Node("pve-io"); n == nil || !slices.Equal(n.Services, []string{"pve"}) || n.Live != (Live{}) {
+	if n := pub.Node("pve-io"); n == nil || !slices.Equal(n.Services, []string{"pve"}) || n.Live != nil {
 		t.Errorf("pve-io public node %+v", n)
 	}
 }

@@ -27,7 +27,6 @@ var Keys = map[string][]string{
 	"network":  {"id", "name", "cidr"},
 	"node":     {"id", "name", "type", "site", "parent", "alias", "public", "description", "networks", "specs", "services", "live"},
 	"specs":    {"cores", "memory_gb", "storage_tb", "cpu", "os"},
-	"live":     {"proxmox", "prometheus", "probe", "tailscale"},
 	"link":     {"from", "to", "type", "label", "latency_ms"},
 	"service":  {"id", "name", "category", "description", "tech", "node", "url", "public"},
 	"swarm":    {"name", "description", "agents"},
@@ -92,6 +91,7 @@ func Parse(data []byte, display string) (*Lab, error) {
 	l := r.read(root)
 	r.validate(l)
 	l.sources = indexSources(root)
+	l.file = display
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}
@@ -184,8 +184,15 @@ func (r *reader) read(root *yaml.Node) *Lab {
 			r.nonNegative(s, name+".specs", "storage_tb", node.Specs.StorageTB)
 		}
 		if f.Has("live") {
-			s := f.Sub("live", Keys["live"]...)
-			node.Live = Live{Proxmox: s.String("proxmox"), Prometheus: s.String("prometheus"), Probe: s.String("probe"), Tailscale: s.String("tailscale")}
+			s := d.Open(f.Node("live"), name+".live")
+			for _, k := range s.Keys() {
+				if v := s.String(k); v != "" {
+					if node.Live == nil {
+						node.Live = Live{}
+					}
+					node.Live[k] = LiveRef{Value: v, Line: s.Line(k)}
+				}
+			}
 		}
 		l.Nodes = append(l.Nodes, node)
 	}

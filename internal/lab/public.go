@@ -27,7 +27,7 @@ func (l *Lab) Public() *Lab {
 		p := n
 		p.ID, p.Name, p.Alias = ids[n.ID], n.DisplayName(), ""
 		p.Parent = ids[n.Parent]
-		p.Live = Live{}
+		p.Live = nil
 		p.Services = nil
 		out.Nodes = append(out.Nodes, p)
 	}

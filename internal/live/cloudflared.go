@@ -8,12 +8,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cloudflare/cloudflare-go/v6/option"
 
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/tunnel"
 )
 
@@ -62,6 +65,47 @@ type Cloudflared struct {
 
 var _ Collector = (*Cloudflared)(nil)
 
+var tunnelUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// cloudflaredKind watches the tunnel that carries the admin server. It
+// maps onto no lab node.
+func cloudflaredKind() Kind {
+	return Kind{
+		Name: "cloudflared", Keys: []string{"tunnel_id"}, Configure: configureCloudflared,
+		New: func(src Source, _ *lab.Lab, _ func() time.Time) (Collector, error) { return NewCloudflared(src) },
+	}
+}
+
+// configureCloudflared reads a source's tunnel_id and, when it has one,
+// its API access: the account and endpoint from the environment, the token
+// from $CLOUDFLARE_API_TOKEN unless secret_env or secret_file named
+// another (a token with only Cloudflare Tunnel: Read).
+func configureCloudflared(s Settings, src *Source) {
+	id := s.Fields.String("tunnel_id")
+	if id == "" {
+		return
+	}
+	if !tunnelUUID.MatchString(id) {
+		s.Errorf("tunnel_id", "must be the tunnel's UUID (labfront tunnel provision prints it), found %q", id)
+		return
+	}
+	env := deploy.ConfigFromEnv(s.Getenv)
+	if src.Secret == "" {
+		src.Secret = string(env.APIToken)
+	}
+	src.Options = CloudflareAPI{AccountID: env.AccountID, BaseURL: env.BaseURL, TunnelID: strings.ToLower(id)}
+	var missing []string
+	if src.Secret == "" {
+		missing = append(missing, "$"+deploy.EnvAPIToken)
+	}
+	if env.AccountID == "" {
+		missing = append(missing, "$"+deploy.EnvAccountID)
+	}
+	if len(missing) > 0 {
+		s.Errorf("tunnel_id", "reading the tunnel's connections from the Cloudflare API needs %s", strings.Join(missing, " and "))
+	}
+}
+
 // NewCloudflared reads cloudflared's metrics server at src.URL
 // (DefaultCloudflaredURL when empty) and, when src.Cloudflare.TunnelID is
 // set, the tunnel's connections with the API token in src.Secret.
@@ -75,10 +119,11 @@ func NewCloudflared(src Source) (*Cloudflared, error) {
 		return nil, fmt.Errorf("cloudflared source %q: url must be cloudflared's metrics address as http://host:port, found %q", src.Name, base)
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/") + "/ready"
-	c := &Cloudflared{ready: u.String(), addr: u.Host, http: src.Client(), tunnelID: src.Cloudflare.TunnelID}
+	cf, _ := src.Options.(CloudflareAPI) // zero: no API access
+	c := &Cloudflared{ready: u.String(), addr: u.Host, http: src.Client(), tunnelID: cf.TunnelID}
 	if c.tunnelID != "" {
-		cfg := deploy.Config{APIToken: deploy.Secret(src.Secret), AccountID: src.Cloudflare.AccountID, BaseURL: src.Cloudflare.BaseURL}
-		client, err := tunnel.NewClient(cfg, nil, src.Cloudflare.Options...)
+		cfg := deploy.Config{APIToken: deploy.Secret(src.Secret), AccountID: cf.AccountID, BaseURL: cf.BaseURL}
+		client, err := tunnel.NewClient(cfg, nil, cf.Options...)
 		if err != nil {
 			return nil, fmt.Errorf("cloudflared source %q: %w", src.Name, err)
 		}

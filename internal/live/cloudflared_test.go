@@ -123,7 +123,7 @@ func TestCloudflaredCollect(t *testing.T) {
 				if tc.token != "" {
 					src.Secret = tc.token
 				}
-				src.Cloudflare = CloudflareAPI{AccountID: cftest.DefaultAccountID, BaseURL: api.APIBase, TunnelID: id, Options: []option.RequestOption{option.WithMaxRetries(0)}}
+				src.Options = CloudflareAPI{AccountID: cftest.DefaultAccountID, BaseURL: api.APIBase, TunnelID: id, Options: []option.RequestOption{option.WithMaxRetries(0)}}
 			}
 			c, err := NewCloudflared(src)
 			if err != nil {
@@ -193,7 +193,7 @@ func TestNewCloudflared(t *testing.T) {
 	if _, err := NewCloudflared(Source{Name: "tunnel", URL: "127.0.0.1:20241"}); err == nil || !strings.Contains(err.Error(), `cloudflared source "tunnel": url must be`) {
 		t.Errorf("URL without a scheme: %v", err)
 	}
-	if _, err := NewCloudflared(Source{Name: "tunnel", Cloudflare: CloudflareAPI{TunnelID: "x"}}); err == nil || !strings.Contains(err.Error(), "CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID not set") {
+	if _, err := NewCloudflared(Source{Name: "tunnel", Options: CloudflareAPI{TunnelID: "x"}}); err == nil || !strings.Contains(err.Error(), "CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID not set") {
 		t.Errorf("tunnel_id without credentials: %v", err)
 	}
 }

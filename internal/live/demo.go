@@ -24,6 +24,14 @@ type Demo struct {
 
 var _ Collector = (*Demo)(nil)
 
+// demoKind simulates the lab: the built-in example needs no homelab.
+func demoKind() Kind {
+	return Kind{
+		Name: "demo",
+		New:  func(_ Source, l *lab.Lab, now func() time.Time) (Collector, error) { return NewDemo(l, now), nil },
+	}
+}
+
 // NewDemo simulates l. now may be nil for the real clock.
 func NewDemo(l *lab.Lab, now func() time.Time) *Demo {
 	if now == nil {

@@ -53,6 +53,18 @@ type probeTarget struct {
 	addr string
 }
 
+const probeLiveKey = "probe"
+
+// probeKind checks that the lab's nodes answer: HTTP(S) or a TCP connect.
+func probeKind() Kind {
+	return Kind{
+		Name: "probe", Keys: []string{"insecure"}, LiveKey: probeLiveKey,
+		CheckLive: func(v string) error { _, err := parseProbeTarget(v); return err },
+		Configure: func(s Settings, src *Source) { src.Insecure = s.Fields.Bool("insecure") },
+		New:       func(src Source, l *lab.Lab, _ func() time.Time) (Collector, error) { return NewProbe(src, l) },
+	}
+}
+
 // NewProbe probes every node of l with a live.probe of the form
 // "https://…", "http://…" or "tcp://host:port", each within src.Timeout
 // (5 s when unset). src.HTTP, when set, is used for HTTP probes; otherwise
@@ -64,10 +76,11 @@ func NewProbe(src Source, l *lab.Lab) (*Probe, error) {
 		p.timeout = probeDefaultTimeout
 	}
 	for _, n := range l.Nodes {
-		if n.Live.Probe == "" {
+		target := n.Live.Get(probeLiveKey)
+		if target == "" {
 			continue
 		}
-		tg, err := parseProbeTarget(n.Live.Probe)
+		tg, err := parseProbeTarget(target)
 		if err != nil {
 			return nil, fmt.Errorf("probe source %q: node %q: live.probe: %w", src.Name, n.ID, err)
 		}

@@ -20,7 +20,7 @@ import (
 func probeLab(targets map[string]string) *lab.Lab {
 	l := &lab.Lab{}
 	for id, probe := range targets {
-		l.Nodes = append(l.Nodes, lab.Node{ID: id, Name: id, Live: lab.Live{Probe: probe}})
+		l.Nodes = append(l.Nodes, lab.Node{ID: id, Name: id, Live: lab.Live{"probe": {Value: probe}}})
 	}
 	l.Nodes = append(l.Nodes, lab.Node{ID: "unprobed", Name: "unprobed"})
 	return l

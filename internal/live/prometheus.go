@@ -69,6 +69,17 @@ type promQueries struct {
 	up, cpu, memory, disk, load string
 }
 
+const prometheusLiveKey = "prometheus"
+
+// prometheusKind reads node metrics and firing alerts from Prometheus. A
+// live.prometheus value is the instance label, any text.
+func prometheusKind() Kind {
+	return Kind{
+		Name: "prometheus", NeedsURL: true, LiveKey: prometheusLiveKey,
+		New: func(src Source, l *lab.Lab, _ func() time.Time) (Collector, error) { return NewPrometheus(src, l) },
+	}
+}
+
 // NewPrometheus queries the Prometheus server at src.URL (an http(s) URL,
 // with a path prefix when Prometheus runs behind one) through src.Client()
 // for the nodes of l that name a live.prometheus instance.
@@ -89,7 +100,7 @@ func NewPrometheus(src Source, l *lab.Lab) (*Prometheus, error) {
 	}
 	var instances []string
 	for _, n := range l.Nodes {
-		inst := n.Live.Prometheus
+		inst := n.Live.Get(prometheusLiveKey)
 		if inst == "" {
 			continue
 		}

@@ -31,7 +31,7 @@ var promTestNow = time.Unix(1790000000, 0)
 // job scrapes, one up through a second job, one sharing an instance with
 // another node, and one without a live.prometheus.
 func promTestLab() *lab.Lab {
-	node := func(id, inst string) lab.Node { return lab.Node{ID: id, Live: lab.Live{Prometheus: inst}} }
+	node := func(id, inst string) lab.Node { return lab.Node{ID: id, Live: lab.Live{"prometheus": {Value: inst}}} }
 	return &lab.Lab{Nodes: []lab.Node{
 		node("pve1", "10.10.0.11:9100"),
 		node("nas", "10.10.0.12:9100"),
@@ -476,9 +476,9 @@ const promDeadInstance = "127.0.0.1:1"
 func TestPrometheusReal(t *testing.T) {
 	url, instance, stop := startPrometheus(t)
 	l := &lab.Lab{Nodes: []lab.Node{
-		{ID: "box", Live: lab.Live{Prometheus: instance}},
-		{ID: "dead", Live: lab.Live{Prometheus: promDeadInstance}},
-		{ID: "ghost", Live: lab.Live{Prometheus: "10.255.255.1:9100"}},
+		{ID: "box", Live: lab.Live{"prometheus": {Value: instance}}},
+		{ID: "dead", Live: lab.Live{"prometheus": {Value: promDeadInstance}}},
+		{ID: "ghost", Live: lab.Live{"prometheus": {Value: "10.255.255.1:9100"}}},
 	}}
 	p, err := NewPrometheus(Source{Name: "real", Type: "prometheus", URL: url, Timeout: 5 * time.Second}, l)
 	if err != nil {

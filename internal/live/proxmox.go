@@ -122,6 +122,18 @@ func parsePxRef(s string) (pxRef, error) {
 	return pxRef{}, fmt.Errorf("%q: want NODE, NODE/lxc/VMID or NODE/qemu/VMID", s)
 }
 
+const proxmoxLiveKey = "proxmox"
+
+// proxmoxKind watches Proxmox VE nodes and guests and acts on them.
+func proxmoxKind() Kind {
+	return Kind{
+		Name: "proxmox", Keys: []string{"insecure"}, NeedsURL: true, LiveKey: proxmoxLiveKey,
+		CheckLive: func(v string) error { _, err := parsePxRef(v); return err },
+		Configure: func(s Settings, src *Source) { src.Insecure = s.Fields.Bool("insecure") },
+		New:       func(src Source, l *lab.Lab, _ func() time.Time) (Collector, error) { return NewProxmox(src, l) },
+	}
+}
+
 // NewProxmox watches the nodes of l that have a live.proxmox key, through
 // the API at src.URL ("https://pve.lab:8006") with the API token in
 // src.Secret ("user@realm!tokenid=uuid"). TLS certificates are verified
@@ -158,10 +170,11 @@ func NewProxmox(src Source, l *lab.Lab) (*Proxmox, error) {
 		p.hc = &http.Client{Transport: t, Timeout: src.Timeout}
 	}
 	for _, n := range l.Nodes {
-		if n.Live.Proxmox == "" {
+		v := n.Live.Get(proxmoxLiveKey)
+		if v == "" {
 			continue
 		}
-		ref, err := parsePxRef(n.Live.Proxmox)
+		ref, err := parsePxRef(v)
 		if err != nil {
 			return nil, fmt.Errorf("proxmox source %q: lab node %q: live.proxmox %w", src.Name, n.ID, err)
 		}
@@ -458,10 +471,10 @@ func (p *Proxmox) history(ctx context.Context, node string) (map[string][]Point,
 // outside this cluster (another source acts on it). Before the first
 // collection, guests are assumed to be here.
 func (p *Proxmox) Actions(node *lab.Node) []string {
-	if node == nil || node.Live.Proxmox == "" {
+	if node == nil || node.Live.Get(proxmoxLiveKey) == "" {
 		return nil
 	}
-	ref, err := parsePxRef(node.Live.Proxmox)
+	ref, err := parsePxRef(node.Live.Get(proxmoxLiveKey))
 	if err != nil || !ref.guest() || !p.member(ref.pve) {
 		return nil
 	}
@@ -484,10 +497,10 @@ func (p *Proxmox) Act(ctx context.Context, node *lab.Node, action string) error 
 	if !slices.Contains(pxActions, action) {
 		return fmt.Errorf("proxmox: %q on %s: %w", action, node.ID, ErrUnknownAction)
 	}
-	if node.Live.Proxmox == "" {
+	if node.Live.Get(proxmoxLiveKey) == "" {
 		return fmt.Errorf("proxmox: %s %s: the node has no live.proxmox guest: %w", action, node.ID, ErrUnknownAction)
 	}
-	ref, err := parsePxRef(node.Live.Proxmox)
+	ref, err := parsePxRef(node.Live.Get(proxmoxLiveKey))
 	if err != nil {
 		return fmt.Errorf("proxmox: %s %s: live.proxmox %v: %w", action, node.ID, err, ErrUnknownAction)
 	}

@@ -21,7 +21,7 @@ import (
 // see.
 func pxTestLab() *lab.Lab {
 	node := func(id, typ, ref string) lab.Node {
-		return lab.Node{ID: id, Name: id, Type: typ, Live: lab.Live{Proxmox: ref}}
+		return lab.Node{ID: id, Name: id, Type: typ, Live: lab.Live{"proxmox": {Value: ref}}}
 	}
 	return &lab.Lab{Nodes: []lab.Node{
 		node("jove", "hypervisor", "pve-io"),
@@ -273,7 +273,7 @@ func TestProxmoxCollectFollowsClusterChanges(t *testing.T) {
 
 func TestProxmoxCollectWrongCluster(t *testing.T) {
 	pve := proxmoxfake.New(t)
-	l := &lab.Lab{Nodes: []lab.Node{{ID: "titan", Type: "hypervisor", Live: lab.Live{Proxmox: "pve-titan"}}}}
+	l := &lab.Lab{Nodes: []lab.Node{{ID: "titan", Type: "hypervisor", Live: lab.Live{"proxmox": {Value: "pve-titan"}}}}}
 	p := newTestProxmox(t, pve, l, nil)
 	_, err := p.Collect(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "none of lab.yaml's Proxmox nodes (pve-titan) is in this cluster, which has pve-io, pve-ni") {
@@ -568,7 +568,7 @@ func TestNewProxmoxValidates(t *testing.T) {
 	const secret = "5ecre7-5ecre7"
 	good := Source{Name: "pve", URL: "https://pve.lab:8006", Secret: "labfront@pve!collector=" + secret}
 	guest := func(ref string) *lab.Lab {
-		return &lab.Lab{Nodes: []lab.Node{{ID: "g", Type: "container", Live: lab.Live{Proxmox: ref}}}}
+		return &lab.Lab{Nodes: []lab.Node{{ID: "g", Type: "container", Live: lab.Live{"proxmox": {Value: ref}}}}}
 	}
 	for _, tc := range []struct {
 		name string

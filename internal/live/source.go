@@ -17,12 +17,12 @@ type Source struct {
 	// "user@realm!id=uuid", a Tailscale API key), resolved from an
 	// environment variable or a file. It is never logged or rendered.
 	Secret string
-	// Tailnet names the Tailscale tailnet ("-" for the key's default).
-	Tailnet string
-	// Insecure accepts a self-signed TLS certificate (Proxmox's default).
+	// Insecure accepts a self-signed TLS certificate (Proxmox's default),
+	// for the kinds that take insecure.
 	Insecure bool
-	// Cloudflare is a cloudflared source's API access (cloudflared.go).
-	Cloudflare CloudflareAPI
+	// Options are the kind's own settings (TailscaleOptions,
+	// CloudflareAPI), set by its Configure; nil for kinds without any.
+	Options any
 	// HTTP is the client to use; nil means a default client with Timeout.
 	HTTP *http.Client
 }

@@ -38,6 +38,23 @@ type tsTarget struct {
 	node, host string
 }
 
+const tailscaleLiveKey = "tailscale"
+
+// TailscaleOptions are a tailscale source's own settings.
+type TailscaleOptions struct {
+	// Tailnet names the tailnet; "" or "-" is the API key's own.
+	Tailnet string
+}
+
+// tailscaleKind watches the tailnet's devices.
+func tailscaleKind() Kind {
+	return Kind{
+		Name: "tailscale", Keys: []string{"tailnet"}, LiveKey: tailscaleLiveKey,
+		Configure: func(s Settings, src *Source) { src.Options = TailscaleOptions{Tailnet: s.Fields.String("tailnet")} },
+		New:       func(src Source, l *lab.Lab, _ func() time.Time) (Collector, error) { return NewTailscale(src, l) },
+	}
+}
+
 // NewTailscale watches the devices of src.Tailnet ("-" for the API key's
 // own tailnet) for every node of l with a live.tailscale hostname.
 // src.URL overrides the API's base URL (tests, API-compatible servers).
@@ -45,7 +62,8 @@ func NewTailscale(src Source, l *lab.Lab) (*Tailscale, error) {
 	if src.Secret == "" {
 		return nil, fmt.Errorf("tailscale source %q: no API key", src.Name)
 	}
-	tailnet := src.Tailnet
+	opts, _ := src.Options.(TailscaleOptions) // zero options: the key's own tailnet
+	tailnet := opts.Tailnet
 	if tailnet == "" {
 		tailnet = "-"
 	}
@@ -67,8 +85,8 @@ func NewTailscale(src Source, l *lab.Lab) (*Tailscale, error) {
 	}
 	t := &Tailscale{client: client, tailnet: tailnet, now: time.Now}
 	for _, n := range l.Nodes {
-		if n.Live.Tailscale != "" {
-			t.targets = append(t.targets, tsTarget{node: n.ID, host: n.Live.Tailscale})
+		if host := n.Live.Get(tailscaleLiveKey); host != "" {
+			t.targets = append(t.targets, tsTarget{node: n.ID, host: host})
 		}
 	}
 	return t, nil

@@ -63,7 +63,7 @@ func tsFixture(t *testing.T, name string) []byte {
 func tsLab(hosts map[string]string) *lab.Lab {
 	l := &lab.Lab{}
 	for id, host := range hosts {
-		l.Nodes = append(l.Nodes, lab.Node{ID: id, Name: id, Live: lab.Live{Tailscale: host}})
+		l.Nodes = append(l.Nodes, lab.Node{ID: id, Name: id, Live: lab.Live{"tailscale": {Value: host}}})
 	}
 	// A node without a tailscale name must not appear in the result.
 	l.Nodes = append(l.Nodes, lab.Node{ID: "switch", Name: "switch"})
@@ -129,7 +129,7 @@ func TestTailscaleCollect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := tsFakeAPI(t, tt.path, tt.fixture)
-			ts := newTestTailscale(t, Source{Name: "ts", URL: srv.URL, Secret: tsTestKey, Tailnet: tt.tailnet, Timeout: 5 * time.Second}, tsLab(tt.hosts))
+			ts := newTestTailscale(t, Source{Name: "ts", URL: srv.URL, Secret: tsTestKey, Options: TailscaleOptions{Tailnet: tt.tailnet}, Timeout: 5 * time.Second}, tsLab(tt.hosts))
 			res, err := ts.Collect(t.Context())
 			if err != nil {
 				t.Fatalf("Collect: %v", err)

@@ -87,11 +87,24 @@ type Fields struct {
 	node   *yaml.Node
 	prefix string
 	vals   map[string]*yaml.Node
+	// order is the keys in the order the document gives them.
+	order []string
 }
 
 // Map checks that n is a mapping with only the allowed keys (each at most
 // once). prefix names the mapping in messages ("author", "nodes[2]").
 func (d *Doc) Map(n *yaml.Node, prefix string, allowed ...string) Fields {
+	return d.mapping(n, prefix, func(key string) bool { return slices.Contains(allowed, key) }, allowed)
+}
+
+// Open reads a mapping whose keys this reader does not know: another part
+// of the program checks them (lab.yaml's live: keys belong to the
+// collector registry). Duplicate keys are still reported; Keys lists them.
+func (d *Doc) Open(n *yaml.Node, prefix string) Fields {
+	return d.mapping(n, prefix, func(string) bool { return true }, nil)
+}
+
+func (d *Doc) mapping(n *yaml.Node, prefix string, ok func(string) bool, allowed []string) Fields {
 	f := Fields{doc: d, node: n, prefix: prefix, vals: map[string]*yaml.Node{}}
 	if n == nil {
 		return f
@@ -104,16 +117,20 @@ func (d *Doc) Map(n *yaml.Node, prefix string, allowed ...string) Fields {
 		k, v := n.Content[i], n.Content[i+1]
 		name := f.name(k.Value)
 		switch {
-		case !slices.Contains(allowed, k.Value):
+		case !ok(k.Value):
 			d.Errorf(k, name, "unknown key (allowed: %s)", strings.Join(allowed, ", "))
 		case f.vals[k.Value] != nil:
 			d.Errorf(k, name, "duplicate key")
 		default:
 			f.vals[k.Value] = v
+			f.order = append(f.order, k.Value)
 		}
 	}
 	return f
 }
+
+// Keys are the mapping's accepted keys in document order.
+func (f Fields) Keys() []string { return slices.Clone(f.order) }
 
 func (f Fields) name(key string) string {
 	if f.prefix == "" {
