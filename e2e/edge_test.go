@@ -487,7 +487,9 @@ func TestEdgeOriginAnswers(t *testing.T) {
 		code     int
 		fallback bool
 	}{
-		{200, false}, {404, false}, {500, false}, {502, true}, {503, true}, {504, true}, {520, true}, {522, true}, {530, true},
+		// A 500 of the status falls back too (worker.ts, proxy): a
+		// snapshot says more than the admin server's failure.
+		{200, false}, {404, false}, {500, true}, {501, false}, {502, true}, {503, true}, {504, true}, {520, true}, {522, true}, {530, true},
 	} {
 		code.Store(int32(c.code))
 		a := request(t, http.MethodGet, e.URL+"/api/v1/status")
@@ -501,6 +503,27 @@ func TestEdgeOriginAnswers(t *testing.T) {
 	}
 	if bytes.Contains(request(t, http.MethodGet, e.URL+"/api/v1/status").Body, []byte("s3cret")) {
 		t.Error("an answer carries the Access secret")
+	}
+
+	// Any other route gets the admin server's own 500, which says what
+	// went wrong (for an action: whether it ran); a gateway failure there
+	// is a 503 that never falls back.
+	for _, c := range []struct {
+		method, path string
+		code, want   int
+	}{
+		{http.MethodGet, "/api/v1/snapshot", 500, 500},
+		{http.MethodPost, "/api/v1/nodes/pve-io/actions/reboot", 500, 500},
+		{http.MethodPost, "/api/v1/status", 500, 500},
+		{http.MethodGet, "/api/v1/snapshot", 502, 503},
+		{http.MethodPost, "/api/v1/nodes/pve-io/actions/reboot", 530, 503},
+	} {
+		code.Store(int32(c.code))
+		a := request(t, c.method, e.URL+c.path)
+		passed := bytes.Contains(a.Body, []byte(fmt.Sprintf(`"code": %d`, c.code)))
+		if a.Status != c.want || a.Header.Get("X-Labfront-Snapshot") != "" || passed != (c.want == c.code) {
+			t.Errorf("%s %s, origin %d: got %d %q %s; want %d", c.method, c.path, c.code, a.Status, a.Header.Get("X-Labfront-Snapshot"), a.Body, c.want)
+		}
 	}
 
 	// The service token goes with reads of the public status only; a

@@ -8,13 +8,22 @@ import (
 	"time"
 )
 
-// maxBackoff caps the wait between attempts at a failing source.
-const maxBackoff = 5 * time.Minute
+// The wait between attempts at a failing source doubles from its interval
+// up to backoffIntervals intervals, and never beyond maxBackoff (unless the
+// interval itself is longer). The cap is small on purpose: a source that
+// comes back is seen live at most one capped wait later, and the dashboard
+// should say so within a minute or two, not after the five or more minutes
+// an uncapped doubling reaches. Attempts are one connection at a time per
+// source, so even the capped rate does not hammer a struggling homelab.
+const (
+	backoffIntervals = 4
+	maxBackoff       = 2 * time.Minute
+)
 
 // Poller runs every collector on its own interval, at most Concurrency
 // collections at a time, and records the outcomes in the store. A failing
-// source is retried with exponential backoff so an unreachable homelab is
-// not hammered.
+// source is retried with a capped exponential backoff so an unreachable
+// homelab is not hammered; any successful collection resets it.
 type Poller struct {
 	Store       *Store
 	Sources     []Source
@@ -45,12 +54,17 @@ func (p *Poller) Run(ctx context.Context) {
 
 func (p *Poller) loop(ctx context.Context, src Source, c Collector, sem chan struct{}) {
 	failures := 0
+	var failingSince time.Time
 	for {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
 			return
 		}
+		// The wait counts from the start of an attempt, not its end, so a
+		// source that hangs until its timeout is still retried on the
+		// schedule below, and recovery is seen within one capped wait.
+		start := time.Now()
 		err := p.Once(ctx, src, c)
 		<-sem
 		if ctx.Err() != nil {
@@ -58,13 +72,19 @@ func (p *Poller) loop(ctx context.Context, src Source, c Collector, sem chan str
 		}
 		wait := src.Interval
 		if err != nil {
+			if failures == 0 {
+				failingSince = start
+			}
 			failures++
 			wait = backoff(src.Interval, failures)
 			p.Log.Warn("source failing", "source", src.Name, "type", src.Type, "attempt", failures, "retry_in", wait, "err", err)
-		} else {
+		} else if failures > 0 {
+			p.Log.Info("source recovered", "source", src.Name, "type", src.Type, "attempts", failures+1, "down_for", start.Sub(failingSince).Round(time.Millisecond))
 			failures = 0
 		}
-		t := time.NewTimer(wait)
+		// An attempt that took longer than the wait (a timeout above the
+		// interval) is followed by the next one at once.
+		t := time.NewTimer(max(0, time.Until(start.Add(wait))))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -74,14 +94,21 @@ func (p *Poller) loop(ctx context.Context, src Source, c Collector, sem chan str
 	}
 }
 
-// backoff doubles the wait after each failure, from the interval up to
-// maxBackoff (but never below the interval).
+// backoffCap is the longest wait between attempts at a failing source:
+// backoffIntervals intervals, at most maxBackoff, never below the interval.
+func backoffCap(interval time.Duration) time.Duration {
+	return max(interval, min(backoffIntervals*interval, maxBackoff))
+}
+
+// backoff is the wait after the given number of consecutive failures: the
+// interval, doubled after each further failure, up to backoffCap.
 func backoff(interval time.Duration, failures int) time.Duration {
+	ceiling := backoffCap(interval)
 	d := interval
-	for i := 1; i < failures && d < maxBackoff; i++ {
+	for i := 1; i < failures && d < ceiling; i++ {
 		d *= 2
 	}
-	return max(interval, min(d, maxBackoff))
+	return min(d, ceiling)
 }
 
 // Once runs one collection with the source's timeout and records it.

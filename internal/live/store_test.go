@@ -85,24 +85,6 @@ func TestNodesMerge(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
-	for _, tc := range []struct {
-		interval time.Duration
-		failures int
-		want     time.Duration
-	}{
-		{15 * time.Second, 1, 15 * time.Second},
-		{15 * time.Second, 2, 30 * time.Second},
-		{15 * time.Second, 4, 2 * time.Minute},
-		{15 * time.Second, 40, 5 * time.Minute},
-		{10 * time.Minute, 3, 10 * time.Minute},
-	} {
-		if got := backoff(tc.interval, tc.failures); got != tc.want {
-			t.Errorf("backoff(%v, %d) = %v, want %v", tc.interval, tc.failures, got, tc.want)
-		}
-	}
-}
-
 type countingCollector struct {
 	n     atomic.Int32
 	block bool

@@ -5,13 +5,14 @@
 // serve it. Requests under /api/ go to the homelab's admin server through
 // the tunnel (ORIGIN_URL), with a time limit. When the homelab cannot
 // answer — it is down, the tunnel is down, it is too slow, or Cloudflare
-// answers 502–504/52x for it — a GET of the public status falls back, in
-// order, to the last good answer in the Cache API, the snapshot the admin
-// server pushed to KV (SNAPSHOTS, key "status"), and the snapshot baked
-// into the site at build time (/snapshot.json). A fallback says so: the
-// X-Labfront-Snapshot header names the source and its age, and the JSON
-// carries stale: true and stale_since. A request that is not a GET never
-// falls back: it gets a 503 saying the homelab is unreachable.
+// answers 502–504/52x for it, or, for the status only, the admin server
+// answers 500 — a GET of the public status falls back to the newest of the
+// last good answer in the Cache API, the snapshot the admin server pushed
+// to KV (SNAPSHOTS, key "status"), and the snapshot baked into the site at
+// build time (/snapshot.json). A fallback says so: the X-Labfront-Snapshot
+// header names the source and its age, and the JSON carries stale: true
+// and stale_since. A request that is not a GET never falls back: it gets a
+// 503 saying the homelab is unreachable.
 //
 // Constraints: one file, no imports and no npm dependencies (esbuild
 // bundles it in-process; type declarations for the Workers runtime are
@@ -55,6 +56,10 @@ const CACHE_COPY_SECONDS = 7 * 24 * 3600;
 /** Where a cached copy records when the origin gave it. */
 const FETCHED_AT = "X-Labfront-Fetched-At";
 const SNAPSHOT_HEADER = "X-Labfront-Snapshot";
+/** How far ahead of the worker's clock a snapshot's time may be and still
+ * count: clock skew between the homelab and the edge, not a time (a typo,
+ * a garbled value) that would beat every real snapshot for years. */
+const FUTURE_SKEW_MS = 5 * 60 * 1000;
 
 /** Why the origin did not give a usable answer. Never names the origin. */
 class OriginDown extends Error {}
@@ -73,7 +78,7 @@ async function api(request: Request, url: URL, env: Env, ctx: ExecutionContext):
   const isStatus = url.pathname === STATUS_PATH;
   let down: OriginDown;
   try {
-    const res = await proxy(request, url, env, isStatus);
+    const res = await proxy(request, url, env, isStatus, isStatus && request.method === "GET");
     if (isStatus && request.method === "GET" && res.status === 200) {
       // Keep a copy of the good answer for the next outage.
       ctx.waitUntil(remember(res.clone(), url).catch(() => undefined));
@@ -97,8 +102,12 @@ async function api(request: Request, url: URL, env: Env, ctx: ExecutionContext):
   return fallback(url, env, down);
 }
 
-/** Sends the request to the origin; throws OriginDown on the failures that call for a fallback. */
-async function proxy(request: Request, url: URL, env: Env, isStatus: boolean): Promise<Response> {
+/**
+ * Sends the request to the origin; throws OriginDown on the failures that
+ * call for a fallback. hasSnapshot says the request can be answered from a
+ * snapshot (a GET of the status).
+ */
+async function proxy(request: Request, url: URL, env: Env, isStatus: boolean, hasSnapshot: boolean): Promise<Response> {
   const origin = (env.ORIGIN_URL || "").replace(/\/+$/, "");
   if (!origin) throw new OriginDown("no origin is configured");
   let target: URL;
@@ -125,7 +134,12 @@ async function proxy(request: Request, url: URL, env: Env, isStatus: boolean): P
     const init: RequestInit = { method: request.method, headers, redirect: "manual", signal: abort.signal };
     if (request.method !== "GET" && request.method !== "HEAD") init.body = await request.arrayBuffer();
     const res = await fetch(target.toString(), init);
-    if (originFailed(res.status)) {
+    // A 500 is the admin server itself failing. For the status a snapshot
+    // is the better answer (the page then says it is one, and why); for
+    // every other route the admin server's own answer passes through, since
+    // it says what went wrong — an action refused because its audit record
+    // could not be written must not turn into "homelab unreachable".
+    if (originFailed(res.status) || (res.status === 500 && hasSnapshot)) {
       res.body?.cancel().catch(() => undefined);
       throw new OriginDown(`it answered ${res.status}`);
     }
@@ -255,22 +269,37 @@ function parseSnapshot(text: string): Snapshot | null {
 
 type Source = "cache" | "kv" | "static";
 
-/** Answers GET /api/v1/status from the freshest snapshot there is. */
+/**
+ * Answers GET /api/v1/status from the newest snapshot there is. All three
+ * places are read, and the one taken last wins: the order they are tried in
+ * says nothing about their age (a KV value pushed hours ago against a site
+ * built a minute ago). A snapshot without a usable time counts as the
+ * oldest; on a tie the cache wins, then KV, then the build's.
+ */
 async function fallback(url: URL, env: Env, down: OriginDown): Promise<Response> {
-  const found = (await fromCache(url)) || (await fromKV(env)) || (await fromStatic(url, env));
-  if (!found) {
+  const found = (await Promise.all([fromCache(url), fromKV(env), fromStatic(url, env)])).filter((f): f is Found => f !== null);
+  const now = Date.now();
+  let best: { f: Found; at?: { iso: string; ms: number } } | undefined;
+  const candidates: Partial<Record<Source, number | null>> = {};
+  for (const f of found) {
+    const at = takenAt(f, now);
+    candidates[f.source] = at ? ageSeconds(at.ms, now) : null;
+    // Strictly newer only, so a tie keeps the earlier source.
+    if (!best || (at?.ms ?? -Infinity) > (best.at?.ms ?? -Infinity)) best = { f, at };
+  }
+  if (!best) {
     return json(503, { error: "homelab unreachable", message: `The homelab cannot be reached right now (${down.message}), and no snapshot of its status is available.` }, { "Retry-After": "30" });
   }
-  const { snap, source } = found;
-  // Since when the data is stale: when it was generated, else (a cached
-  // copy of an answer without a time) when the origin last answered.
-  const since = snap.generated_at || found.fetchedAt;
-  const age = since ? Math.max(0, Math.floor((Date.now() - Date.parse(since)) / 1000)) : undefined;
+  const { snap, source } = best.f;
+  const at = best.at;
+  const age = at ? ageSeconds(at.ms, now) : undefined;
   const body = {
     ...snap,
     stale: true,
-    stale_since: since || null,
-    snapshot: { source, age_seconds: age === undefined ? null : age, reason: down.message },
+    stale_since: at ? at.iso : null,
+    // candidates: the age of every snapshot the worker found (null: no
+    // usable time), so an answer shows why it is the one it is.
+    snapshot: { source, age_seconds: age === undefined ? null : age, reason: down.message, candidates },
   };
   return json(200, body, {
     [SNAPSHOT_HEADER]: `${source}; age=${age === undefined ? "unknown" : age}`,
@@ -284,6 +313,24 @@ interface Found {
   snap: Snapshot;
   source: Source;
   fetchedAt?: string;
+}
+
+/**
+ * When a snapshot was taken: its generated_at, or, for a cached copy of an
+ * answer without a usable one, when the origin gave it. A time further
+ * ahead than FUTURE_SKEW_MS is not usable; undefined when there is none.
+ */
+function takenAt(f: Found, now: number): { iso: string; ms: number } | undefined {
+  for (const iso of [f.snap.generated_at, f.fetchedAt]) {
+    if (!iso) continue;
+    const ms = Date.parse(iso);
+    if (Number.isFinite(ms) && ms > 0 && ms <= now + FUTURE_SKEW_MS) return { iso, ms };
+  }
+  return undefined;
+}
+
+function ageSeconds(ms: number, now: number): number {
+  return Math.max(0, Math.floor((now - ms) / 1000));
 }
 
 async function fromCache(url: URL): Promise<Found | null> {
