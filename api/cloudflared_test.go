@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/cftest"
 	"github.com/labfront/labfront/internal/live"
 )
@@ -15,7 +15,7 @@ import (
 const testTunnelID = "6ff42ae2-765d-4adf-8112-31c55c1551ef"
 
 func TestCloudflaredSourceConfig(t *testing.T) {
-	creds := map[string]string{deploy.EnvAPIToken: "cf-token", deploy.EnvAccountID: cftest.DefaultAccountID, deploy.EnvBaseURL: "http://127.0.0.1:1/client/v4/", "CF_READ": "read-token"}
+	creds := map[string]string{cfapi.EnvAPIToken: "cf-token", cfapi.EnvAccountID: cftest.DefaultAccountID, cfapi.EnvBaseURL: "http://127.0.0.1:1/client/v4/", "CF_READ": "read-token"}
 	for _, tc := range []struct {
 		name, source string
 		env          map[string]string
@@ -49,7 +49,7 @@ func TestCloudflaredSourceConfig(t *testing.T) {
 			if src.Secret != tc.secret || cf.TunnelID != tc.tunnelID {
 				t.Errorf("secret %q, tunnel %q; want %q, %q", src.Secret, cf.TunnelID, tc.secret, tc.tunnelID)
 			}
-			if tc.tunnelID != "" && (cf.AccountID != cftest.DefaultAccountID || cf.BaseURL != creds[deploy.EnvBaseURL]) {
+			if tc.tunnelID != "" && (cf.AccountID != cftest.DefaultAccountID || cf.BaseURL != creds[cfapi.EnvBaseURL]) {
 				t.Errorf("API access %+v", cf)
 			}
 		})

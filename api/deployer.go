@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
@@ -35,7 +36,7 @@ type DeploysConfig struct {
 	// SecretEnv names the variable holding the webhook secret (default
 	// LABFRONT_WEBHOOK_SECRET); Secret is its value.
 	SecretEnv string
-	Secret    deploy.Secret
+	Secret    cfapi.Secret
 	Repo      string // the git URL or path deploys fetch from
 	Branch    string // the branch that deploys (default main)
 	WorkDir   string // the clone and the builds (default state_dir/deploys)
@@ -68,7 +69,7 @@ func parseDeploys(doc *yamldoc.Doc, f yamldoc.Fields, stateDir string, getenv fu
 	if d.SecretEnv == "" {
 		d.SecretEnv = EnvWebhookSecret
 	}
-	d.Secret = deploy.Secret(strings.TrimSpace(getenv(d.SecretEnv)))
+	d.Secret = cfapi.Secret(strings.TrimSpace(getenv(d.SecretEnv)))
 	if d.Secret == "" {
 		doc.Errorf(g.Node("webhook_secret_env"), "deploys.webhook_secret_env", "$%s is empty or unset: the webhook checks every push's signature with it", d.SecretEnv)
 	}
@@ -551,7 +552,7 @@ func (d *deployer) perform(ctx context.Context, r *deployRun) (*deploy.Result, e
 	if err != nil {
 		return nil, fmt.Errorf("deploy config: %w", err)
 	}
-	if err := cf.Credentials(); err != nil {
+	if err := cf.CheckCredentials(); err != nil {
 		return nil, fmt.Errorf("cloudflare: %w", err)
 	}
 	logger := slog.New(&runLog{d: d, r: r})

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/templates"
 )
@@ -31,7 +32,7 @@ func (s *Server) cloudflareClient() (*deploy.Client, deploy.Config, error) {
 	if err != nil {
 		return nil, cf, err
 	}
-	if err := cf.Credentials(); err != nil {
+	if err := cf.CheckCredentials(); err != nil {
 		return nil, cf, err
 	}
 	c, err := deploy.NewClient(cf, s.log)
@@ -108,7 +109,7 @@ func (s *Server) actionStates(admin, noCloudflare, zone bool) (rollback, deployN
 		deployNow = off("Git-push deploys are not configured (deploys: in the admin config).")
 	}
 	if !zone {
-		purge = off("Purging needs the zone: set " + deploy.EnvZoneID + ".")
+		purge = off("Purging needs the zone: set " + cfapi.EnvZoneID + ".")
 	}
 	return rollback, deployNow, purge
 }
@@ -244,7 +245,7 @@ func (s *Server) deploysPurge(c echo.Context) error {
 		return s.finishAction(c, "purge", refusedAction(http.StatusServiceUnavailable, target, "Not purged: Cloudflare cannot be reached from this server.", err.Error()))
 	}
 	if cf.ZoneID == "" {
-		return s.finishAction(c, "purge", refusedAction(http.StatusServiceUnavailable, target, "Not purged: purging needs the zone.", "Set "+deploy.EnvZoneID+"."))
+		return s.finishAction(c, "purge", refusedAction(http.StatusServiceUnavailable, target, "Not purged: purging needs the zone.", "Set "+cfapi.EnvZoneID+"."))
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), cloudflareTimeout)
 	err = client.PurgePrefixes(ctx, prefixes)

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
 
@@ -81,7 +82,7 @@ func (s *Server) newKVPush() *kvPusher {
 		return nil
 	}
 	cf := deploy.ConfigFromEnv(s.cfg.Deploys.getenv)
-	if err := cf.RequireEnv("the KV snapshot push", deploy.EnvAPIToken, deploy.EnvAccountID); err != nil {
+	if err := cf.RequireEnv("the KV snapshot push", cfapi.EnvAPIToken, cfapi.EnvAccountID); err != nil {
 		s.log.Info("KV snapshot push off", "reason", err.Error())
 		return nil
 	}

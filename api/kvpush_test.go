@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/cftest"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/sitetest"
@@ -56,7 +57,7 @@ func kvServer(t *testing.T, api *cftest.Server, site string, interval time.Durat
 	cfg := devConfig(src)
 	cfg.Site, cfg.StateDir, cfg.KVPushInterval = site, t.TempDir(), interval
 	if env == nil {
-		env = map[string]string{deploy.EnvAPIToken: kvTestToken, deploy.EnvAccountID: cftest.DefaultAccountID, deploy.EnvBaseURL: api.APIBase}
+		env = map[string]string{cfapi.EnvAPIToken: kvTestToken, cfapi.EnvAccountID: cftest.DefaultAccountID, cfapi.EnvBaseURL: api.APIBase}
 	}
 	cfg.Deploys.Getenv = func(k string) string { return env[k] }
 	logs := &sitetest.SyncBuffer{}
@@ -188,7 +189,7 @@ func TestKVPushOff(t *testing.T) {
 // newTestPusher is a pusher of status() to api, driven by tick calls.
 func newTestPusher(t *testing.T, api *cftest.Server, status func() ([]byte, error)) *kvPusher {
 	t.Helper()
-	client, err := deploy.NewClient(deploy.Config{APIToken: cftest.DefaultToken, AccountID: cftest.DefaultAccountID, BaseURL: api.APIBase}, nil)
+	client, err := deploy.NewClient(deploy.Config{Credentials: cfapi.Credentials{APIToken: cftest.DefaultToken, AccountID: cftest.DefaultAccountID, BaseURL: api.APIBase}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

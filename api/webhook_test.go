@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/cftest"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
@@ -71,11 +71,11 @@ func newDeployEnv(t *testing.T, o deployEnvOpts) *deployEnv {
 	e.env = map[string]string{}
 	if !o.noCF {
 		e.env = map[string]string{
-			deploy.EnvAPIToken: cftest.DefaultToken, deploy.EnvAccountID: cftest.DefaultAccountID,
-			deploy.EnvBaseURL: e.cf.APIBase, deploy.EnvZoneID: cftest.DefaultZoneID,
+			cfapi.EnvAPIToken: cftest.DefaultToken, cfapi.EnvAccountID: cftest.DefaultAccountID,
+			cfapi.EnvBaseURL: e.cf.APIBase, cfapi.EnvZoneID: cftest.DefaultZoneID,
 		}
 		if o.noZone {
-			delete(e.env, deploy.EnvZoneID)
+			delete(e.env, cfapi.EnvZoneID)
 		}
 	}
 	repo := e.remote

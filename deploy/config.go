@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,42 +12,20 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/sitefs"
 )
-
-// Secret is a credential. It prints as [redacted] through fmt and slog so
-// a config logged or wrapped into an error never shows it.
-type Secret string
-
-func (Secret) String() string               { return "[redacted]" }
-func (Secret) GoString() string             { return "[redacted]" }
-func (Secret) LogValue() slog.Value         { return slog.StringValue("[redacted]") }
-func (Secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
 
 // Config is what a deploy needs: credentials and endpoint from the
 // environment (the variables wrangler and cloudflare-go read) and the
 // project from wrangler.toml.
 type Config struct {
-	APIToken  Secret // CLOUDFLARE_API_TOKEN
-	AccountID string // CLOUDFLARE_ACCOUNT_ID
-	// BaseURL is CLOUDFLARE_BASE_URL, the API root ending in /client/v4;
-	// "" is Cloudflare's.
-	BaseURL string
-	// ZoneID is CLOUDFLARE_ZONE_ID, needed only to purge the cache.
-	ZoneID string
+	cfapi.Credentials
 	// Wrangler is the parsed wrangler.toml: the project name and the
 	// SNAPSHOTS namespace.
 	Wrangler *Wrangler
 }
-
-// Environment variables Config reads.
-const (
-	EnvAPIToken  = "CLOUDFLARE_API_TOKEN"
-	EnvAccountID = "CLOUDFLARE_ACCOUNT_ID"
-	EnvBaseURL   = "CLOUDFLARE_BASE_URL"
-	EnvZoneID    = "CLOUDFLARE_ZONE_ID"
-)
 
 // LoadConfig reads wrangler.toml at wranglerPath and the environment
 // through getenv (os.Getenv in production, a map in tests).
@@ -57,13 +34,7 @@ func LoadConfig(getenv func(string) string, wranglerPath string) (Config, error)
 	if err != nil {
 		return Config{}, err
 	}
-	return Config{
-		APIToken:  Secret(strings.TrimSpace(getenv(EnvAPIToken))),
-		AccountID: strings.TrimSpace(getenv(EnvAccountID)),
-		BaseURL:   strings.TrimSpace(getenv(EnvBaseURL)),
-		ZoneID:    strings.TrimSpace(getenv(EnvZoneID)),
-		Wrangler:  w,
-	}, nil
+	return Config{Credentials: cfapi.FromEnv(getenv), Wrangler: w}, nil
 }
 
 // Project is the Pages project name.
@@ -74,15 +45,15 @@ func (c Config) Project() string {
 	return c.Wrangler.Name
 }
 
-// Credentials reports what is missing to talk to the API, naming the
+// CheckCredentials reports what is missing to talk to the API, naming the
 // environment variables.
-func (c Config) Credentials() error {
+func (c Config) CheckCredentials() error {
 	var missing []string
 	if c.APIToken == "" {
-		missing = append(missing, EnvAPIToken)
+		missing = append(missing, cfapi.EnvAPIToken)
 	}
 	if c.AccountID == "" {
-		missing = append(missing, EnvAccountID)
+		missing = append(missing, cfapi.EnvAccountID)
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%s not set: create an API token with Cloudflare Pages:Edit (and Workers KV Storage:Edit for the snapshot) and export it with the account id", strings.Join(missing, " and "))

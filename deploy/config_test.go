@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/diag"
 )
 
@@ -72,15 +73,15 @@ func TestLoadConfig(t *testing.T) {
 	if err := os.WriteFile(path, []byte(testWrangler), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{EnvAPIToken: " secret-token-value ", EnvAccountID: "acc", EnvBaseURL: "http://127.0.0.1:1/client/v4"}
+	env := map[string]string{cfapi.EnvAPIToken: " secret-token-value ", cfapi.EnvAccountID: "acc", cfapi.EnvBaseURL: "http://127.0.0.1:1/client/v4"}
 	cfg, err := LoadConfig(func(k string) string { return env[k] }, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.APIToken != "secret-token-value" || cfg.AccountID != "acc" || cfg.Project() != "labfront" || cfg.BaseURL != env[EnvBaseURL] {
+	if cfg.APIToken != "secret-token-value" || cfg.AccountID != "acc" || cfg.Project() != "labfront" || cfg.BaseURL != env[cfapi.EnvBaseURL] {
 		t.Errorf("config %+v", cfg)
 	}
-	if err := cfg.Credentials(); err != nil {
+	if err := cfg.CheckCredentials(); err != nil {
 		t.Errorf("credentials: %v", err)
 	}
 	// The token never prints, whichever way the config is shown.
@@ -96,7 +97,7 @@ func TestLoadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cfg.Credentials(); err == nil || !strings.Contains(err.Error(), EnvAPIToken+" and "+EnvAccountID+" not set") {
+	if err := cfg.CheckCredentials(); err == nil || !strings.Contains(err.Error(), cfapi.EnvAPIToken+" and "+cfapi.EnvAccountID+" not set") {
 		t.Errorf("missing credentials: %v", err)
 	}
 	if _, err := LoadConfig(func(string) string { return "" }, filepath.Join(dir, "nope.toml")); err == nil || !strings.Contains(err.Error(), "nope.toml not found") {

@@ -37,6 +37,8 @@ import (
 	"github.com/cloudflare/cloudflare-go/v6"
 	"github.com/cloudflare/cloudflare-go/v6/option"
 	"github.com/cloudflare/cloudflare-go/v6/pages"
+
+	"github.com/labfront/labfront/internal/cfapi"
 )
 
 // Limits and defaults, wrangler 4.86's where it has one.
@@ -48,7 +50,6 @@ const (
 	codeUnknownError  = 8000000
 	codeUploadAuth    = 8000013
 	defaultConcurrent = 3
-	defaultAttempts   = 5
 )
 
 // Client talks to the Cloudflare API for one account.
@@ -77,10 +78,10 @@ type Client struct {
 
 // retry is the client's retry policy for calls with attempts of limit
 // (the default AttemptTimeout when zero).
-func (c *Client) retry(limit time.Duration) *Retry {
-	return &Retry{
+func (c *Client) retry(limit time.Duration) *cfapi.Retry {
+	return &cfapi.Retry{
 		Attempts: c.Attempts, Base: c.RetryBase, Max: c.RetryMax,
-		AttemptTimeout: positive(limit, c.AttemptTimeout), Jitter: c.Jitter, Log: c.log,
+		AttemptTimeout: cfapi.Positive(limit, c.AttemptTimeout), Jitter: c.Jitter, Log: c.log,
 	}
 }
 
@@ -90,7 +91,7 @@ func (c *Client) retry(limit time.Duration) *Retry {
 // endpoint can fetch a new upload token in between.
 func NewClient(cfg Config, log *slog.Logger, extra ...option.RequestOption) (*Client, error) {
 	if cfg.APIToken == "" || cfg.AccountID == "" {
-		return nil, cfg.Credentials()
+		return nil, cfg.CheckCredentials()
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -111,19 +112,12 @@ func NewClient(cfg Config, log *slog.Logger, extra ...option.RequestOption) (*Cl
 	return &Client{cfg: cfg, cf: cloudflare.NewClient(opts...), log: log}, nil
 }
 
-func (c *Client) concurrency() int { return positive(c.Concurrency, defaultConcurrent) }
+func (c *Client) concurrency() int { return cfapi.Positive(c.Concurrency, defaultConcurrent) }
 func (c *Client) now() time.Time {
 	if c.Now != nil {
 		return c.Now()
 	}
 	return time.Now()
-}
-
-func positive[T int | time.Duration](v, def T) T {
-	if v > 0 {
-		return v
-	}
-	return def
 }
 
 // Options describe one deploy.
@@ -178,7 +172,7 @@ func (c *Client) Deploy(ctx context.Context, o Options) (*Result, error) {
 	}
 	prog.Step(fmt.Sprintf("%d files in %s", len(assets), o.Dir))
 
-	limit := positive(c.Deadline, 30*time.Minute)
+	limit := cfapi.Positive(c.Deadline, 30*time.Minute)
 	ctx, cancel := context.WithTimeoutCause(ctx, limit, fmt.Errorf("the deploy did not finish within %s", limit))
 	defer cancel()
 	var proj *pages.Project
@@ -447,7 +441,7 @@ func (c *Client) uploadBucket(ctx context.Context, tok *uploadToken, bucket []As
 		})
 	}
 	what := fmt.Sprintf("upload %d files (%s first)", len(bucket), bucket[0].Name)
-	return c.withRetry(ctx, what, tok, positive(c.UploadTimeout, 3*time.Minute), func(ctx context.Context, jwt string) error {
+	return c.withRetry(ctx, what, tok, cfapi.Positive(c.UploadTimeout, 3*time.Minute), func(ctx context.Context, jwt string) error {
 		return c.cf.Post(ctx, "pages/assets/upload", payload, nil, bearer(jwt))
 	})
 }
@@ -507,7 +501,7 @@ func (c *Client) createDeployment(ctx context.Context, project string, o Options
 	p := c.retry(0)
 	for attempt := 0; ; attempt++ {
 		var d *pages.Deployment
-		actx, cancel := context.WithTimeout(ctx, p.attemptTimeout())
+		actx, cancel := context.WithTimeout(ctx, p.AttemptLimit())
 		d, err = c.cf.Pages.Projects.Deployments.New(actx, project, params())
 		timedOut := actx.Err() != nil && ctx.Err() == nil
 		cancel()
@@ -518,10 +512,10 @@ func (c *Client) createDeployment(ctx context.Context, project string, o Options
 			return nil, fmt.Errorf("create the deployment: %w", context.Cause(ctx))
 		}
 		if timedOut {
-			err = errNoAnswer{after: p.attemptTimeout(), err: err}
+			err = cfapi.NoAnswer{After: p.AttemptLimit(), Err: err}
 		}
 		nothing := hasCode(err, codeUnknownError) && !timedOut
-		if !nothing && !ambiguous(err) {
+		if !nothing && !cfapi.Ambiguous(err) {
 			return nil, c.explain(err, "create the deployment")
 		}
 		if !nothing {
@@ -537,7 +531,7 @@ func (c *Client) createDeployment(ctx context.Context, project string, o Options
 				return mine, nil
 			}
 		}
-		if err := p.pause(ctx, "create the deployment", attempt, err); err != nil {
+		if err := p.Pause(ctx, "create the deployment", attempt, err); err != nil {
 			return nil, err
 		}
 	}
@@ -598,10 +592,10 @@ func (c *Client) findCreated(ctx context.Context, project string, before map[str
 
 // waitLive polls the deployment until its deploy stage has finished.
 func (c *Client) waitLive(ctx context.Context, project string, d *pages.Deployment, prog Progress) (*pages.Deployment, error) {
-	ctx, cancel := context.WithTimeout(ctx, positive(c.PollTimeout, 5*time.Minute))
+	ctx, cancel := context.WithTimeout(ctx, cfapi.Positive(c.PollTimeout, 5*time.Minute))
 	defer cancel()
 	last := ""
-	wait := min(250*time.Millisecond, positive(c.PollInterval, 2*time.Second))
+	wait := min(250*time.Millisecond, cfapi.Positive(c.PollInterval, 2*time.Second))
 	for {
 		stage := fmt.Sprintf("%s: %s", d.LatestStage.Name, d.LatestStage.Status)
 		if stage != last {
@@ -623,8 +617,8 @@ func (c *Client) waitLive(ctx context.Context, project string, d *pages.Deployme
 		}
 		// Start quick (a small site is live in a second or two), then
 		// back off to PollInterval.
-		wait = min(wait*2, positive(c.PollInterval, 2*time.Second))
-		actx, cancel := context.WithTimeout(ctx, c.retry(0).attemptTimeout())
+		wait = min(wait*2, cfapi.Positive(c.PollInterval, 2*time.Second))
+		actx, cancel := context.WithTimeout(ctx, c.retry(0).AttemptLimit())
 		next, err := c.cf.Pages.Projects.Deployments.Get(actx, project, d.ID, pages.ProjectDeploymentGetParams{AccountID: cloudflare.F(c.cfg.AccountID)})
 		cancel()
 		if err != nil {
@@ -633,7 +627,7 @@ func (c *Client) waitLive(ctx context.Context, project string, d *pages.Deployme
 			}
 			// A failed or unanswered check is made again at the next
 			// poll: the deployment goes on whether it is watched or not.
-			if actx.Err() != nil || Retryable(err) {
+			if actx.Err() != nil || cfapi.Retryable(err) {
 				c.log.Warn("checking the deployment failed, trying again", "error", err)
 				continue
 			}
@@ -647,7 +641,7 @@ func (c *Client) notLive(ctx context.Context, d *pages.Deployment, stage string)
 	if cause := context.Cause(ctx); !errors.Is(cause, context.DeadlineExceeded) {
 		return fmt.Errorf("stopped waiting for deployment %s (last stage %s): %w", d.ID, stage, cause)
 	}
-	return fmt.Errorf("deployment %s was not live after %s (last stage %s): %w", d.ID, positive(c.PollTimeout, 5*time.Minute), stage, context.Cause(ctx))
+	return fmt.Errorf("deployment %s was not live after %s (last stage %s): %w", d.ID, cfapi.Positive(c.PollTimeout, 5*time.Minute), stage, context.Cause(ctx))
 }
 
 func truncateUTF8(s string, n int) string {
@@ -763,7 +757,7 @@ func (c *Client) withRetry(ctx context.Context, what string, tok *uploadToken, l
 			if rerr := c.refreshToken(ctx, tok, jwt); rerr != nil {
 				return errExplained{rerr}
 			}
-			return errRetry{err}
+			return cfapi.Again{Err: err}
 		}
 		return err
 	})
@@ -771,7 +765,7 @@ func (c *Client) withRetry(ctx context.Context, what string, tok *uploadToken, l
 	switch {
 	case errors.As(err, &done):
 		return done.err
-	case err != nil && !Retryable(err) && ctx.Err() == nil:
+	case err != nil && !cfapi.Retryable(err) && ctx.Err() == nil:
 		return c.explain(err, what)
 	}
 	return err
@@ -792,7 +786,7 @@ func apiError(err error) *cloudflare.Error {
 }
 
 func hasCode(err error, code int64) bool {
-	ae, ok := AsAPIError(err)
+	ae, ok := cfapi.AsAPIError(err)
 	return ok && ae.Has(code)
 }
 
@@ -803,17 +797,17 @@ func isUploadAuth(err error) bool {
 
 // explain turns API errors a person can fix into messages that say how.
 func (c *Client) explain(err error, what string) error {
-	if gu := (*GaveUp)(nil); errors.As(err, &gu) {
+	if gu := (*cfapi.GaveUp)(nil); errors.As(err, &gu) {
 		return err // it says what and why already
 	}
-	ae, ok := AsAPIError(err)
+	ae, ok := cfapi.AsAPIError(err)
 	if !ok {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	switch {
 	case ae.TokenRefused():
 		return fmt.Errorf("%s: Cloudflare refused the API token (HTTP %d: %s): check %s, that the token is for account %s, and that it has the permission this step needs (Cloudflare Pages:Edit to deploy, Workers KV Storage:Edit for the snapshot, Cache Purge to purge)",
-			what, ae.Status, ae.Detail, EnvAPIToken, c.cfg.AccountID)
+			what, ae.Status, ae.Detail, cfapi.EnvAPIToken, c.cfg.AccountID)
 	case ae.Status == http.StatusNotFound && ae.Has(8000007):
 		return fmt.Errorf("%s: there is no Pages project %q in account %s: create it in the dashboard or fix name in %s", what, c.cfg.Project(), c.cfg.AccountID, wranglerPath(c.cfg))
 	}

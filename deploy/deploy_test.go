@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/cftest"
 	"github.com/labfront/labfront/internal/sitetest"
 	"github.com/labfront/labfront/static"
@@ -41,7 +42,7 @@ func testClient(t *testing.T, s *cftest.Server, token string) (*Client, *sitetes
 	}
 	logs := &sitetest.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg := Config{APIToken: Secret(token), AccountID: s.Options().AccountID, BaseURL: s.APIBase, ZoneID: s.Options().ZoneID, Wrangler: w}
+	cfg := Config{Credentials: cfapi.Credentials{APIToken: cfapi.Secret(token), AccountID: s.Options().AccountID, BaseURL: s.APIBase, ZoneID: s.Options().ZoneID}, Wrangler: w}
 	c, err := NewClient(cfg, log)
 	if err != nil {
 		t.Fatal(err)
@@ -276,7 +277,7 @@ func TestWrongTokenIsRefusedClearly(t *testing.T) {
 	if err == nil {
 		t.Fatal("deploy with a wrong token succeeded")
 	}
-	for _, want := range []string{"refused the API token", "HTTP 403", EnvAPIToken, "Pages:Edit"} {
+	for _, want := range []string{"refused the API token", "HTTP 403", cfapi.EnvAPIToken, "Pages:Edit"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}

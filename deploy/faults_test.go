@@ -2,14 +2,13 @@ package deploy
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/cloudflare/cloudflare-go/v6"
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/cftest"
 	"github.com/labfront/labfront/internal/sitetest"
 )
@@ -24,7 +23,7 @@ func faultyClient(t *testing.T, s *cftest.Server, p *cftest.FaultProxy) (*Client
 		t.Fatal(err)
 	}
 	logs := &sitetest.SyncBuffer{}
-	cfg := Config{APIToken: Secret(cftest.DefaultToken), AccountID: s.Options().AccountID, BaseURL: p.APIBase, Wrangler: w}
+	cfg := Config{Credentials: cfapi.Credentials{APIToken: cfapi.Secret(cftest.DefaultToken), AccountID: s.Options().AccountID, BaseURL: p.APIBase}, Wrangler: w}
 	c, err := NewClient(cfg, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -188,18 +187,4 @@ func TestRetryAfter(t *testing.T) {
 	if n := p.Count(cftest.FaultUnavailable); n != 1 {
 		t.Errorf("%d requests, want 1", n)
 	}
-
-	r := &Retry{Base: time.Millisecond, Max: 2 * time.Millisecond, Jitter: func(d time.Duration) time.Duration { return d }}
-	hdr := http.Header{"Retry-After": {"7"}}
-	if d := r.backoff(3, apiErrorWith(hdr)); d != 7*time.Second {
-		t.Errorf("backoff with Retry-After 7 = %s", d)
-	}
-	if d := r.backoff(3, errors.New("reset")); d != 2*time.Millisecond {
-		t.Errorf("backoff without = %s, want the 2ms cap", d)
-	}
-}
-
-// apiErrorWith is an API error whose answer carried hdr.
-func apiErrorWith(hdr http.Header) error {
-	return &cloudflare.Error{StatusCode: http.StatusServiceUnavailable, Response: &http.Response{StatusCode: http.StatusServiceUnavailable, Header: hdr}}
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/cloudflare/cloudflare-go/v6/cache"
 	"github.com/cloudflare/cloudflare-go/v6/kv"
 	"github.com/cloudflare/cloudflare-go/v6/shared"
+
+	"github.com/labfront/labfront/internal/cfapi"
 )
 
 // SnapshotKey is the KV key the edge worker reads the snapshot from.
@@ -43,7 +45,7 @@ const maxPurgePrefixes = 30
 // prefixes, host and path without the scheme ("example.com/blog/").
 func (c *Client) PurgePrefixes(ctx context.Context, prefixes []string) error {
 	if c.cfg.ZoneID == "" {
-		return fmt.Errorf("purge: %s is not set", EnvZoneID)
+		return fmt.Errorf("purge: %s is not set", cfapi.EnvZoneID)
 	}
 	if len(prefixes) == 0 {
 		return errors.New("purge: no prefixes given")

@@ -21,6 +21,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/labfront/labfront/internal/atomicfile"
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
@@ -31,10 +32,10 @@ const (
 	// cannot import api (the admin server reads tunnel health through it),
 	// so a test in cmd/labfront compares the two.
 	DefaultListen = "127.0.0.1:8443"
-	// DefaultMetrics is where cloudflared serves /metrics and /ready. It is
-	// the first port cloudflared tries on its own, pinned so the admin
-	// server knows where to ask instead of guessing among 20241–20245.
-	DefaultMetrics = "127.0.0.1:20241"
+	// DefaultMetrics is where cloudflared serves /metrics and /ready
+	// (cfapi.CloudflaredMetrics, which the admin server's tunnel health
+	// reads too).
+	DefaultMetrics = cfapi.CloudflaredMetrics
 	// CatchAll answers every host name but the admin's. cloudflared refuses
 	// a configuration whose last rule matches a host name.
 	CatchAll = "http_status:404"

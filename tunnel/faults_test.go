@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/cloudflare/cloudflare-go/v6/option"
+
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/cftest"
 )
 
@@ -33,7 +35,7 @@ func TestProvisionThroughFaultyAPI(t *testing.T) {
 				s := cftest.New(t, cftest.Options{})
 				p := cftest.NewFaultProxy(t, s, seed, tc.f)
 				var logs bytes.Buffer
-				cfg := deploy.Config{APIToken: deploy.Secret(cftest.DefaultToken), AccountID: s.Options().AccountID, BaseURL: p.APIBase, ZoneID: s.Options().ZoneID}
+				cfg := deploy.Config{Credentials: cfapi.Credentials{APIToken: cfapi.Secret(cftest.DefaultToken), AccountID: s.Options().AccountID, BaseURL: p.APIBase, ZoneID: s.Options().ZoneID}}
 				c, err := NewClient(cfg, slog.New(slog.NewTextHandler(&logs, nil)), option.WithMaxRetries(0))
 				if err != nil {
 					t.Fatal(err)

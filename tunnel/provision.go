@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/cloudflare/cloudflare-go/v6"
 	"github.com/cloudflare/cloudflare-go/v6/dns"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/labfront/labfront/deploy"
 	"github.com/labfront/labfront/internal/atomicfile"
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/diag"
 )
 
@@ -47,14 +47,14 @@ type Client struct {
 	zoneID    string
 	log       *slog.Logger
 	// Retry is how calls are retried; tests shorten its waits.
-	Retry deploy.Retry
+	Retry cfapi.Retry
 }
 
 // NewClient makes a client from the credentials in cfg (the Wrangler part
 // is not used). extra options go to cloudflare-go after labfront's own:
 // tests pass option.WithMaxRetries(0).
 func NewClient(cfg deploy.Config, log *slog.Logger, extra ...option.RequestOption) (*Client, error) {
-	if err := cfg.RequireEnv("the tunnel API", deploy.EnvAPIToken, deploy.EnvAccountID); err != nil {
+	if err := cfg.RequireEnv("the tunnel API", cfapi.EnvAPIToken, cfapi.EnvAccountID); err != nil {
 		return nil, err
 	}
 	if log == nil {
@@ -63,10 +63,10 @@ func NewClient(cfg deploy.Config, log *slog.Logger, extra ...option.RequestOptio
 	opts := append(cfg.ClientOptions(), option.WithMaxRetries(0))
 	opts = append(opts, extra...)
 	return &Client{cf: cloudflare.NewClient(opts...), accountID: cfg.AccountID, zoneID: cfg.ZoneID, log: log,
-		Retry: deploy.Retry{Attempts: apiAttempts, Log: log}}, nil
+		Retry: cfapi.Retry{Attempts: apiAttempts, Log: log}}, nil
 }
 
-// retried makes one API call with the client's retry policy (deploy.Retry: a
+// retried makes one API call with the client's retry policy (cfapi.Retry: a
 // limit per attempt, backoff, Retry-After). Every call here may be made
 // twice: reads, a PUT of the whole configuration, a create whose second
 // try finds the first (tunnel names and DNS names are unique).
@@ -176,7 +176,7 @@ func (c *Client) checkProvision(o *ProvisionOptions) (host, origin string, err e
 		flagErr("token-file", errors.New("required: where to write the connector token"))
 	}
 	if c.zoneID == "" {
-		probs.Add(deploy.EnvZoneID, 0, "", "not set: the DNS record for the host name goes in that zone (the zone id is on the zone's overview page)")
+		probs.Add(cfapi.EnvZoneID, 0, "", "not set: the DNS record for the host name goes in that zone (the zone id is on the zone's overview page)")
 	}
 	if err := probs.Err(); err != nil {
 		return "", "", err
@@ -492,34 +492,8 @@ func secretDir(dir string) (bool, error) {
 	return true, nil
 }
 
-// Connection is one connection of a tunnel's connector to Cloudflare's
-// edge, as the API lists it.
-type Connection struct {
-	Connector        string // the cloudflared instance's id
-	Colo             string // the edge data centre, e.g. "ams01"
-	OpenedAt         time.Time
-	PendingReconnect bool
-}
-
-// Connections lists the tunnel's live connections from the API.
-func (c *Client) Connections(ctx context.Context, tunnelID string) ([]Connection, error) {
-	page, err := retriedID(ctx, c, "get the tunnel connections", c.cf.ZeroTrust.Tunnels.Cloudflared.Connections.Get, tunnelID, zero_trust.TunnelCloudflaredConnectionGetParams{
-		AccountID: cloudflare.F(c.accountID),
-	})
-	if err != nil {
-		return nil, c.explain(err, "list the tunnel's connections")
-	}
-	var out []Connection
-	for _, client := range page.Result {
-		for _, conn := range client.Conns {
-			out = append(out, Connection{Connector: client.ID, Colo: conn.ColoName, OpenedAt: conn.OpenedAt, PendingReconnect: conn.IsPendingReconnect})
-		}
-	}
-	return out, nil
-}
-
 func hasCode(err error, code int64) bool {
-	ae, ok := deploy.AsAPIError(err)
+	ae, ok := cfapi.AsAPIError(err)
 	return ok && ae.Has(code)
 }
 
@@ -528,13 +502,13 @@ func hasCode(err error, code int64) bool {
 // own message carries the request URL and raw answer; the API's error
 // messages are enough here.
 func (c *Client) explain(err error, what string) error {
-	ae, ok := deploy.AsAPIError(err)
+	ae, ok := cfapi.AsAPIError(err)
 	if !ok {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	if ae.TokenRefused() {
 		return fmt.Errorf("%s: Cloudflare refused the API token (HTTP %d: %s): check %s, that the token is for account %s, and that it has Cloudflare Tunnel: Edit (account) and DNS: Edit (zone); reading tunnel health needs Cloudflare Tunnel: Read",
-			what, ae.Status, ae.Detail, deploy.EnvAPIToken, c.accountID)
+			what, ae.Status, ae.Detail, cfapi.EnvAPIToken, c.accountID)
 	}
 	return fmt.Errorf("%s: HTTP %d: %s", what, ae.Status, ae.Detail)
 }

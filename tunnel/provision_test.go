@@ -12,11 +12,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cloudflare/cloudflare-go/v6/option"
 
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/cftest"
 )
 
@@ -24,7 +24,7 @@ import (
 func provisionClient(t *testing.T, s *cftest.Server, token string) (*Client, *bytes.Buffer) {
 	t.Helper()
 	var logs bytes.Buffer
-	cfg := deploy.Config{APIToken: deploy.Secret(token), AccountID: s.Options().AccountID, BaseURL: s.APIBase, ZoneID: s.Options().ZoneID}
+	cfg := deploy.Config{Credentials: cfapi.Credentials{APIToken: cfapi.Secret(token), AccountID: s.Options().AccountID, BaseURL: s.APIBase, ZoneID: s.Options().ZoneID}}
 	c, err := NewClient(cfg, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), option.WithMaxRetries(0))
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +225,7 @@ func TestProvisionRefusesLocallyManagedTunnel(t *testing.T) {
 
 func TestProvisionInputProblems(t *testing.T) {
 	s := cftest.New(t, cftest.Options{})
-	cfg := deploy.Config{APIToken: cftest.DefaultToken, AccountID: cftest.DefaultAccountID, BaseURL: s.APIBase}
+	cfg := deploy.Config{Credentials: cfapi.Credentials{APIToken: cftest.DefaultToken, AccountID: cftest.DefaultAccountID, BaseURL: s.APIBase}}
 	c, err := NewClient(cfg, nil, option.WithMaxRetries(0))
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +242,7 @@ func TestProvisionInputProblems(t *testing.T) {
 	if len(s.Requests()) != 0 {
 		t.Errorf("bad input still called the API: %+v", s.Requests())
 	}
-	if _, err := NewClient(deploy.Config{AccountID: "x"}, nil); err == nil || !strings.Contains(err.Error(), "CLOUDFLARE_API_TOKEN") {
+	if _, err := NewClient(deploy.Config{Credentials: cfapi.Credentials{AccountID: "x"}}, nil); err == nil || !strings.Contains(err.Error(), "CLOUDFLARE_API_TOKEN") {
 		t.Errorf("NewClient without a token: %v", err)
 	}
 }
@@ -349,28 +349,4 @@ func TestWriteSecretTightensFolder(t *testing.T) {
 			t.Errorf("token written into a shared folder: %v", err)
 		}
 	})
-}
-
-func TestConnections(t *testing.T) {
-	s := cftest.New(t, cftest.Options{})
-	c, _ := provisionClient(t, s, cftest.DefaultToken)
-	res, err := c.Provision(context.Background(), ProvisionOptions{Hostname: "admin.example.com", Listen: "127.0.0.1:8443", TokenFile: filepath.Join(t.TempDir(), "token")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	opened := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	s.SetConnections(res.TunnelID, []cftest.Connection{
-		{ClientID: "c1", ColoName: "ams01", OpenedAt: opened},
-		{ClientID: "c1", ColoName: "fra02", OpenedAt: opened},
-	})
-	conns, err := c.Connections(context.Background(), res.TunnelID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(conns) != 2 || conns[0].Colo != "ams01" || conns[1].Colo != "fra02" || conns[0].Connector != "c1" || !conns[0].OpenedAt.Equal(opened) {
-		t.Errorf("connections = %+v", conns)
-	}
-	if _, err := c.Connections(context.Background(), "6a7c0b5e-0000-4000-8000-000000000000"); err == nil || !strings.Contains(err.Error(), "Tunnel not found") {
-		t.Errorf("unknown tunnel: %v", err)
-	}
 }

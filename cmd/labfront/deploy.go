@@ -42,10 +42,10 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	if *dryRun && cfg.Credentials() != nil {
+	if *dryRun && cfg.CheckCredentials() != nil {
 		return offlineDryRun(e.stdout, *out, cfg)
 	}
-	if err := cfg.Credentials(); err != nil {
+	if err := cfg.CheckCredentials(); err != nil {
 		return err
 	}
 	client, err := deploy.NewClient(cfg, e.log)
@@ -128,7 +128,7 @@ func offlineDryRun(w io.Writer, out string, cfg deploy.Config) error {
 		total += a.Size
 	}
 	fmt.Fprintf(w, "dry run: %d files (%s) for Pages project %s; not compared with Cloudflare (%v)\n",
-		len(assets), sizeOf(total), cfg.Project(), cfg.Credentials())
+		len(assets), sizeOf(total), cfg.Project(), cfg.CheckCredentials())
 	for _, a := range assets {
 		fmt.Fprintf(w, "  %s %s (%s, %s)\n", a.Hash, a.Name, sizeOf(a.Size), a.ContentType)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/tunnel"
 )
 
@@ -42,7 +43,7 @@ func cmdTunnelProvision(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cfg := deploy.ConfigFromEnv(os.Getenv)
-	if err := cfg.RequireEnv("tunnel provision", deploy.EnvAPIToken, deploy.EnvAccountID, deploy.EnvZoneID); err != nil {
+	if err := cfg.RequireEnv("tunnel provision", cfapi.EnvAPIToken, cfapi.EnvAccountID, cfapi.EnvZoneID); err != nil {
 		return err
 	}
 	client, err := tunnel.NewClient(cfg, e.log)

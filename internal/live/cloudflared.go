@@ -15,15 +15,14 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v6/option"
 
-	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/lab"
-	"github.com/labfront/labfront/tunnel"
 )
 
 const (
 	// DefaultCloudflaredURL is cloudflared's metrics server, at the
-	// address `labfront tunnel config` pins (tunnel.DefaultMetrics).
-	DefaultCloudflaredURL = "http://" + tunnel.DefaultMetrics
+	// address `labfront tunnel config` pins (cfapi.CloudflaredMetrics).
+	DefaultCloudflaredURL = "http://" + cfapi.CloudflaredMetrics
 	// cloudflaredMaxBody caps the read of /ready, a small JSON object.
 	cloudflaredMaxBody = 64 << 10
 	// cloudflaredColos is how many edge locations a summary names.
@@ -41,9 +40,9 @@ type CloudflareAPI struct {
 	Options []option.RequestOption
 }
 
-// tunnelConnections lists a tunnel's connections (tunnel.Client does).
+// tunnelConnections lists a tunnel's connections (cfapi.Tunnels does).
 type tunnelConnections interface {
-	Connections(ctx context.Context, tunnelID string) ([]tunnel.Connection, error)
+	Connections(ctx context.Context, tunnelID string) ([]cfapi.Connection, error)
 }
 
 // Cloudflared reports the health of the Cloudflare Tunnel that carries
@@ -89,17 +88,17 @@ func configureCloudflared(s Settings, src *Source) {
 		s.Errorf("tunnel_id", "must be the tunnel's UUID (labfront tunnel provision prints it), found %q", id)
 		return
 	}
-	env := deploy.ConfigFromEnv(s.Getenv)
+	env := cfapi.FromEnv(s.Getenv)
 	if src.Secret == "" {
 		src.Secret = string(env.APIToken)
 	}
 	src.Options = CloudflareAPI{AccountID: env.AccountID, BaseURL: env.BaseURL, TunnelID: strings.ToLower(id)}
 	var missing []string
 	if src.Secret == "" {
-		missing = append(missing, "$"+deploy.EnvAPIToken)
+		missing = append(missing, "$"+cfapi.EnvAPIToken)
 	}
 	if env.AccountID == "" {
-		missing = append(missing, "$"+deploy.EnvAccountID)
+		missing = append(missing, "$"+cfapi.EnvAccountID)
 	}
 	if len(missing) > 0 {
 		s.Errorf("tunnel_id", "reading the tunnel's connections from the Cloudflare API needs %s", strings.Join(missing, " and "))
@@ -122,8 +121,8 @@ func NewCloudflared(src Source) (*Cloudflared, error) {
 	cf, _ := src.Options.(CloudflareAPI) // zero: no API access
 	c := &Cloudflared{ready: u.String(), addr: u.Host, http: src.Client(), tunnelID: cf.TunnelID}
 	if c.tunnelID != "" {
-		cfg := deploy.Config{APIToken: deploy.Secret(src.Secret), AccountID: cf.AccountID, BaseURL: cf.BaseURL}
-		client, err := tunnel.NewClient(cfg, nil, cf.Options...)
+		creds := cfapi.Credentials{APIToken: cfapi.Secret(src.Secret), AccountID: cf.AccountID, BaseURL: cf.BaseURL}
+		client, err := cfapi.NewTunnels(creds, nil, cf.Options...)
 		if err != nil {
 			return nil, fmt.Errorf("cloudflared source %q: %w", src.Name, err)
 		}
@@ -145,7 +144,7 @@ type readyAnswer struct {
 // says which part failed and what the other part saw.
 func (c *Cloudflared) Collect(ctx context.Context) (*Result, error) {
 	n, readyErr := c.readReady(ctx)
-	var conns []tunnel.Connection
+	var conns []cfapi.Connection
 	var apiErr error
 	if c.api != nil {
 		conns, apiErr = c.api.Connections(ctx, c.tunnelID)
@@ -217,7 +216,7 @@ func (c *Cloudflared) readReady(ctx context.Context) (int, error) {
 
 // summariseConnections is "4 connections (ams01, fra02)": the count
 // cloudflared or the API reports and the edge locations the API names.
-func summariseConnections(n int, conns []tunnel.Connection) string {
+func summariseConnections(n int, conns []cfapi.Connection) string {
 	var colos []string
 	for _, c := range conns {
 		if c.Colo != "" && !slices.Contains(colos, c.Colo) {

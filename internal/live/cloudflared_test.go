@@ -14,8 +14,8 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v6/option"
 
+	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/cftest"
-	"github.com/labfront/labfront/tunnel"
 )
 
 // fakeCloudflared serves /ready as cloudflared's metrics server does.
@@ -187,7 +187,7 @@ func TestCloudflaredThroughPoller(t *testing.T) {
 
 func TestNewCloudflared(t *testing.T) {
 	c, err := NewCloudflared(Source{Name: "tunnel"})
-	if err != nil || c.ready != "http://"+tunnel.DefaultMetrics+"/ready" {
+	if err != nil || c.ready != "http://"+cfapi.CloudflaredMetrics+"/ready" {
 		t.Errorf("default URL: %v, %v", c, err)
 	}
 	if _, err := NewCloudflared(Source{Name: "tunnel", URL: "127.0.0.1:20241"}); err == nil || !strings.Contains(err.Error(), `cloudflared source "tunnel": url must be`) {
@@ -199,13 +199,13 @@ func TestNewCloudflared(t *testing.T) {
 }
 
 func TestSummariseConnections(t *testing.T) {
-	var conns []tunnel.Connection
+	var conns []cfapi.Connection
 	for _, colo := range []string{"lhr01", "ams01", "fra02", "cdg03", "ams01", "waw01"} {
-		conns = append(conns, tunnel.Connection{Colo: colo})
+		conns = append(conns, cfapi.Connection{Colo: colo})
 	}
 	for _, tc := range []struct {
 		n     int
-		conns []tunnel.Connection
+		conns []cfapi.Connection
 		want  string
 	}{
 		{1, nil, "1 connection"},

@@ -1,4 +1,4 @@
-package deploy
+package cfapi
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/cloudflare/cloudflare-go/v6"
 )
 
 // Retry is how every Cloudflare call is made: each attempt with its own
@@ -31,8 +33,29 @@ type Retry struct {
 	Log    *slog.Logger
 }
 
-func (p *Retry) attempts() int                 { return positive(p.Attempts, defaultAttempts) }
-func (p *Retry) attemptTimeout() time.Duration { return positive(p.AttemptTimeout, 30*time.Second) }
+func (p *Retry) attempts() int { return Positive(p.Attempts, DefaultAttempts) }
+
+// AttemptLimit is one attempt's deadline.
+func (p *Retry) AttemptLimit() time.Duration { return Positive(p.AttemptTimeout, 30*time.Second) }
+
+// DefaultAttempts is how many tries a call gets when Attempts is zero.
+const DefaultAttempts = 5
+
+// Positive is v, or def when v is not above zero: how every knob here
+// reads its zero value as "the default".
+func Positive[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// Pause is what comes between a failed attempt (0-based) and the next,
+// for a caller that runs its own loop (a create that must look before
+// it tries again): see pause.
+func (p *Retry) Pause(ctx context.Context, what string, attempt int, err error) error {
+	return p.pause(ctx, what, attempt, err)
+}
 
 // GaveUp is a call that failed in a way that might have passed, tried
 // until the attempts or the time ran out.
@@ -51,23 +74,23 @@ func (e *GaveUp) Error() string {
 
 func (e *GaveUp) Unwrap() error { return e.Last }
 
-// errRetry marks an error a call knows is worth another try (a refused
+// Again marks an error a call knows is worth another try (a refused
 // upload token it has just replaced).
-type errRetry struct{ err error }
+type Again struct{ Err error }
 
-func (e errRetry) Error() string { return e.err.Error() }
-func (e errRetry) Unwrap() error { return e.err }
+func (e Again) Error() string { return e.Err.Error() }
+func (e Again) Unwrap() error { return e.Err }
 
-// errNoAnswer is an attempt that ran out of time.
-type errNoAnswer struct {
-	after time.Duration
-	err   error
+// NoAnswer is an attempt that ran out of time.
+type NoAnswer struct {
+	After time.Duration
+	Err   error
 }
 
-func (e errNoAnswer) Error() string {
-	return fmt.Sprintf("no answer within %s", e.after)
+func (e NoAnswer) Error() string {
+	return fmt.Sprintf("no answer within %s", e.After)
 }
-func (e errNoAnswer) Unwrap() error { return e.err }
+func (e NoAnswer) Unwrap() error { return e.Err }
 
 // Do runs call until it succeeds, at most Attempts times. call gets a
 // context that ends with its attempt. An error retrying cannot fix comes
@@ -76,7 +99,7 @@ func (e errNoAnswer) Unwrap() error { return e.err }
 // so with what and the last error.
 func (p *Retry) Do(ctx context.Context, what string, call func(ctx context.Context) error) error {
 	for attempt := 0; ; attempt++ {
-		limit := p.attemptTimeout()
+		limit := p.AttemptLimit()
 		actx, cancel := context.WithTimeout(ctx, limit)
 		err := call(actx)
 		timedOut := actx.Err() != nil && ctx.Err() == nil
@@ -88,7 +111,7 @@ func (p *Retry) Do(ctx context.Context, what string, call func(ctx context.Conte
 			return fmt.Errorf("%s: %w", what, context.Cause(ctx))
 		}
 		if timedOut {
-			err = errNoAnswer{after: limit, err: err}
+			err = NoAnswer{After: limit, Err: err}
 		}
 		if !timedOut && !Retryable(err) {
 			return err
@@ -136,8 +159,8 @@ func (p *Retry) backoff(n int, err error) time.Duration {
 	if d, ok := retryAfter(err); ok {
 		return d
 	}
-	d := positive(p.Base, time.Second) << min(n, 20)
-	d = min(d, positive(p.Max, 30*time.Second))
+	d := Positive(p.Base, time.Second) << min(n, 20)
+	d = min(d, Positive(p.Max, 30*time.Second))
 	if p.Jitter != nil {
 		return p.Jitter(d)
 	}
@@ -146,7 +169,7 @@ func (p *Retry) backoff(n int, err error) time.Duration {
 
 // retryAfter reads an API error's Retry-After: seconds, or an HTTP date.
 func retryAfter(err error) (time.Duration, bool) {
-	ae := apiError(err)
+	ae := sdkError(err)
 	if ae == nil || ae.Response == nil {
 		return 0, false
 	}
@@ -167,15 +190,15 @@ func retryAfter(err error) (time.Duration, bool) {
 // no answer at all (the connection failed or was reset), a timeout, a
 // rate limit or a server error. A cancelled caller is not.
 func Retryable(err error) bool {
-	var again errRetry
-	var none errNoAnswer
+	var again Again
+	var none NoAnswer
 	switch {
 	case errors.As(err, &again), errors.As(err, &none):
 		return true
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return false
 	}
-	ae := apiError(err)
+	ae := sdkError(err)
 	if ae == nil {
 		return true // no answer at all: the connection failed
 	}
@@ -183,14 +206,22 @@ func Retryable(err error) bool {
 	return s == http.StatusRequestTimeout || s == http.StatusTooManyRequests || s >= 500
 }
 
-// ambiguous reports whether a failed call may still have been carried
+// Ambiguous reports whether a failed call may still have been carried
 // out: the request may have arrived even though no answer did, or the
 // server failed after acting on it.
-func ambiguous(err error) bool {
-	var none errNoAnswer
+func Ambiguous(err error) bool {
+	var none NoAnswer
 	if errors.As(err, &none) {
 		return true
 	}
-	ae := apiError(err)
+	ae := sdkError(err)
 	return ae == nil || ae.StatusCode >= 500
+}
+
+func sdkError(err error) *cloudflare.Error {
+	var ae *cloudflare.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return nil
 }

@@ -1,4 +1,10 @@
-package deploy
+// Package cfapi is labfront's access to the Cloudflare API, shared by the
+// Pages deploy, the tunnel provisioning and the admin server's tunnel
+// health: the credentials and where they come from, the one retry policy
+// every call is made with, API errors put for people, and the tunnel
+// connections the admin server reads. It sits below deploy, tunnel and
+// internal/live so that the dependencies point down.
+package cfapi
 
 import (
 	"errors"
