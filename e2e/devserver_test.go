@@ -13,9 +13,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/labfront/labfront/internal/devserver"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
+	"github.com/labfront/labfront/web/devserver"
 )
 
 // copyTree copies the example content so the test can edit it.

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/api"
-	"github.com/labfront/labfront/internal/devserver"
 	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/web/devserver"
 )
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
