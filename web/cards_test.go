@@ -18,6 +18,7 @@ import (
 	"github.com/labfront/labfront/internal/card"
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/static"
 )
 
 // cardKeyInName is the key part of a card's file name (see cards.go).
@@ -171,10 +172,80 @@ func TestCoverPage(t *testing.T) {
 		if cfg.Width != wantW {
 			t.Errorf("%s: og:image %s is %d wide, want %d", page, m[1], cfg.Width, wantW)
 		}
+		// Both covers are published as lossless WebP, which some link
+		// previews do not show: the og:image is a PNG with the same pixels.
+		_, format, err := image.DecodeConfig(bytes.NewReader([]byte(readOut(t, out, m[1]))))
+		if err != nil || format != "png" || !strings.HasSuffix(m[1], ".og.png") {
+			t.Errorf("%s: og:image %s is %q (%v), want the PNG copy of a WebP variant", page, m[1], format, err)
+		}
+		if !strings.Contains(readOut(t, out, page+"index.html"), `<meta property="og:image:type" content="image/png">`) {
+			t.Errorf("%s: og:image:type is not image/png", page)
+		}
+		webp := strings.TrimSuffix(m[1], ".og.png") + ".webp"
+		if !samePixels(t, readOut(t, out, webp), readOut(t, out, m[1])) {
+			t.Errorf("%s: %s and %s differ", page, m[1], webp)
+		}
 		if !strings.Contains(readOut(t, out, page+"index.html"), `<meta property="og:image:width" content="`+strconv.Itoa(cfg.Width)+`">`) ||
 			!strings.Contains(readOut(t, out, page+"index.html"), `<meta property="og:image:height" content="`+strconv.Itoa(cfg.Height)+`">`) {
 			t.Errorf("%s: og:image:width/height are not the variant's %d×%d", page, cfg.Width, cfg.Height)
 		}
+	}
+}
+
+// samePixels decodes two image files and compares them pixel by pixel.
+func samePixels(t *testing.T, a, b string) bool {
+	t.Helper()
+	ma, _, err := image.Decode(strings.NewReader(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, _, err := image.Decode(strings.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ma.Bounds() != mb.Bounds() {
+		return false
+	}
+	for y := ma.Bounds().Min.Y; y < ma.Bounds().Max.Y; y++ {
+		for x := ma.Bounds().Min.X; x < ma.Bounds().Max.X; x++ {
+			r1, g1, b1, a1 := ma.At(x, y).RGBA()
+			r2, g2, b2, a2 := mb.At(x, y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// TestCoverPreviewIsIncremental: a warm build neither makes nor writes the
+// PNG copy of a WebP cover again; deleting it from the output makes it
+// again, byte for byte.
+func TestCoverPreviewIsIncremental(t *testing.T) {
+	src := writeCardSite(t)
+	out := filepath.Join(t.TempDir(), "dist")
+	opts := Options{Src: src, Out: out, Static: static.FS(), Islands: Islands(), Cache: NewCache()}
+	if _, err := Build(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	const preview = "blog/rack/img/rack.1600.a6ab60309e.og.png"
+	first := readOut(t, out, preview)
+	res, err := Build(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ImagesProcessed != 0 || res.Written != 0 {
+		t.Errorf("warm build processed %d images and wrote %d files, want none", res.ImagesProcessed, res.Written)
+	}
+	if err := os.Remove(filepath.Join(out, preview)); err != nil {
+		t.Fatal(err)
+	}
+	res, err = Build(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ImagesProcessed != 1 || readOut(t, out, preview) != first {
+		t.Errorf("after losing the preview: %d images processed, same bytes %v", res.ImagesProcessed, readOut(t, out, preview) == first)
 	}
 }
 

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"crypto/sha256"
 	"path"
 	"slices"
 	"strings"
@@ -37,6 +39,7 @@ const previewMinWidth = 1200
 // a picture that was refused is reported there, once.
 func (p *plan) resolveCovers() error {
 	p.covers = map[*content.Page]*picRef{}
+	previews := map[*picRef]bool{}
 	var probs diag.List
 	for _, pages := range [][]*content.Page{p.site.Posts, p.site.Notes} {
 		for _, pg := range pages {
@@ -49,6 +52,10 @@ func (p *plan) resolveCovers() error {
 				continue
 			}
 			if ref := p.picBySrc[src]; ref != nil {
+				if _, seen := previews[ref]; !seen && previewVariant(ref.res).Format == picture.WebP {
+					previews[ref] = true
+					p.outputs = append(p.outputs, p.previewOutput(ref))
+				}
 				p.covers[pg] = ref
 				continue
 			}
@@ -113,7 +120,39 @@ func previewVariant(r *picture.Result) picture.Variant {
 
 // coverImage is a cover as the page's link-preview picture, with the
 // real size of the variant it points at.
+// A variant published as WebP is shown through its PNG copy
+// (previewOutput): several networks' link previews show no WebP.
 func (p *plan) coverImage(ref *picRef, alt string) *templates.SocialImage {
 	v := previewVariant(ref.res)
-	return &templates.SocialImage{URL: p.site.Config.BaseURL + ref.url(v), Type: "image/" + string(v.Format), Width: v.Width, Height: v.Height, Alt: alt}
+	url, format := ref.url(v), v.Format
+	if format == picture.WebP {
+		url, format = ref.dir+picture.PreviewName(v), picture.PNG
+	}
+	return &templates.SocialImage{URL: p.site.Config.BaseURL + url, Type: "image/" + string(format), Width: v.Width, Height: v.Height, Alt: alt}
+}
+
+// previewOutput is the PNG copy of a cover's WebP preview variant. It is
+// made from the source only when the output lacks it, so a warm build
+// neither decodes the image nor writes the file; its key is the source's
+// and the name's, like the variants' own.
+func (p *plan) previewOutput(ref *picRef) output {
+	v := previewVariant(ref.res)
+	name := picture.PreviewName(v)
+	k := sha256.Sum256([]byte(ref.key + "\x00" + name))
+	return output{
+		path: (ref.dir + name)[1:],
+		key:  func() ([32]byte, error) { return k, nil },
+		render: func(context.Context) ([]byte, error) {
+			src, err := p.files.ReadFile(ref.src)
+			if err != nil {
+				return nil, err
+			}
+			pv, err := picture.Preview(p.files.Display(ref.src), src, picture.Options{}, v)
+			if err != nil {
+				return nil, err
+			}
+			p.processed.Add(1)
+			return pv.Data, nil
+		},
+	}
 }

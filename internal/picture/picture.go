@@ -44,6 +44,9 @@ type Options struct {
 	MaxFrames int
 	// JPEGQuality is the quality of JPEG variants. Default 80.
 	JPEGQuality int
+
+	// noWebP encodes what would be WebP as PNG (see Preview).
+	noWebP bool
 }
 
 // version names the processing below: change it when the bytes Process
@@ -154,6 +157,35 @@ func Process(name string, src []byte, o Options) (*Result, error) {
 	}
 	return r, nil
 }
+
+// Preview is variant v of Process(name, src, o) as a PNG, for where WebP
+// is not shown everywhere: the og:image of a cover that Process published
+// as lossless WebP (some link previews show no WebP). Its name is v's with
+// .og.png for .webp: v's hash names the pixels, which the PNG holds too.
+// It is an error when v is not a WebP variant of this source.
+func Preview(name string, src []byte, o Options, v Variant) (Variant, error) {
+	if v.Format != WebP {
+		return Variant{}, fmt.Errorf("%s: the %d px variant is %s, not WebP: it needs no preview", name, v.Width, v.Format)
+	}
+	o, err := o.resolved()
+	if err != nil {
+		return Variant{}, err
+	}
+	o.Widths, o.MaxWidth, o.noWebP = []int{v.Width}, v.Width, true
+	r, err := process(name, src, o)
+	if err != nil {
+		return Variant{}, fmt.Errorf("%s: %w", name, err)
+	}
+	p := r.Full()
+	if p.Width != v.Width || p.Height != v.Height || p.Format != PNG {
+		return Variant{}, fmt.Errorf("%s changed during the build (its %d px variant is now %dx%d %s); build again", name, v.Width, p.Width, p.Height, p.Format)
+	}
+	p.Name = PreviewName(v)
+	return p, nil
+}
+
+// PreviewName is the file name of v's Preview.
+func PreviewName(v Variant) string { return strings.TrimSuffix(v.Name, ".webp") + ".og.png" }
 
 // source is what the header says, before any pixel is decoded.
 type source struct {
@@ -334,6 +366,9 @@ func encode(name string, m image.Image, w, h int, photo bool, o Options) (Varian
 	enc := png.Encoder{CompressionLevel: png.BestCompression}
 	if err := enc.Encode(&buf, m); err != nil {
 		return Variant{}, fmt.Errorf("encode the %d px PNG: %w", w, err)
+	}
+	if o.noWebP {
+		return variant(name, w, h, PNG, buf.Bytes()), nil
 	}
 	var wbuf bytes.Buffer
 	if err := nativewebp.Encode(&wbuf, m, nil); err != nil {

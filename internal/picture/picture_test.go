@@ -609,3 +609,43 @@ func xImageTestdata(t *testing.T, name string) ([]byte, error) {
 	}
 	return os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "testdata", name))
 }
+
+// TestPreview: the PNG copy of a WebP variant has its pixels and its
+// size, is named after it, and is refused for a variant that is no WebP.
+func TestPreview(t *testing.T) {
+	src := encodePNG(t, screenshotLike(1700, 900))
+	r, err := Process("shot.png", src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v Variant
+	for _, x := range r.Variants {
+		if x.Width == 1600 {
+			v = x
+		}
+	}
+	if v.Format != WebP {
+		t.Fatalf("the 1600 px variant is %s; the test needs a WebP one", v.Format)
+	}
+	p, err := Preview("shot.png", src, Options{}, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Format != PNG || p.Width != v.Width || p.Height != v.Height || p.Name != strings.TrimSuffix(v.Name, ".webp")+".og.png" {
+		t.Errorf("preview %+v of %+v", p, v)
+	}
+	a, b := rgba(decodeVariant(t, v)), rgba(decodeVariant(t, p))
+	if !bytes.Equal(a.Pix, b.Pix) {
+		t.Error("the preview's pixels differ from the WebP variant's")
+	}
+	jr, err := Process("photo.jpg", encodeJPEG(t, photoLike(1300, 800, 3)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Preview("photo.jpg", nil, Options{}, jr.Full()); err == nil || !strings.Contains(err.Error(), "not WebP") {
+		t.Errorf("a JPEG variant: %v", err)
+	}
+	if _, err := Preview("shot.png", encodePNG(t, screenshotLike(1000, 900)), Options{}, v); err == nil || !strings.Contains(err.Error(), "changed during the build") {
+		t.Errorf("a source that changed: %v", err)
+	}
+}
