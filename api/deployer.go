@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -20,7 +19,7 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/deploy"
-	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/statefile"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
 
@@ -192,6 +191,7 @@ type deployer struct {
 	stateDir string
 	log      *slog.Logger
 	audit    *audit
+	files    *statefile.Files
 	now      func() time.Time
 	// beforeStage, when set (tests), is called as a run enters each stage:
 	// fetch, build, check, deploy.
@@ -217,7 +217,7 @@ type deployerState struct {
 }
 
 // newDeployer starts the deploy loop; it stops when ctx ends.
-func newDeployer(ctx context.Context, cfg DeploysConfig, stateDir string, a *audit, log *slog.Logger, now func() time.Time) (*deployer, error) {
+func newDeployer(ctx context.Context, cfg DeploysConfig, files *statefile.Files, stateDir string, a *audit, log *slog.Logger, now func() time.Time) (*deployer, error) {
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return nil, fmt.Errorf("deploys: work_dir: %w", err)
 	}
@@ -228,21 +228,21 @@ func newDeployer(ctx context.Context, cfg DeploysConfig, stateDir string, a *aud
 	}
 	cfg.WorkDir = abs
 	d := &deployer{
-		cfg: cfg, stateDir: stateDir, audit: a, log: log, now: now,
+		cfg: cfg, stateDir: stateDir, audit: a, files: files, log: log, now: now,
 		wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
-	data, err := os.ReadFile(d.statePath())
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
+	if err := files.RemoveTemp(cfg.WorkDir); err != nil {
+		log.Warn("deploys: temporary files left by a crash could not be removed", "err", err)
+	}
+	// A damaged file is moved aside: losing replay protection for old
+	// deliveries is better than refusing to start, and the commit check
+	// still holds for new ones.
+	var st deployerState
+	lost, err := files.Load(d.statePath(), func(data []byte) error { return statefile.DecodeJSON(data, &st) })
+	if err != nil {
 		return nil, fmt.Errorf("deploys: %w", err)
-	default:
-		var st deployerState
-		if err := json.Unmarshal(data, &st); err != nil {
-			// Losing replay protection for old deliveries is better than
-			// refusing to start; the commit check still holds for new ones.
-			log.Warn("deploys: state file unreadable, starting afresh", "path", d.statePath(), "err", err)
-		}
+	}
+	if !lost {
 		d.deliveries, d.deployed = st.Deliveries, st.Deployed
 	}
 	go d.loop(ctx)
@@ -255,11 +255,14 @@ func (d *deployer) statePath() string { return filepath.Join(d.cfg.WorkDir, "sta
 // holds d.mu.
 func (d *deployer) saveState() {
 	data, err := json.Marshal(deployerState{Deliveries: d.deliveries, Deployed: d.deployed})
-	if err == nil {
-		err = live.WriteFile(d.statePath(), data)
-	}
 	if err != nil {
-		d.log.Error("deploys: save state", "err", err)
+		d.log.Error("deploys: encode state", "err", err)
+		return
+	}
+	// files logs a failure, at most once a minute, and the dashboard
+	// shows it: here it is only worth a debug line.
+	if err := d.files.Write(d.statePath(), data, 0o644); err != nil {
+		d.log.Debug("deploys: state not saved", "err", err)
 	}
 }
 
