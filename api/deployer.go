@@ -193,6 +193,10 @@ type deployer struct {
 	audit    *audit
 	files    *statefile.Files
 	now      func() time.Time
+	// free says how much space a directory's filesystem has left
+	// (statefile.Free); tests make a disk look full.
+	free    func(dir string) (uint64, error)
+	minFree uint64
 	// beforeStage, when set (tests), is called as a run enters each stage:
 	// fetch, build, check, deploy.
 	beforeStage func(run int, stage string)
@@ -228,7 +232,7 @@ func newDeployer(ctx context.Context, cfg DeploysConfig, files *statefile.Files,
 	}
 	cfg.WorkDir = abs
 	d := &deployer{
-		cfg: cfg, stateDir: stateDir, audit: a, files: files, log: log, now: now,
+		cfg: cfg, stateDir: stateDir, audit: a, files: files, log: log, now: now, free: statefile.Free, minFree: minDeployFree,
 		wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	if err := files.RemoveTemp(cfg.WorkDir); err != nil {
@@ -467,7 +471,14 @@ func (d *deployer) execute(ctx context.Context, r *deployRun) {
 	ctx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
 	d.log.Info("deploy started", "run", r.ID, "trigger", r.Trigger, "commit", r.Commit)
-	res, err := d.perform(ctx, r)
+	var res *deploy.Result
+	err := d.audit.reserve()
+	if err != nil {
+		// Its record could not be written: the run must not happen.
+		err = refusal{reason: "not performed because the audit log could not be written: " + err.Error()}
+	} else {
+		res, err = d.perform(ctx, r)
+	}
 	d.mu.Lock()
 	r.Ended = d.now().UTC()
 	took := r.Ended.Sub(r.Started).Round(time.Millisecond)
@@ -532,6 +543,11 @@ func (d *deployer) stage(r *deployRun, name string) {
 // perform fetches, builds, checks and deploys. Any failure returns before
 // the deploy stage, so nothing broken reaches Cloudflare.
 func (d *deployer) perform(ctx context.Context, r *deployRun) (*deploy.Result, error) {
+	// git's own message on a full disk ("could not set
+	// 'remote.origin.url'") does not say what is wrong.
+	if err := d.roomToDeploy(); err != nil {
+		return nil, err
+	}
 	d.stage(r, "fetch")
 	repo := filepath.Join(d.cfg.WorkDir, "repo")
 	commit, message, err := d.fetch(ctx, r, repo, r.Commit)
@@ -601,6 +617,23 @@ func (d *deployer) perform(ctx context.Context, r *deployRun) (*deploy.Result, e
 	}
 	d.logf(r, "%d files, %d uploaded, %d already on Cloudflare", dep.Files, len(dep.Uploaded), dep.Skipped)
 	return dep, nil
+}
+
+// minDeployFree is the free space a deploy needs in work_dir before it
+// starts: the clone's checkout, a build of the site and its cache.
+const minDeployFree = 64 << 20
+
+// roomToDeploy says, as "the disk is full", when work_dir's filesystem has
+// less than minDeployFree left.
+func (d *deployer) roomToDeploy() error {
+	free, err := d.free(d.cfg.WorkDir)
+	if err != nil {
+		return fmt.Errorf("deploys: %w", err)
+	}
+	if free < d.minFree {
+		return fmt.Errorf("the disk is full: %s has %d MiB free, a deploy needs at least %d MiB", d.cfg.WorkDir, free>>20, d.minFree>>20)
+	}
+	return nil
 }
 
 func fileExists(p string) bool {

@@ -219,7 +219,7 @@ func logText(v runView) string {
 
 func auditRecords(t *testing.T, s *Server) []AuditRecord {
 	t.Helper()
-	recs, err := s.audit.recent(1000)
+	recs, _, err := s.audit.recent(1000)
 	if err != nil {
 		t.Fatal(err)
 	}
