@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -280,5 +281,101 @@ func TestDeployNowDiskFull(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(e.srv.deploys.cfg.WorkDir, "repo")); err == nil {
 		t.Error("git ran on a full disk")
+	}
+}
+
+// TestPromoteRefusedWithoutAudit: a promotion is refused before it
+// writes, commits or pushes anything when the audit log cannot be
+// written.
+func TestPromoteRefusedWithoutAudit(t *testing.T) {
+	site := gitSite(t)
+	s := newServer(t, &Config{Site: site, Auth: AuthConfig{Mode: ModeDev}}, nil)
+	before := tree(t, site)
+	repair := breakAudit(t, s.audit.path)
+	rec := serve(s.Handler(), promoteReq(url.Values{"file": {seedInbox}, "as": {"note"}, "confirm": {"yes"}}, nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "Refused: promote "+refusedAudit) {
+		t.Errorf("answer %d %s", rec.Code, rec.Body.String())
+	}
+	sameTree(t, before, tree(t, site))
+	if n := gitCmd(t, site, "rev-list", "--count", "HEAD"); n != "1" {
+		t.Errorf("%s commits, want 1: the promotion ran", n)
+	}
+	repair()
+	if rec := serve(s.Handler(), promoteReq(url.Values{"file": {seedInbox}, "as": {"note"}, "confirm": {"yes"}}, nil)); rec.Code != http.StatusOK {
+		t.Errorf("with the audit log back: %d", rec.Code)
+	}
+}
+
+// TestActionOnFullDiskTmpfs: with state_dir on a real full filesystem,
+// an action is refused before it runs (the record's room cannot be
+// reserved), /readyz says the state is not saved, and both recover once
+// space returns. Root only, and never under CI=true.
+func TestActionOnFullDiskTmpfs(t *testing.T) {
+	if os.Getenv("CI") == "true" {
+		t.Skip("CI=true: no mounting in CI; TestNodeActionRefusedWithoutAudit and TestStateNotSaved inject the failures instead")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root; TestNodeActionRefusedWithoutAudit and TestStateNotSaved inject the failures instead")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount: %v: %s", err, out)
+		}
+	})
+	src := live.Source{Name: "pve-io", Type: "proxmox", Interval: time.Minute, Timeout: time.Second}
+	actor := &recordingActor{stubCollector: stubCollector{res: &live.Result{Nodes: map[string]live.NodeData{"orch-io": {Status: live.Up}}}}}
+	cfg := devConfig(src)
+	cfg.StateDir = dir
+	s := newServer(t, cfg, map[string]live.Collector{src.Name: actor})
+	if err := s.poller().Once(t.Context(), src, actor); err != nil {
+		t.Fatal(err)
+	}
+	yes := url.Values{"confirm": {"yes"}}
+	if rec := postForm(t, s.Handler(), "/admin/nodes/orch-io/actions/reboot", yes, "", "same-origin"); rec.Code != http.StatusSeeOther {
+		t.Fatalf("before the disk filled: %d", rec.Code)
+	}
+	ballast := filepath.Join(dir, "ballast")
+	f, err := os.Create(ballast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 64<<10)
+	for range 1 << 10 { // bounded: 64 MiB at most
+		if _, err := f.Write(chunk); err != nil {
+			break
+		}
+	}
+	if err := f.Close(); err != nil && !errors.Is(err, syscall.ENOSPC) {
+		t.Fatal(err)
+	}
+	rec := postForm(t, s.Handler(), "/admin/nodes/orch-io/actions/reboot", yes, "", "same-origin")
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), refusedAudit) || actor.count() != 1 {
+		t.Errorf("on a full disk: %d %s, ran %d times (want 1, before)", rec.Code, rec.Body.String(), actor.count())
+	}
+	actor.res = &live.Result{Nodes: map[string]live.NodeData{"orch-io": {Status: live.Up, Detail: strings.Repeat("x", 64<<10)}}}
+	if err := s.poller().Once(t.Context(), src, actor); err != nil {
+		t.Fatal(err)
+	}
+	if rec := get(t, s.Handler(), "/readyz", nil); rec.Code != http.StatusServiceUnavailable || rec.Body.String() != "state not saved\n" {
+		t.Errorf("readyz on a full disk: %d %q", rec.Code, rec.Body.String())
+	}
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.poller().Once(t.Context(), src, actor); err != nil {
+		t.Fatal(err)
+	}
+	if rec := get(t, s.Handler(), "/readyz", nil); rec.Code != http.StatusOK {
+		t.Errorf("readyz after space returned: %d %q", rec.Code, rec.Body.String())
+	}
+	if rec := postForm(t, s.Handler(), "/admin/nodes/orch-io/actions/reboot", yes, "", "same-origin"); rec.Code != http.StatusSeeOther || actor.count() != 2 {
+		t.Errorf("after space returned: %d, ran %d", rec.Code, actor.count())
+	}
+	if recs, damaged, err := s.audit.recent(10); err != nil || len(recs) != 2 || damaged != 0 {
+		t.Errorf("audit: %d records, %d damaged, %v", len(recs), damaged, err)
 	}
 }
