@@ -35,6 +35,9 @@ func (s *Server) nodeAction(c echo.Context) error {
 	if c.FormValue("confirm") != "yes" {
 		return echo.NewHTTPError(http.StatusBadRequest, "Confirm the action first: tick the box next to the button.")
 	}
+	if err := s.audit.reserve(); err != nil {
+		return s.auditRefused(name, err)
+	}
 	rec := AuditRecord{Time: s.now().UTC(), Who: identity(c).Email, Action: name, Target: n.ID + " via " + act.source}
 	outcome := "done"
 	switch {
@@ -51,9 +54,23 @@ func (s *Server) nodeAction(c echo.Context) error {
 		}
 	}
 	if err := s.audit.append(rec); err != nil {
-		// An action that cannot be audited must not look like a success.
-		return errors.Join(echo.NewHTTPError(http.StatusInternalServerError, "The audit log could not be written."), err)
+		return s.auditLost(name, rec.Result, err)
 	}
 	s.log.Info("admin action", "who", rec.Who, "action", name, "target", rec.Target, "result", rec.Result)
 	return c.Redirect(http.StatusSeeOther, "/admin/nodes/"+n.ID+"?outcome="+outcome)
+}
+
+// auditRefused answers an action refused before it ran because its audit
+// record could not be written (audit.reserve).
+func (s *Server) auditRefused(action string, err error) error {
+	return errors.Join(echo.NewHTTPError(http.StatusServiceUnavailable,
+		"Refused: "+action+" was not performed because the audit log could not be written."), err)
+}
+
+// auditLost answers an action that ran although the reservation held, but
+// whose record could then not be written: it must not look like a
+// success, and the operator must know it happened.
+func (s *Server) auditLost(action, result string, err error) error {
+	return errors.Join(echo.NewHTTPError(http.StatusInternalServerError,
+		"The "+action+" ran (result: "+result+"), but its audit record could not be written."), err)
 }

@@ -110,6 +110,9 @@ func (s *Server) contentPromote(c echo.Context) error {
 		o := templates.PromoteOutcome{Title: "Confirm the promotion first: tick the box next to the button."}
 		return render(c, http.StatusBadRequest, templates.AdminContent(s.contentView(c, &o)))
 	}
+	if err := s.audit.reserve(); err != nil {
+		return s.auditRefused("promote", err)
+	}
 	id := identity(c)
 	// The promotion must finish, or roll back, even if the browser goes away.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), actionTimeout)
@@ -120,8 +123,7 @@ func (s *Server) contentPromote(c echo.Context) error {
 		rec.Error = strings.Join(append([]string{res.outcome.Title}, res.outcome.Details...), " · ")
 	}
 	if err := s.audit.append(rec); err != nil {
-		// A promotion that cannot be audited must not look like a success.
-		return errors.Join(echo.NewHTTPError(http.StatusInternalServerError, "The audit log could not be written."), err)
+		return s.auditLost("promote", rec.Result, err)
 	}
 	s.log.Info("admin action", "who", rec.Who, "action", rec.Action, "target", rec.Target, "result", rec.Result)
 	return render(c, res.code, templates.AdminContent(s.contentView(c, &res.outcome)))

@@ -156,7 +156,7 @@ func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
 
 func lastAudit(t *testing.T, s *Server) AuditRecord {
 	t.Helper()
-	recs, err := s.audit.recent(1)
+	recs, _, err := s.audit.recent(1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func lastAudit(t *testing.T, s *Server) AuditRecord {
 
 func auditCount(t *testing.T, s *Server) int {
 	t.Helper()
-	recs, err := s.audit.recent(1000)
+	recs, _, err := s.audit.recent(1000)
 	if err != nil {
 		t.Fatal(err)
 	}

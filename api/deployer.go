@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -21,7 +20,7 @@ import (
 
 	"github.com/labfront/labfront/deploy"
 	"github.com/labfront/labfront/internal/cfapi"
-	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/statefile"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
 
@@ -193,7 +192,12 @@ type deployer struct {
 	stateDir string
 	log      *slog.Logger
 	audit    *audit
+	files    *statefile.Files
 	now      func() time.Time
+	// free says how much space a directory's filesystem has left
+	// (statefile.Free); tests make a disk look full.
+	free    func(dir string) (uint64, error)
+	minFree uint64
 	// beforeStage, when set (tests), is called as a run enters each stage:
 	// fetch, build, check, deploy.
 	beforeStage func(run int, stage string)
@@ -218,7 +222,7 @@ type deployerState struct {
 }
 
 // newDeployer starts the deploy loop; it stops when ctx ends.
-func newDeployer(ctx context.Context, cfg DeploysConfig, stateDir string, a *audit, log *slog.Logger, now func() time.Time) (*deployer, error) {
+func newDeployer(ctx context.Context, cfg DeploysConfig, files *statefile.Files, stateDir string, a *audit, log *slog.Logger, now func() time.Time) (*deployer, error) {
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return nil, fmt.Errorf("deploys: work_dir: %w", err)
 	}
@@ -229,21 +233,21 @@ func newDeployer(ctx context.Context, cfg DeploysConfig, stateDir string, a *aud
 	}
 	cfg.WorkDir = abs
 	d := &deployer{
-		cfg: cfg, stateDir: stateDir, audit: a, log: log, now: now,
+		cfg: cfg, stateDir: stateDir, audit: a, files: files, log: log, now: now, free: statefile.Free, minFree: minDeployFree,
 		wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
-	data, err := os.ReadFile(d.statePath())
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
+	if err := files.RemoveTemp(cfg.WorkDir); err != nil {
+		log.Warn("deploys: temporary files left by a crash could not be removed", "err", err)
+	}
+	// A damaged file is moved aside: losing replay protection for old
+	// deliveries is better than refusing to start, and the commit check
+	// still holds for new ones.
+	var st deployerState
+	lost, err := files.Load(d.statePath(), func(data []byte) error { return statefile.DecodeJSON(data, &st) })
+	if err != nil {
 		return nil, fmt.Errorf("deploys: %w", err)
-	default:
-		var st deployerState
-		if err := json.Unmarshal(data, &st); err != nil {
-			// Losing replay protection for old deliveries is better than
-			// refusing to start; the commit check still holds for new ones.
-			log.Warn("deploys: state file unreadable, starting afresh", "path", d.statePath(), "err", err)
-		}
+	}
+	if !lost {
 		d.deliveries, d.deployed = st.Deliveries, st.Deployed
 	}
 	go d.loop(ctx)
@@ -256,11 +260,14 @@ func (d *deployer) statePath() string { return filepath.Join(d.cfg.WorkDir, "sta
 // holds d.mu.
 func (d *deployer) saveState() {
 	data, err := json.Marshal(deployerState{Deliveries: d.deliveries, Deployed: d.deployed})
-	if err == nil {
-		err = live.WriteFile(d.statePath(), data)
-	}
 	if err != nil {
-		d.log.Error("deploys: save state", "err", err)
+		d.log.Error("deploys: encode state", "err", err)
+		return
+	}
+	// files logs a failure, at most once a minute, and the dashboard
+	// shows it: here it is only worth a debug line.
+	if err := d.files.Write(d.statePath(), data, 0o644); err != nil {
+		d.log.Debug("deploys: state not saved", "err", err)
 	}
 }
 
@@ -465,7 +472,14 @@ func (d *deployer) execute(ctx context.Context, r *deployRun) {
 	ctx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
 	d.log.Info("deploy started", "run", r.ID, "trigger", r.Trigger, "commit", r.Commit)
-	res, err := d.perform(ctx, r)
+	var res *deploy.Result
+	err := d.audit.reserve()
+	if err != nil {
+		// Its record could not be written: the run must not happen.
+		err = refusal{reason: "not performed because the audit log could not be written: " + err.Error()}
+	} else {
+		res, err = d.perform(ctx, r)
+	}
 	d.mu.Lock()
 	r.Ended = d.now().UTC()
 	took := r.Ended.Sub(r.Started).Round(time.Millisecond)
@@ -530,6 +544,11 @@ func (d *deployer) stage(r *deployRun, name string) {
 // perform fetches, builds, checks and deploys. Any failure returns before
 // the deploy stage, so nothing broken reaches Cloudflare.
 func (d *deployer) perform(ctx context.Context, r *deployRun) (*deploy.Result, error) {
+	// git's own message on a full disk ("could not set
+	// 'remote.origin.url'") does not say what is wrong.
+	if err := d.roomToDeploy(); err != nil {
+		return nil, err
+	}
 	d.stage(r, "fetch")
 	repo := filepath.Join(d.cfg.WorkDir, "repo")
 	commit, message, err := d.fetch(ctx, r, repo, r.Commit)
@@ -599,6 +618,23 @@ func (d *deployer) perform(ctx context.Context, r *deployRun) (*deploy.Result, e
 	}
 	d.logf(r, "%d files, %d uploaded, %d already on Cloudflare", dep.Files, len(dep.Uploaded), dep.Skipped)
 	return dep, nil
+}
+
+// minDeployFree is the free space a deploy needs in work_dir before it
+// starts: the clone's checkout, a build of the site and its cache.
+const minDeployFree = 64 << 20
+
+// roomToDeploy says, as "the disk is full", when work_dir's filesystem has
+// less than minDeployFree left.
+func (d *deployer) roomToDeploy() error {
+	free, err := d.free(d.cfg.WorkDir)
+	if err != nil {
+		return fmt.Errorf("deploys: %w", err)
+	}
+	if free < d.minFree {
+		return fmt.Errorf("the disk is full: %s has %d MiB free, a deploy needs at least %d MiB", d.cfg.WorkDir, free>>20, d.minFree>>20)
+	}
+	return nil
 }
 
 func fileExists(p string) bool {

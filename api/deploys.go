@@ -166,8 +166,7 @@ func (s *Server) finishAction(c echo.Context, action string, a deployAction) err
 		rec.Error = strings.TrimSpace(a.outcome.Title + " " + a.outcome.Detail)
 	}
 	if err := s.audit.append(rec); err != nil {
-		// An action that cannot be audited must not look like a success.
-		return errors.Join(echo.NewHTTPError(http.StatusInternalServerError, "The audit log could not be written."), err)
+		return s.auditLost(action, rec.Result, err)
 	}
 	s.log.Info("admin action", "who", rec.Who, "action", rec.Action, "target", rec.Target, "result", rec.Result)
 	return render(c, a.code, templates.AdminDeploys(s.deploysView(c, &a.outcome)))
@@ -189,6 +188,9 @@ func refusedAction(code int, target, title, detail string) deployAction {
 func (s *Server) deploysRollback(c echo.Context) error {
 	if c.FormValue("confirm") != "yes" {
 		return s.unconfirmed(c)
+	}
+	if err := s.audit.reserve(); err != nil {
+		return s.auditRefused("rollback", err)
 	}
 	id := c.Param("id")
 	target := "deployment " + strconv.QuoteToASCII(id[:min(len(id), 64)])
@@ -213,6 +215,9 @@ func (s *Server) deploysDeployNow(c echo.Context) error {
 	if c.FormValue("confirm") != "yes" {
 		return s.unconfirmed(c)
 	}
+	if err := s.audit.reserve(); err != nil {
+		return s.auditRefused("deploy-now", err)
+	}
 	branch := s.cfg.Deploys.Branch
 	target := "head of " + branch
 	if s.deploys == nil {
@@ -220,6 +225,9 @@ func (s *Server) deploysDeployNow(c echo.Context) error {
 	}
 	if _, _, err := s.cloudflareClient(); err != nil {
 		return s.finishAction(c, "deploy-now", refusedAction(http.StatusServiceUnavailable, target, "Not queued: Cloudflare cannot be reached from this server.", err.Error()))
+	}
+	if err := s.deploys.roomToDeploy(); err != nil {
+		return s.finishAction(c, "deploy-now", refusedAction(http.StatusInsufficientStorage, target, "Not queued: the disk is full.", err.Error()))
 	}
 	run, reason := s.deploys.enqueue(deployJob{trigger: "manual", who: identity(c).Email})
 	if run == nil {
@@ -234,6 +242,9 @@ func (s *Server) deploysDeployNow(c echo.Context) error {
 func (s *Server) deploysPurge(c echo.Context) error {
 	if c.FormValue("confirm") != "yes" {
 		return s.unconfirmed(c)
+	}
+	if err := s.audit.reserve(); err != nil {
+		return s.auditRefused("purge", err)
 	}
 	prefixes, err := purgePrefixes(c.FormValue("prefixes"))
 	target := strings.Join(prefixes, " ")

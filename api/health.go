@@ -13,10 +13,16 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-// readyz says the server has data to show: every source has answered at
-// least once, now or before a restart. Which sources are missing is told
+// readyz says the server has data to show and is saving it: every source
+// has answered at least once, now or before a restart, and the latest
+// writes of the state files succeeded. Which sources are missing is told
 // to insiders only (callers.go).
 func (s *Server) readyz(c echo.Context) error {
+	// A server that cannot save its state would come back from a restart
+	// with old data: not ready, though it serves.
+	if _, failing := s.files.Failing(); failing {
+		return c.String(http.StatusServiceUnavailable, "state not saved\n")
+	}
 	var missing []string
 	for _, src := range s.store.Sources() {
 		if src.Last == nil {

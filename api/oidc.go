@@ -25,6 +25,8 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/labstack/echo/v4"
 	"golang.org/x/oauth2"
+
+	"github.com/labfront/labfront/internal/statefile"
 )
 
 // oidcAuth is the oidc mode: the server signs people in itself with the
@@ -77,7 +79,7 @@ const (
 // newOIDCAuth discovers the provider and loads the signed-out sessions
 // from stateDir. ctx must live as long as the server: the provider's key
 // set refreshes with it.
-func newOIDCAuth(ctx context.Context, cfg AuthConfig, stateDir string, log *slog.Logger, now func() time.Time) (*oidcAuth, error) {
+func newOIDCAuth(ctx context.Context, cfg AuthConfig, files *statefile.Files, stateDir string, log *slog.Logger, now func() time.Time) (*oidcAuth, error) {
 	var key [32]byte
 	switch {
 	case cfg.SessionKey == "":
@@ -96,7 +98,7 @@ func newOIDCAuth(ctx context.Context, cfg AuthConfig, stateDir string, log *slog
 	if err != nil {
 		return nil, err
 	}
-	revoked, err := openRevocations(filepath.Join(stateDir, revocationsFile), now, log)
+	revoked, err := openRevocations(files, filepath.Join(stateDir, revocationsFile), now, log)
 	if err != nil {
 		return nil, err
 	}

@@ -23,11 +23,11 @@ func (s *Server) topology(c echo.Context) error {
 
 // auditPage is /admin/audit.
 func (s *Server) auditPage(c echo.Context) error {
-	recs, err := s.audit.recent(500)
+	recs, damaged, err := s.audit.recent(500)
 	if err != nil {
 		return err
 	}
-	v := templates.AuditView{Head: s.head(c, "Audit log", "/admin/audit")}
+	v := templates.AuditView{Head: s.head(c, "Audit log", "/admin/audit"), Damaged: damaged}
 	for _, r := range recs {
 		v.Records = append(v.Records, templates.AuditRow{
 			Time: r.Time.UTC().Format("2 Jan 2006 15:04:05"), TimeISO: r.Time.UTC().Format("2006-01-02T15:04:05Z"),

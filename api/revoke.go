@@ -4,15 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/labfront/labfront/internal/atomicfile"
+	"github.com/labfront/labfront/internal/statefile"
 )
 
 // revocations are the OIDC sessions signed out before their cookie
@@ -27,6 +25,7 @@ import (
 // it is what a damaged file and a full list turn into.
 type revocations struct {
 	path  string
+	files *statefile.Files
 	now   func() time.Time
 	log   *slog.Logger
 	limit int // maxRevocations; tests lower it
@@ -57,24 +56,18 @@ type revokedSession struct {
 // openRevocations loads path. A missing file is an empty list. A file that
 // is there but unreadable as a list is not trusted in either direction:
 // every session issued until now counts as revoked (everyone signs in
-// again), the file is kept beside as path.corrupt for the operator, and a
-// fresh one is written. A file that cannot be read at all (permissions)
-// stops the start: the server could not record sign-outs either.
-func openRevocations(path string, now func() time.Time, log *slog.Logger) (*revocations, error) {
-	r := &revocations{path: path, now: now, log: log, limit: maxRevocations, ids: map[string]int64{}}
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return r, nil
-	case err != nil:
+// again), files moves it aside as path.corrupt-<time> for the operator,
+// and a fresh one is written. A file that cannot be read at all
+// (permissions) stops the start: the server could not record sign-outs
+// either.
+func openRevocations(files *statefile.Files, path string, now func() time.Time, log *slog.Logger) (*revocations, error) {
+	r := &revocations{path: path, files: files, now: now, log: log, limit: maxRevocations, ids: map[string]int64{}}
+	lost, err := files.Load(path, r.parse)
+	if err != nil {
 		return nil, fmt.Errorf("signed-out sessions: %w", err)
 	}
-	if perr := r.parse(data); perr != nil {
-		log.Error("the list of signed-out sessions is damaged: every session signed in until now is refused, everyone must sign in again",
-			"path", path, "err", perr, "kept_as", path+".corrupt")
-		if err := os.Rename(path, path+".corrupt"); err != nil {
-			return nil, fmt.Errorf("signed-out sessions: %s: %v; and it cannot be moved aside: %w", path, perr, err)
-		}
+	if lost {
+		log.Error("the list of signed-out sessions was damaged: every session signed in until now is refused, everyone must sign in again", "path", path)
 		r.notBefore, r.ids = now().Unix(), map[string]int64{}
 		if err := r.saveLocked(); err != nil {
 			return nil, err
@@ -85,7 +78,7 @@ func openRevocations(path string, now func() time.Time, log *slog.Logger) (*revo
 
 func (r *revocations) parse(data []byte) error {
 	var f revocationsJSON
-	if err := json.Unmarshal(data, &f); err != nil {
+	if err := statefile.DecodeJSON(data, &f); err != nil {
 		return err
 	}
 	if f.Revoked == nil {
@@ -149,8 +142,8 @@ func (r *revocations) saveLocked() error {
 	if err != nil {
 		return fmt.Errorf("signed-out sessions: %w", err)
 	}
-	if err := atomicfile.Write(r.path, data, 0o600); err != nil {
-		return fmt.Errorf("signed-out sessions: save %s: %w", r.path, err)
+	if err := r.files.Write(r.path, data, 0o600); err != nil {
+		return fmt.Errorf("signed-out sessions: %w", err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/statefile"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )
@@ -142,7 +143,7 @@ func TestRevocationsFile(t *testing.T) {
 
 	t.Run("entries end with their cookie", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), revocationsFile)
-		r, err := openRevocations(path, clock.now, log)
+		r, err := openRevocations(statefile.New(log, clock.now, nil), path, clock.now, log)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,7 +172,7 @@ func TestRevocationsFile(t *testing.T) {
 		// A restart loads what is still in force, and drops what is not.
 		clock.add(time.Hour)
 		defer clock.add(-time.Hour)
-		r2, err := openRevocations(path, clock.now, log)
+		r2, err := openRevocations(statefile.New(log, clock.now, nil), path, clock.now, log)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +183,7 @@ func TestRevocationsFile(t *testing.T) {
 
 	t.Run("a full list revokes everything issued so far", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), revocationsFile)
-		r, err := openRevocations(path, clock.now, log)
+		r, err := openRevocations(statefile.New(log, clock.now, nil), path, clock.now, log)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,21 +210,27 @@ func TestRevocationsFile(t *testing.T) {
 		{"no list", `{"not_before": 5}`},
 		{"an entry without id", `{"revoked": [{"id": "", "expires": 1900000000}]}`},
 		{"a list of the wrong type", `{"revoked": {"id": "a"}}`},
+		{"the wrong type", `[{"id": "a", "expires": 1900000000}]`},
 	} {
 		t.Run("damaged: "+tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), revocationsFile)
 			if err := os.WriteFile(path, []byte(tc.data), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			r, err := openRevocations(path, clock.now, log)
+			files := statefile.New(log, clock.now, nil)
+			r, err := openRevocations(files, path, clock.now, log)
 			if err != nil {
 				t.Fatalf("a damaged file stops the start: %v", err)
+			}
+			losses := files.Losses()
+			if len(losses) != 1 || !strings.HasPrefix(losses[0].MovedTo, path+".corrupt-") {
+				t.Fatalf("losses %+v, want the file moved aside as %s.corrupt-<time>", losses, path)
 			}
 			before := clock.now().Unix()
 			if !r.revoked("anything", before) || r.revoked("anything", before+1) {
 				t.Error("want every session issued until now refused, later ones not")
 			}
-			if kept, err := os.ReadFile(path + ".corrupt"); err != nil || string(kept) != tc.data {
+			if kept, err := os.ReadFile(losses[0].MovedTo); err != nil || string(kept) != tc.data {
 				t.Errorf("the damaged file was not kept: %q, %v", kept, err)
 			}
 			if f := readFile(t, path); f.NotBefore != before {
@@ -231,7 +238,7 @@ func TestRevocationsFile(t *testing.T) {
 			}
 			// The decision is remembered: a second start does not accept
 			// the old sessions again.
-			r2, err := openRevocations(path, clock.now, log)
+			r2, err := openRevocations(statefile.New(log, clock.now, nil), path, clock.now, log)
 			if err != nil || !r2.revoked("anything", before) {
 				t.Errorf("second start: %v, still revoked: %v", err, err == nil && r2.revoked("anything", before))
 			}
@@ -248,7 +255,7 @@ func TestRevocationsFile(t *testing.T) {
 		if err := os.Mkdir(path, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := openRevocations(path, clock.now, log); err == nil || !strings.Contains(err.Error(), path) {
+		if _, err := openRevocations(statefile.New(log, clock.now, nil), path, clock.now, log); err == nil || !strings.Contains(err.Error(), path) {
 			t.Errorf("err = %v, want one naming %s", err, path)
 		}
 	})

@@ -131,7 +131,7 @@ func TestGitPushReplayRefused(t *testing.T) {
 	}
 
 	// After a restart too.
-	d2, err := newDeployer(t.Context(), e.srv.cfg.Deploys, e.srv.cfg.StateDir, e.srv.audit, quietLog(), e.srv.now)
+	d2, err := newDeployer(t.Context(), e.srv.cfg.Deploys, e.srv.files, e.srv.cfg.StateDir, e.srv.audit, quietLog(), e.srv.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestWebhookBuildCancelled(t *testing.T) {
 	cfg.WorkDir = filepath.Join(t.TempDir(), "deploys")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	d, err := newDeployer(ctx, cfg, e.srv.cfg.StateDir, e.srv.audit, quietLog(), time.Now)
+	d, err := newDeployer(ctx, cfg, e.srv.files, e.srv.cfg.StateDir, e.srv.audit, quietLog(), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

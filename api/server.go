@@ -25,6 +25,8 @@ import (
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/sitefs"
+	"github.com/labfront/labfront/internal/snapshot"
+	"github.com/labfront/labfront/internal/statefile"
 	"github.com/labfront/labfront/internal/topology"
 	"github.com/labfront/labfront/templates"
 	"github.com/labfront/labfront/web"
@@ -36,6 +38,7 @@ type Server struct {
 	lab        *lab.Lab
 	origin     string // the public site's origin, allowed by CORS on /api/v1/status
 	store      *live.Store
+	files      *statefile.Files // the state files: losses and failing writes
 	collectors map[string]live.Collector
 	auth       authenticator
 	audit      *audit
@@ -63,6 +66,9 @@ type Options struct {
 	// Collectors overrides how sources become collectors (tests).
 	Collectors map[string]live.Collector
 	Now        func() time.Time
+	// WriteState replaces state files (nil: atomicfile.Write); tests make
+	// it fail as a full disk would.
+	WriteState statefile.WriteFunc
 }
 
 // New loads the site's lab, opens the state and prepares the routes. ctx
@@ -112,17 +118,33 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := live.OpenStore(cfg.StateDir, cfg.Sources)
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	state := statefile.New(opts.Log, now, opts.WriteState)
+	// Nothing writes to state_dir yet: a temporary file there is a crash's.
+	if err := state.RemoveTemp(cfg.StateDir); err != nil {
+		opts.Log.Warn("temporary files left by a crash could not be removed", "err", err)
+	}
+	store, err := live.OpenStore(state, cfg.StateDir, cfg.Sources)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{
-		cfg: cfg, lab: l, store: store, audit: newAudit(cfg.StateDir), assets: assets,
-		drawing: topology.Draw(l, nil), log: opts.Log, now: opts.Now,
-		cop: http.NewCrossOriginProtection(), collectors: opts.Collectors, shutdown: make(chan struct{}),
+	// snapshot.json is written here and read by the deploys' builds: a
+	// damaged one is moved aside (the next collection writes it again),
+	// so that no build fails on it.
+	snap := filepath.Join(cfg.StateDir, snapshotFile)
+	if _, err := state.Load(snap, func(data []byte) error {
+		_, err := snapshot.Parse(data, snap)
+		return err
+	}); err != nil {
+		return nil, err
 	}
-	if s.now == nil {
-		s.now = time.Now
+	s := &Server{
+		cfg: cfg, lab: l, store: store, files: state, audit: newAudit(cfg.StateDir), assets: assets,
+		drawing: topology.Draw(l, nil), log: opts.Log, now: now,
+		cop: http.NewCrossOriginProtection(), collectors: opts.Collectors, shutdown: make(chan struct{}),
 	}
 	s.details = map[string]templates.NodeDetail{}
 	for _, d := range topology.Details(l) {
@@ -145,7 +167,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	case ModeAccess:
 		s.auth = newAccessAuth(ctx, cfg.Auth, s.log, s.now)
 	case ModeOIDC:
-		a, err := newOIDCAuth(ctx, cfg.Auth, cfg.StateDir, s.log, s.now)
+		a, err := newOIDCAuth(ctx, cfg.Auth, s.files, cfg.StateDir, s.log, s.now)
 		if err != nil {
 			return nil, err
 		}
@@ -155,7 +177,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		s.log.Warn("DEVELOPMENT MODE: no authentication, everyone is an admin", "listen", cfg.Listen)
 	}
 	if cfg.Deploys.Enabled {
-		if s.deploys, err = newDeployer(ctx, cfg.Deploys, cfg.StateDir, s.audit, s.log, s.now); err != nil {
+		if s.deploys, err = newDeployer(ctx, cfg.Deploys, s.files, cfg.StateDir, s.audit, s.log, s.now); err != nil {
 			return nil, err
 		}
 	}
@@ -258,13 +280,17 @@ func (s *Server) poll(ctx context.Context) {
 				return
 			case <-updates:
 				if err := s.writeSnapshot(); err != nil {
-					s.log.Error("write snapshot", "err", err)
+					// s.files logged it, at most once a minute.
+					s.log.Debug("write snapshot", "err", err)
 				}
 			}
 		}
 	}()
 	p.Run(ctx)
 }
+
+// snapshotFile is the status snapshot under state_dir.
+const snapshotFile = "snapshot.json"
 
 // writeSnapshot keeps state_dir/snapshot.json in the format `labfront
 // build --snapshot` reads.
@@ -273,7 +299,7 @@ func (s *Server) writeSnapshot() error {
 	if err != nil {
 		return err
 	}
-	return live.WriteFile(filepath.Join(s.cfg.StateDir, "snapshot.json"), data)
+	return s.files.Write(filepath.Join(s.cfg.StateDir, snapshotFile), data, 0o644)
 }
 
 // requireIdentity lets a request through only with a valid identity.

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -56,7 +57,7 @@ func (s *Server) head(c echo.Context, title, path string) templates.AdminHead {
 // banners say, for every source that is not live, since when and what is
 // shown instead.
 func (s *Server) banners() []templates.Banner {
-	var out []templates.Banner
+	out := s.stateBanners()
 	for _, src := range s.store.Sources() {
 		switch src.State() {
 		case live.StateStale:
@@ -71,6 +72,33 @@ func (s *Server) banners() []templates.Banner {
 		}
 	}
 	return out
+}
+
+// stateBanners say which state files were damaged and moved aside, and
+// whether state is being saved now.
+func (s *Server) stateBanners() []templates.Banner {
+	var out []templates.Banner
+	for _, l := range s.files.Losses() {
+		what := lostWhat[filepath.Base(l.Path)]
+		if what == "" {
+			what = "The state in " + filepath.Base(l.Path)
+		}
+		out = append(out, templates.Banner{State: "missing", Message: fmt.Sprintf("%s was lost at %s: %s could not be read (%v) and was moved aside as %s; the server carries on without it.",
+			what, clock(l.At, s.now()), filepath.Base(l.Path), l.Err, filepath.Base(l.MovedTo))})
+	}
+	if f, failing := s.files.Failing(); failing {
+		out = append(out, templates.Banner{State: "missing", Message: fmt.Sprintf("State not saved since %s (%s): %v. The last good files are kept; saving resumes by itself once writes succeed.",
+			clock(f.Since, s.now()), ago(f.Since, s.now()), f.Err)})
+	}
+	return out
+}
+
+// lostWhat says what each state file held, for the banner of its loss.
+var lostWhat = map[string]string{
+	"live.json":     "The last snapshot of the sources",
+	snapshotFile:    "The last status snapshot",
+	"state.json":    "The deploys' memory of webhook deliveries and deployed commits",
+	revocationsFile: "The list of signed-out sessions (everyone signs in again)",
 }
 
 // clock shows a time of day, with the date when it is not today.

@@ -219,7 +219,7 @@ func logText(v runView) string {
 
 func auditRecords(t *testing.T, s *Server) []AuditRecord {
 	t.Helper()
-	recs, err := s.audit.recent(1000)
+	recs, _, err := s.audit.recent(1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +352,7 @@ func TestGitPushDeploys(t *testing.T) {
 	}
 
 	// The replay protection survives a restart.
-	d2, err := newDeployer(t.Context(), e.srv.cfg.Deploys, e.srv.cfg.StateDir, e.srv.audit, quietLog(), time.Now)
+	d2, err := newDeployer(t.Context(), e.srv.cfg.Deploys, e.srv.files, e.srv.cfg.StateDir, e.srv.audit, quietLog(), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

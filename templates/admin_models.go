@@ -123,6 +123,9 @@ type AdminTopologyView struct {
 type AuditView struct {
 	Head    AdminHead
 	Records []AuditRow
+	// Damaged counts the lines of audit.log that were skipped: torn by a
+	// crash or a failed write, or too long to be a record.
+	Damaged int
 }
 
 // AuditRow is one audit record.

@@ -153,7 +153,7 @@ func TestCloudflaredThroughPoller(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	src := Source{Name: "tunnel", Type: "cloudflared", URL: srv.URL + "/", Interval: time.Minute, Timeout: time.Second}
-	store, err := OpenStore(t.TempDir(), []Source{src})
+	store, err := OpenStore(testFiles(t), t.TempDir(), []Source{src})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func (c *flakyCollector) Collect(ctx context.Context) (*Result, error) {
 // and returns the store.
 func runPoller(t *testing.T, src Source, c Collector, runFor time.Duration) *Store {
 	t.Helper()
-	store, err := OpenStore(t.TempDir(), []Source{src})
+	store, err := OpenStore(testFiles(t), t.TempDir(), []Source{src})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,7 @@ package live
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/internal/atomicfile"
+	"github.com/labfront/labfront/internal/statefile"
 )
 
 // Source states, as every admin page shows them.
@@ -49,7 +48,8 @@ func (s SourceState) State() string {
 // Store keeps the last good data of every source and persists it, so a
 // restart while the homelab is down still has something to show.
 type Store struct {
-	path string
+	path  string
+	files *statefile.Files
 	// persistMu orders the writes of the state file: each one encodes the
 	// state as it is when its turn comes, so the last write is the latest.
 	persistMu sync.Mutex
@@ -65,22 +65,31 @@ type Store struct {
 const stateFile = "live.json"
 
 // OpenStore loads dir/live.json if present and keeps the sources given, in
-// their order; the data of sources no longer configured is dropped.
-func OpenStore(dir string, sources []Source) (*Store, error) {
+// their order; the data of sources no longer configured is dropped. A
+// damaged live.json is moved aside by files (the store starts empty);
+// writes go through files, which reports those that fail.
+func OpenStore(files *statefile.Files, dir string, sources []Source) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("state dir: %w", err)
 	}
-	s := &Store{path: filepath.Join(dir, stateFile), sources: map[string]*SourceState{}, subs: map[chan struct{}]struct{}{}}
+	s := &Store{path: filepath.Join(dir, stateFile), files: files, sources: map[string]*SourceState{}, subs: map[chan struct{}]struct{}{}}
 	var saved []SourceState
-	data, err := os.ReadFile(s.path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return nil, fmt.Errorf("read %s: %w", s.path, err)
-	default:
-		if err := json.Unmarshal(data, &saved); err != nil {
-			return nil, fmt.Errorf("read %s: %w", s.path, err)
+	lost, err := files.Load(s.path, func(data []byte) error {
+		if err := statefile.DecodeJSON(data, &saved); err != nil {
+			return err
 		}
+		for i, st := range saved {
+			if st.Name == "" {
+				return fmt.Errorf("entry %d has no name", i)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if lost {
+		saved = nil // what a damaged file half-decoded into
 	}
 	for _, src := range sources {
 		st := &SourceState{Name: src.Name, Type: src.Type}
@@ -134,7 +143,7 @@ func (s *Store) persist() error {
 	if err != nil {
 		return fmt.Errorf("encode live state: %w", err)
 	}
-	return atomicfile.Write(s.path, data, 0o644)
+	return s.files.Write(s.path, data, 0o644)
 }
 
 // Version changes whenever the store does.

@@ -5,18 +5,22 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/labfront/labfront/internal/lab"
+	"github.com/labfront/labfront/internal/statefile"
 )
 
 func TestStoreStatesAndPersistence(t *testing.T) {
 	dir := t.TempDir()
 	srcs := []Source{{Name: "prom", Type: "prometheus"}, {Name: "pve", Type: "proxmox"}}
-	s, err := OpenStore(dir, srcs)
+	s, err := OpenStore(testFiles(t), dir, srcs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +47,7 @@ func TestStoreStatesAndPersistence(t *testing.T) {
 
 	// A new store on the same dir sees the same; a source dropped from the
 	// config is dropped from the store.
-	s2, err := OpenStore(dir, srcs[:1])
+	s2, err := OpenStore(testFiles(t), dir, srcs[:1])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +112,7 @@ func TestPollerStopsCleanly(t *testing.T) {
 		{Name: "fast", Type: "demo", Interval: 10 * time.Millisecond, Timeout: time.Second},
 		{Name: "hung", Type: "demo", Interval: 10 * time.Millisecond, Timeout: 30 * time.Millisecond},
 	}
-	store, err := OpenStore(t.TempDir(), srcs)
+	store, err := OpenStore(testFiles(t), t.TempDir(), srcs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,3 +165,67 @@ func TestDemo(t *testing.T) {
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func testFiles(t testing.TB) *statefile.Files {
+	return statefile.New(slog.New(slog.NewTextHandler(io.Discard, nil)), nil, nil)
+}
+
+// TestStoreDamagedFile: a live.json that is empty, truncated, garbage or
+// of the wrong type does not stop the store: it is moved aside, reported
+// as a loss, and the store starts empty and writes a good file again.
+func TestStoreDamagedFile(t *testing.T) {
+	good := `[{"name":"prom","type":"prometheus","last":{"nodes":{"a":{"status":"up"}}},"fetched_at":"2026-11-25T13:58:00Z"}]`
+	for _, tc := range []struct{ name, content string }{
+		{"empty", ""},
+		{"blank", " \n"},
+		{"truncated", good[:len(good)/2]},
+		{"garbage", "\x00\x17PK\x03\x04 not json"},
+		{"wrong type object", `{"prom":{"status":"up"}}`},
+		{"wrong type string", `"live"`},
+		{"wrong element type", `[1,2,3]`},
+		{"null", `null`},
+		{"trailing data", good + `]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "live.json")
+			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			files := testFiles(t)
+			s, err := OpenStore(files, dir, []Source{{Name: "prom", Type: "prometheus"}})
+			if err != nil {
+				t.Fatalf("open: %v", err)
+			}
+			if st, _ := s.Source("prom"); st.State() != StateMissing {
+				t.Errorf("state %s after a damaged file, want missing", st.State())
+			}
+			losses := files.Losses()
+			if len(losses) != 1 || losses[0].Path != path || !strings.HasPrefix(losses[0].MovedTo, path+".corrupt-") {
+				t.Fatalf("losses %+v", losses)
+			}
+			if kept, err := os.ReadFile(losses[0].MovedTo); err != nil || string(kept) != tc.content {
+				t.Errorf("the damaged file was not kept as it was: %q %v", kept, err)
+			}
+			if err := s.Record("prom", &Result{Nodes: map[string]NodeData{"a": {Status: Up}}}, nil, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := OpenStore(testFiles(t), dir, []Source{{Name: "prom", Type: "prometheus"}}); err != nil {
+				t.Errorf("reopen after a good write: %v", err)
+			}
+		})
+	}
+	// The good file loads with no loss.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "live.json"), []byte(good), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := testFiles(t)
+	s, err := OpenStore(files, dir, []Source{{Name: "prom", Type: "prometheus"}})
+	if err != nil || len(files.Losses()) != 0 {
+		t.Fatalf("good file: %v, losses %+v", err, files.Losses())
+	}
+	if st, _ := s.Source("prom"); st.State() != StateLive {
+		t.Errorf("good file: state %s", st.State())
+	}
+}
