@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/labfront/labfront/internal/content"
-	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/importlimit"
 	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/siteurl"
@@ -348,13 +347,4 @@ func checkRedirectLimits(s *source, res *resolver) {
 	s.rep.look(s.dir, 0, "%d old URLs is more than Cloudflare Pages' %d static redirects, and check will refuse them: "+
 		"replace the aliases: that share a prefix with one splat rule in site.yaml (aliases: [{from: /posts/*, to: /blog/:splat, status: 301}]) "+
 		"where the slug did not change, and drop them from the posts", s.rep.Redirects, pagesStatic)
-}
-
-// problemsErr returns probs as an error, sorted, or nil.
-func problemsErr(probs diag.List) error {
-	if len(probs) == 0 {
-		return nil
-	}
-	probs.Sort()
-	return probs.Err()
 }

@@ -32,7 +32,9 @@ type Report struct {
 
 // PostResult is one post of the import.
 type PostResult struct {
-	Status string // new, updated, unchanged, kept (edited since the last import)
+	// Status is new, updated, unchanged, or kept: a file of the post was
+	// edited since the last import, so none of the post was written.
+	Status string
 	Path   string // the written index.md, relative to the destination
 	From   string // the source file, relative to the source directory
 	Draft  bool
@@ -78,6 +80,9 @@ func (r *Report) Print(w io.Writer) error {
 			draft = " (draft)"
 		}
 		fmt.Fprintf(&b, "  %-9s %s <- %s%s\n", p.Status, p.Path, p.From, draft)
+	}
+	if n := count["kept"]; n > 0 {
+		fmt.Fprintf(&b, "kept %d edited %s as %s (not overwritten, listed under look at)\n", n, plural(n, "post", "posts"), plural(n, "it is", "they are"))
 	}
 	if len(r.Converted) > 0 {
 		var parts []string

@@ -44,10 +44,12 @@ type output struct {
 }
 
 // write compares every output with what is on disk and the manifest,
-// stages the new and changed ones in a hidden folder of content/, and
-// only when no post was edited since the last import moves them into
-// place and rewrites the manifest. A refused or failed import leaves the
-// destination as it was.
+// stages the new and changed ones in a hidden folder of content/, then
+// moves them into place and rewrites the manifest. A post with a file
+// the user edited since the last import (or wrote themselves) is skipped
+// whole, so its index.md and pictures never disagree, and it is listed
+// in the report with a hint; the other posts are imported. A failed
+// import leaves the destination as it was.
 func write(ctx context.Context, s *source, opt Options) (err error) {
 	rep := s.rep
 	root, err := openDest(opt.Dest, opt.DryRun)
@@ -105,6 +107,8 @@ func write(ctx context.Context, s *source, opt Options) (err error) {
 		defer func() { err = errors.Join(err, st.discard()) }()
 	}
 	var conflicts diag.List
+	// skipped are the posts (Report.Posts indexes) with an edited file.
+	skipped := map[int]bool{}
 	status := map[int]string{}
 	newMan := manifest{Version: 1, Files: map[string]string{}}
 	for k, v := range man.Files {
@@ -149,10 +153,12 @@ func write(ctx context.Context, s *source, opt Options) (err error) {
 				if _, known := man.Files[o.path]; !known {
 					why = "not written by an import"
 				}
-				conflicts.Add(o.path, 0, "", "%s: the import will not overwrite it (move it away, or put back the imported version, to import it again)", why)
+				what := "this file was not imported"
 				if o.post >= 0 {
-					status[o.post] = "kept"
+					what = "this post was not imported, the others were"
+					skipped[o.post] = true
 				}
+				conflicts.Add(o.path, 0, "", "%s: kept as it is, never overwritten; %s (move your version away, or put back the imported one, and import again to take the source's)", why, what)
 				continue
 			}
 			mark(status, o.post, "updated")
@@ -168,16 +174,32 @@ func write(ctx context.Context, s *source, opt Options) (err error) {
 			}
 		}
 	}
+	for i := range skipped {
+		status[i] = "kept"
+	}
 	for i, v := range status {
 		rep.Posts[i].Status = v
 	}
-	if len(conflicts) > 0 {
-		return problemsErr(conflicts)
+	conflicts.Sort()
+	rep.Look = append(rep.Look, conflicts...)
+	// A skipped post's other files stay as the last import left them, and
+	// so do their manifest records.
+	var commit []output
+	for _, o := range staged {
+		if o.post >= 0 && skipped[o.post] {
+			if h, ok := man.Files[o.path]; ok {
+				newMan.Files[o.path] = h
+			} else {
+				delete(newMan.Files, o.path)
+			}
+			continue
+		}
+		commit = append(commit, o)
 	}
 	if opt.DryRun {
 		return nil
 	}
-	for _, o := range staged {
+	for _, o := range commit {
 		if err := st.commit(o.path); err != nil {
 			return err
 		}
