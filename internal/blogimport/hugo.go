@@ -15,6 +15,7 @@ import (
 
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/sitefs"
+	"github.com/labfront/labfront/internal/slug"
 )
 
 // hugoConfigNames are the configuration files Hugo reads at the site's
@@ -191,6 +192,14 @@ func (h *hugo) readPosts(contentDir, lang string) error {
 	if h.byKey == nil {
 		h.byKey = map[string]*post{}
 	}
+	// Every page is read first: a headless bundle's index.md may sort
+	// after the other Markdown files of its folder, which are its
+	// resources, not pages.
+	type page struct {
+		name, rel, base, fileLang string
+		fm                        *frontMatter
+	}
+	var pages []page
 	for _, name := range names {
 		ext := path.Ext(name)
 		if ext != ".md" && ext != ".markdown" {
@@ -213,6 +222,21 @@ func (h *hugo) readPosts(contentDir, lang string) error {
 		fm, err := splitFrontMatter(data)
 		if err != nil {
 			s.rep.look(s.display(name), 0, "%v: not imported", err)
+			continue
+		}
+		pages = append(pages, page{name: name, rel: rel, base: base, fileLang: fileLang, fm: fm})
+	}
+	for _, pg := range pages {
+		if pg.base == "index" && headless(pg.fm) {
+			h.addHeadless(contentDir, path.Dir(pg.name), pg.fm)
+		}
+	}
+	for _, pg := range pages {
+		name, rel, base, fileLang, fm := pg.name, pg.rel, pg.base, pg.fileLang, pg.fm
+		if hb := s.headlessAt(name); hb != nil {
+			if name != hb.index && strings.TrimSpace(fm.Body) != "" {
+				s.rep.look(s.display(name), fm.BodyLine, "a page of the headless bundle %s (a resource other pages include): not imported; its text is still in the source", s.display(hb.dir))
+			}
 			continue
 		}
 		folder := path.Dir(rel)
@@ -257,6 +281,55 @@ func (h *hugo) readPosts(contentDir, lang string) error {
 		s.posts = append(s.posts, p)
 	}
 	return nil
+}
+
+// headless reports whether a bundle's index.md makes it a headless
+// bundle: headless: true, or the newer build options that render it
+// never (build: {render: never}, or _build: {render: false}).
+func headless(fm *frontMatter) bool {
+	if f, ok := fm.get("headless"); ok {
+		if b, ok := f.Value.(bool); ok && b {
+			return true
+		}
+	}
+	for _, key := range []string{"build", "_build"} {
+		f, ok := fm.get(key)
+		if !ok {
+			continue
+		}
+		m, ok := f.Value.(orderedMap)
+		if !ok {
+			continue
+		}
+		switch v, _ := m.get("render"); v {
+		case "never", false:
+			return true
+		}
+	}
+	return false
+}
+
+// addHeadless records the headless bundle in folder dir (a name of the
+// source): a page of its own Hugo never published, whose files other
+// pages use. Its files go to content/media/<its path under content>/,
+// published at /media/…, and links to them point there.
+func (h *hugo) addHeadless(contentDir, dir string, fm *frontMatter) {
+	s := h.s
+	rel := strings.TrimPrefix(dir, contentDir+"/")
+	var segs []string
+	for _, seg := range strings.Split(rel, "/") {
+		segs = append(segs, firstNonEmpty(slug.Make(seg), "bundle"))
+	}
+	hb := &headlessBundle{dir: dir, rel: rel, media: path.Join(content.MediaDir, path.Join(segs...))}
+	for _, n := range []string{"index.md", "index.markdown"} {
+		if s.exists(path.Join(dir, n)) {
+			hb.index = path.Join(dir, n)
+		}
+	}
+	if strings.TrimSpace(fm.Body) != "" {
+		s.rep.look(s.display(hb.index), fm.BodyLine, "the headless bundle's own text is not imported (Hugo never published it either); its files are in %s/", hb.media)
+	}
+	s.headless = append(s.headless, hb)
 }
 
 func (h *hugo) attachTranslations() {

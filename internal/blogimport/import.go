@@ -49,6 +49,9 @@ type source struct {
 	// staticRoots are folders of the source (names) that an absolute
 	// path /x/y.png is looked up in, first match wins.
 	staticRoots []string
+	// headless are Hugo's headless bundles: folders of files other pages
+	// use, imported into content/media/.
+	headless []*headlessBundle
 	// convert turns the generator's syntax in p.body into Markdown; it
 	// runs once every post's new URL is known.
 	convert func(p *post, r *resolver) string
@@ -75,6 +78,34 @@ type post struct {
 	outDir string            // e.g. content/posts/2024-01-02-x
 	files  map[string]string // bundle-relative name → source name
 	text   []byte            // the index.md written
+}
+
+// headlessBundle is a folder of the source whose files are published
+// under /media/ rather than carried into one post's bundle.
+type headlessBundle struct {
+	dir   string // its folder in the source, content/shared
+	rel   string // dir under the content folder, shared
+	index string // its index.md
+	media string // where its files go, content/media/shared
+	// files maps a name under media to the source name.
+	files map[string]string
+}
+
+// url is where a file of the bundle (a name relative to dir) is
+// published.
+func (hb *headlessBundle) url(name string) string {
+	return "/" + strings.TrimPrefix(path.Join(hb.media, name), "content/")
+}
+
+// headlessAt is the headless bundle that holds the source file name, nil
+// for none.
+func (s *source) headlessAt(name string) *headlessBundle {
+	for _, hb := range s.headless {
+		if strings.HasPrefix(name, hb.dir+"/") {
+			return hb
+		}
+	}
+	return nil
 }
 
 // translation is another language's version of a post.
@@ -176,6 +207,11 @@ func run(ctx context.Context, s *source, opt Options) (*Report, error) {
 	}
 	assignSlugs(s)
 	res := newResolver(s)
+	for _, hb := range s.headless {
+		if err := addHeadlessFiles(s, hb); err != nil {
+			return rep, err
+		}
+	}
 	for _, p := range s.posts {
 		if err := ctx.Err(); err != nil {
 			return rep, fmt.Errorf("stopped before %s (%w); nothing was written", s.display(p.src), context.Cause(ctx))
@@ -261,6 +297,25 @@ func addBundleFiles(s *source, p *post) error {
 			continue // the page itself, its translations, other pages
 		}
 		p.files[rel] = n
+	}
+	return nil
+}
+
+// addHeadlessFiles lists every file of a headless bundle but its pages:
+// all of them are carried, used by a post or not, since the old site's
+// templates may have shown any of them.
+func addHeadlessFiles(s *source, hb *headlessBundle) error {
+	names, err := s.walk(hb.dir)
+	if err != nil {
+		return err
+	}
+	hb.files = map[string]string{}
+	for _, n := range names {
+		rel := strings.TrimPrefix(n, hb.dir+"/")
+		if isContentFile(rel) {
+			continue
+		}
+		hb.files[rel] = n
 	}
 	return nil
 }

@@ -352,6 +352,11 @@ func findFile(s *source, r *resolver, p *post, dest string) (string, bool) {
 	if src == "" {
 		return "", false
 	}
+	if hb := s.headlessAt(src); hb != nil {
+		// Shared by the pages that use it: one copy, under /media/.
+		s.rep.converted("headless bundle file")
+		return hb.url(strings.TrimPrefix(src, hb.dir+"/")), true
+	}
 	return p.addFile(src, name), true
 }
 
@@ -362,6 +367,15 @@ func findAbsolute(s *source, r *resolver, p string) (string, bool) {
 	for _, root := range s.staticRoots {
 		if c := path.Join(root, strings.TrimPrefix(p, "/")); s.exists(c) {
 			return c, true
+		}
+	}
+	// A headless bundle has no URL of its own; a post names its files by
+	// the bundle's path under content/, as Hugo's GetPage does.
+	for _, hb := range s.headless {
+		if rest, ok := strings.CutPrefix(p, "/"+hb.rel+"/"); ok {
+			if c := path.Join(hb.dir, rest); s.exists(c) {
+				return c, true
+			}
 		}
 	}
 	if q := r.old(path.Dir(p)); q != nil && q.bundle {

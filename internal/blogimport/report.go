@@ -24,6 +24,9 @@ type Report struct {
 	Redirects int // old URLs recorded as aliases: (301s)
 	// Translations are kept beside the posts, not published.
 	Translations []Kept
+	// Headless are Hugo's headless bundles, whose files went to
+	// content/media/.
+	Headless []MediaBundle
 	SiteYAML     string // the site.yaml this import wrote, "" when one existed
 	// Look lists what a person should look at, with path:line of the
 	// source (or of the written file when that says more).
@@ -38,6 +41,13 @@ type PostResult struct {
 	Path   string // the written index.md, relative to the destination
 	From   string // the source file, relative to the source directory
 	Draft  bool
+}
+
+// MediaBundle is a folder of shared files (a Hugo headless bundle)
+// imported into content/media/.
+type MediaBundle struct {
+	Path, From string
+	Files      int
 }
 
 // Kept is a file written beside the site without being published.
@@ -94,6 +104,9 @@ func (r *Report) Print(w io.Writer) error {
 	fmt.Fprintf(&b, "redirects: %d old %s kept as aliases: (301s in _redirects)\n", r.Redirects, plural(r.Redirects, "URL", "URLs"))
 	for _, t := range r.Translations {
 		fmt.Fprintf(&b, "translation kept, not published: %s (%s) <- %s\n", t.Path, t.Lang, t.From)
+	}
+	for _, m := range r.Headless {
+		fmt.Fprintf(&b, "headless bundle %s -> %s (%d %s, published at /%s)\n", m.From, m.Path, m.Files, plural(m.Files, "file", "files"), strings.TrimPrefix(m.Path, "content/"))
 	}
 	if r.SiteYAML != "" {
 		fmt.Fprintf(&b, "wrote %s from the source's configuration\n", r.SiteYAML)

@@ -77,6 +77,14 @@ func write(ctx context.Context, s *source, opt Options) (err error) {
 			outs = append(outs, output{path: t.out, data: t.text, post: pr})
 		}
 	}
+	for _, hb := range s.headless {
+		mb := MediaBundle{Path: hb.media + "/", From: s.display(hb.dir)}
+		for _, name := range sortedKeys(hb.files) {
+			outs = append(outs, output{path: path.Join(hb.media, name), src: hb.files[name], post: -1})
+			mb.Files++
+		}
+		rep.Headless = append(rep.Headless, mb)
+	}
 	for _, t := range s.orphans {
 		outs = append(outs, output{path: t.out, data: t.text, post: -1})
 	}
