@@ -27,7 +27,7 @@ type Report struct {
 	// Headless are Hugo's headless bundles, whose files went to
 	// content/media/.
 	Headless []MediaBundle
-	SiteYAML     string // the site.yaml this import wrote, "" when one existed
+	SiteYAML string // the site.yaml this import wrote, "" when one existed
 	// Look lists what a person should look at, with path:line of the
 	// source (or of the written file when that says more).
 	Look diag.List
