@@ -73,6 +73,11 @@ type post struct {
 	oldURLs  []string // paths on the old site, base path included
 	refKeys  []string // names other posts reference it by (Hugo ref, Jekyll post_url)
 	trans    []*translation
+	// html marks a post written in HTML (a Jekyll _posts/x.html).
+	html bool
+	// lines, when set by a conversion that moved lines around (HTML to
+	// Markdown), is the source line of each line of the converted body.
+	lines []int
 	// Filled in by the core.
 	slug   string
 	outDir string            // e.g. content/posts/2024-01-02-x
@@ -117,6 +122,17 @@ type translation struct {
 	bodyLine int
 	out      string
 	text     []byte
+}
+
+// lineAt is the source line of line i (from 0) of the converted body.
+func (p *post) lineAt(i int) int {
+	if p.lines != nil {
+		if i < len(p.lines) {
+			return p.lines[i]
+		}
+		return p.bodyLine
+	}
+	return p.bodyLine + i
 }
 
 func (p *post) newURL() string { return "/" + p.kind.Section() + "/" + p.slug + "/" }

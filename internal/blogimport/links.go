@@ -75,7 +75,7 @@ func rewriteBody(s *source, r *resolver, p *post, body string) string {
 	var html rawHTML
 	defer html.report(s, p)
 	for i, line := range lines {
-		at := p.bodyLine + i
+		at := p.lineAt(i)
 		if fence != "" {
 			if strings.HasPrefix(strings.TrimLeft(line, " "), fence) && strings.Trim(strings.TrimSpace(line), fence[:1]) == "" {
 				fence = ""
