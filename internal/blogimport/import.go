@@ -82,6 +82,7 @@ type post struct {
 	slug   string
 	outDir string            // e.g. content/posts/2024-01-02-x
 	files  map[string]string // bundle-relative name → source name
+	used   map[string]bool   // the files the page names (a link, an image, the cover)
 	text   []byte            // the index.md written
 }
 

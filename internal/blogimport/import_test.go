@@ -373,3 +373,51 @@ func TestSourceSymlinkOut(t *testing.T) {
 		t.Errorf("a refused import wrote posts (%v)", err)
 	}
 }
+
+// TestUnusablePictures: a bundle file named as a picture that holds
+// something else is left out when the page does not name it (so the
+// import still checks), and reported before check when it does.
+func TestUnusablePictures(t *testing.T) {
+	src := writeSite(t, `
+-- hugo.toml --
+baseURL = "https://old.example.org/"
+title = "Pictures"
+-- content/posts/shots/index.md --
+---
+title: Shots
+date: 2024-01-01
+---
+![A real one](real.png) and ![A broken one](broken.jpg)
+-- content/posts/shots/real.png --
+PNG
+-- content/posts/shots/broken.jpg --
+<!DOCTYPE html><html><body>Not found</body></html>
+-- content/posts/shots/saved-page.png --
+<!DOCTYPE html><html><body>Not found</body></html>
+`)
+	dest := t.TempDir()
+	rep, err := Hugo(context.Background(), src, Options{Dest: dest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle := filepath.Join(dest, "content/posts/2024-01-01-shots")
+	if _, err := os.Stat(filepath.Join(bundle, "saved-page.png")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an unused non-picture was copied (%v)", err)
+	}
+	for _, name := range []string{"real.png", "broken.jpg"} {
+		if _, err := os.Stat(filepath.Join(bundle, name)); err != nil {
+			t.Errorf("%s not copied: %v", name, err)
+		}
+	}
+	var saved, broken bool
+	for _, p := range rep.Look {
+		saved = saved || strings.HasSuffix(p.Path, "saved-page.png") && strings.Contains(p.Msg, "text/html") && strings.Contains(p.Msg, "not copied")
+		broken = broken || strings.HasSuffix(p.Path, "broken.jpg") && strings.Contains(p.Msg, "check and build refuse it")
+	}
+	if !saved || !broken {
+		t.Errorf("report: %v", rep.Look)
+	}
+	if rep.Files != 2 || rep.Images != 2 {
+		t.Errorf("files %d images %d, want 2 and 2", rep.Files, rep.Images)
+	}
+}

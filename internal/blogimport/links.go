@@ -394,6 +394,10 @@ func (p *post) addFile(src, name string) string {
 		have, ok := p.files[name]
 		if !ok || have == src {
 			p.files[name] = src
+			if p.used == nil {
+				p.used = map[string]bool{}
+			}
+			p.used[name] = true
 			return name
 		}
 		ext := path.Ext(name)
