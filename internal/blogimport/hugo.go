@@ -259,7 +259,9 @@ func (h *hugo) readPosts(contentDir, lang string) error {
 			section = rel[:i]
 		}
 		p.kind = content.Post
-		if section == "" || section == "notes" {
+		// "page" is where themes such as Stack keep about and search
+		// pages: standing pages, which labfront calls notes.
+		if section == "" || section == "notes" || section == "page" || section == "pages" {
 			p.kind = content.Note
 			if section == "" {
 				s.rep.look(s.display(name), 1, "a page outside any section: imported as a note (labfront has posts and notes)")
