@@ -49,6 +49,7 @@ func Hugo(ctx context.Context, dir string, opt Options) (*Report, error) {
 			h.permalinks[k] = v
 		}
 	}
+	h.filenameDate = hugoFilenameDate(cfg)
 	h.uglyURLs = cfg.bool("uglyurls")
 	h.langPrefix = ""
 	if cfg.bool("defaultcontentlanguageinsubdir") {
@@ -96,6 +97,10 @@ type hugo struct {
 	permalinks map[string]string
 	uglyURLs   bool
 	langPrefix string
+	// filenameDate is how frontmatter.date of the config uses the
+	// ":filename" handler: 0 not at all, 1 when the front matter has no
+	// date, 2 before the front matter.
+	filenameDate int
 	// pending translations, keyed by the content path of the page they
 	// translate (section/name without language and extension).
 	pending []*pendingTranslation
@@ -162,6 +167,22 @@ func hugoConfig(s *source) (config, error) {
 		return nil, fmt.Errorf("%s: no Hugo configuration (%s or config/_default/): is this a Hugo site?", s.dir, strings.Join(hugoConfigNames[:4], ", "))
 	}
 	return cfg, nil
+}
+
+// hugoFilenameDate reads frontmatter: {date: [":filename", ":default"]}:
+// 2 when :filename comes before every other date source, 1 when after
+// one, 0 when it is not there.
+func hugoFilenameDate(cfg config) int {
+	list, _ := cfg.sub("frontmatter")["date"].([]any)
+	for i, v := range list {
+		if s, _ := v.(string); strings.EqualFold(s, ":filename") {
+			if i == 0 {
+				return 2
+			}
+			return 1
+		}
+	}
+	return 0
 }
 
 // hugoPermalinks reads permalinks = {posts = "/:year/:slug/"}, and the
@@ -265,6 +286,16 @@ func (h *hugo) readPosts(contentDir, lang string) error {
 			p.kind = content.Note
 			if section == "" {
 				s.rep.look(s.display(name), 1, "a page outside any section: imported as a note (labfront has posts and notes)")
+			}
+		}
+		if m := jekyllName.FindStringSubmatch(slugBase); m != nil && h.filenameDate > 0 {
+			// Hugo's :filename date handler: 2022-02-10-redesign.md is
+			// dated by its name, and its slug is the rest of it.
+			if h.filenameDate == 2 || p.meta.Date == "" {
+				p.meta.Date = m[1]
+			}
+			if p.meta.Slug == "" {
+				p.meta.Slug = m[2]
 			}
 		}
 		if p.meta.Date == "" {

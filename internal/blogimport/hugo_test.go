@@ -246,3 +246,54 @@ Nothing shared.
 		}
 	}
 }
+
+// TestHugoFilenameDates: with frontmatter.date: [":filename", …] Hugo
+// dates 2022-02-10-redesign.md by its name and gives it the slug
+// "redesign"; old URLs, links between posts and the new folders follow.
+func TestHugoFilenameDates(t *testing.T) {
+	src := sitetest.Write(t, `
+-- config.yaml --
+baseURL: https://old.example.org/
+title: Dated names
+permalinks:
+  post: "/:year/:month/:day/:slug"
+frontmatter:
+  date: [":filename", ":default"]
+-- content/post/2021-04-07-first-post.md --
+---
+title: I am back
+---
+Hello.
+-- content/post/2022-02-10-redesign.md --
+---
+title: A new design
+date: 2022-02-01
+---
+After [the first post](/2021/04/07/first-post/).
+-- content/post/undated-name.md --
+---
+title: Plain
+date: 2023-01-01
+---
+Plain.
+`)
+	dest := t.TempDir()
+	rep, err := Hugo(context.Background(), src, Options{Dest: dest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, p := range rep.Posts {
+		paths = append(paths, p.Path)
+	}
+	want := []string{"content/posts/2021-04-07-first-post/index.md", "content/posts/2022-02-10-redesign/index.md", "content/posts/2023-01-01-undated-name/index.md"}
+	if strings.Join(paths, " ") != strings.Join(want, " ") {
+		t.Fatalf("posts %v, want %v", paths, want)
+	}
+	post := sitetest.ReadFile(t, dest, "content/posts/2022-02-10-redesign/index.md")
+	for _, w := range []string{"date: 2022-02-10\n", "  - /2022/02/10/redesign/\n", "[the first post](/blog/first-post/)"} {
+		if !strings.Contains(post, w) {
+			t.Errorf("post lacks %q:\n%s", w, post)
+		}
+	}
+}

@@ -261,6 +261,8 @@ func run(ctx context.Context, s *source, opt Options) (*Report, error) {
 	return rep, write(ctx, s, opt)
 }
 
+var datePrefix = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}-(.+)$`)
+
 var firstHeading = regexp.MustCompile(`(?m)\A\s*#\s+(.+)$`)
 
 // assignSlugs gives every post a unique slug and output folder. Slugs are
@@ -273,6 +275,11 @@ func assignSlugs(s *source) {
 		base := p.slug
 		if p.meta.Slug != "" {
 			base = p.meta.Slug
+		}
+		// The bundle folder is named <date>-<slug> already: a file
+		// named 2022-02-10-redesign.md would be dated twice.
+		if m := datePrefix.FindStringSubmatch(base); m != nil && p.kind != content.Note {
+			base = m[1]
 		}
 		sl := slug.Make(base)
 		if sl == "" {
