@@ -224,6 +224,11 @@ func (h *hugo) readPosts(contentDir, lang string) error {
 	for _, name := range names {
 		ext := path.Ext(name)
 		if ext != ".md" && ext != ".markdown" {
+			if isContentFile(name) && s.headlessAt(name) == nil && !strings.HasPrefix(path.Base(name), "_index.") {
+				// Hugo renders .html, .org, .adoc … content too; the import
+				// reads Markdown only, and says which pages it left.
+				s.rep.look(s.display(name), 1, "a %s page: not imported (the import reads Markdown pages); write it as Markdown to keep it", ext)
+			}
 			continue
 		}
 		rel := strings.TrimPrefix(name, contentDir+"/")

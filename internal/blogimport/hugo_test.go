@@ -270,6 +270,11 @@ title: A new design
 date: 2022-02-01
 ---
 After [the first post](/2021/04/07/first-post/).
+-- content/archive.html --
+---
+title: Archive
+---
+<ul></ul>
 -- content/post/undated-name.md --
 ---
 title: Plain
@@ -289,6 +294,13 @@ Plain.
 	want := []string{"content/posts/2021-04-07-first-post/index.md", "content/posts/2022-02-10-redesign/index.md", "content/posts/2023-01-01-undated-name/index.md"}
 	if strings.Join(paths, " ") != strings.Join(want, " ") {
 		t.Fatalf("posts %v, want %v", paths, want)
+	}
+	var html bool
+	for _, p := range rep.Look {
+		html = html || strings.HasSuffix(p.Path, "content/archive.html") && strings.Contains(p.Msg, "a .html page: not imported")
+	}
+	if !html {
+		t.Errorf("the HTML page is not reported: %v", rep.Look)
 	}
 	post := sitetest.ReadFile(t, dest, "content/posts/2022-02-10-redesign/index.md")
 	for _, w := range []string{"date: 2022-02-10\n", "  - /2022/02/10/redesign/\n", "[the first post](/blog/first-post/)"} {
