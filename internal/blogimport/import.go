@@ -49,6 +49,10 @@ type source struct {
 	// staticRoots are folders of the source (names) that an absolute
 	// path /x/y.png is looked up in, first match wins.
 	staticRoots []string
+	// pathAliases are import aliases a page may name files by, such as
+	// Astro's "@assets/" for "src/assets/" (tsconfig.json's paths), longest
+	// first.
+	pathAliases []pathAlias
 	// headless are Hugo's headless bundles: folders of files other pages
 	// use, imported into content/media/.
 	headless []*headlessBundle
@@ -85,6 +89,9 @@ type post struct {
 	used   map[string]bool   // the files the page names (a link, an image, the cover)
 	text   []byte            // the index.md written
 }
+
+// pathAlias is one prefix of tsconfig.json's compilerOptions.paths.
+type pathAlias struct{ prefix, dir string }
 
 // headlessBundle is a folder of the source whose files are published
 // under /media/ rather than carried into one post's bundle.

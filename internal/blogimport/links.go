@@ -330,8 +330,10 @@ func (r *resolver) pageFor(p *post, target string) *post {
 // returning its bundle-relative name.
 func findFile(s *source, r *resolver, p *post, dest string) (string, bool) {
 	dest, _ = url.PathUnescape(dest)
-	var src, name string
-	if !strings.HasPrefix(dest, "/") {
+	src, name := s.aliased(dest)
+	if src != "" {
+		// Named through an import alias (@assets/…).
+	} else if !strings.HasPrefix(dest, "/") {
 		if c := path.Join(p.dir, dest); s.exists(c) {
 			src, name = c, path.Clean(dest)
 			if strings.HasPrefix(name, "../") {
@@ -358,6 +360,20 @@ func findFile(s *source, r *resolver, p *post, dest string) (string, bool) {
 		return hb.url(strings.TrimPrefix(src, hb.dir+"/")), true
 	}
 	return p.addFile(src, name), true
+}
+
+// aliased is the source file an aliased name (@assets/a.png) is, and
+// its name under the alias's folder; "" when dest uses no alias.
+func (s *source) aliased(dest string) (src, name string) {
+	for _, a := range s.pathAliases {
+		if rest, ok := strings.CutPrefix(dest, a.prefix); ok {
+			if c := path.Join(a.dir, rest); s.exists(c) {
+				return c, path.Clean(rest)
+			}
+			return "", ""
+		}
+	}
+	return "", ""
 }
 
 // findAbsolute looks a site path up in the static folders, then among
