@@ -422,15 +422,16 @@ func aliasPath(u string, s *source) string {
 	return (&url.URL{Path: u}).EscapedPath()
 }
 
-// Pages applies at most 2,000 static and 100 dynamic redirects; check
-// refuses more. A generator whose old URLs are a fixed prefix and the
-// slug can be served by one splat rule instead, which the report offers.
+// Pages applies at most 2,000 static and 100 dynamic redirects and
+// ignores the rest; check refuses more, so the report says so before. A
+// generator whose old URLs are a fixed prefix and the slug can be served
+// by one splat rule instead, which the report offers.
 func checkRedirectLimits(s *source, res *resolver) {
-	const pagesStatic = 2000
+	const pagesStatic, pagesDynamic = 2000, 100
 	if s.rep.Redirects <= pagesStatic {
 		return
 	}
-	s.rep.look(s.dir, 0, "%d old URLs is more than Cloudflare Pages' %d static redirects, and check will refuse them: "+
-		"replace the aliases: that share a prefix with one splat rule in site.yaml (aliases: [{from: /posts/*, to: /blog/:splat, status: 301}]) "+
-		"where the slug did not change, and drop them from the posts", s.rep.Redirects, pagesStatic)
+	s.rep.look(s.dir, 0, "%d old URLs is more than Cloudflare Pages' %d static redirects: Pages would ignore the rest, so check refuses the site until fewer remain. "+
+		"Where old URLs share a prefix and the slug did not change, one splat rule in site.yaml (aliases: [{from: /posts/*, to: /blog/:splat, status: 301}], one of Pages' %d dynamic rules) "+
+		"replaces them: drop the aliases: it covers from the posts", s.rep.Redirects, pagesStatic, pagesDynamic)
 }

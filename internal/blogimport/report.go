@@ -39,7 +39,7 @@ type PostResult struct {
 	// edited since the last import, so none of the post was written.
 	Status string
 	Path   string // the written index.md, relative to the destination
-	From   string // the source file, relative to the source directory
+	From   string // the source file, under the source directory as given
 	Draft  bool
 }
 
@@ -101,7 +101,7 @@ func (r *Report) Print(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "converted: %s\n", strings.Join(parts, ", "))
 	}
-	fmt.Fprintf(&b, "redirects: %d old %s kept as aliases: (301s in _redirects)\n", r.Redirects, plural(r.Redirects, "URL", "URLs"))
+	fmt.Fprintf(&b, "redirects: %d old %s kept as aliases: (301s in _redirects; Cloudflare Pages applies up to 2000)\n", r.Redirects, plural(r.Redirects, "URL", "URLs"))
 	for _, t := range r.Translations {
 		fmt.Fprintf(&b, "translation kept, not published: %s (%s) <- %s\n", t.Path, t.Lang, t.From)
 	}
