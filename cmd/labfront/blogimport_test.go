@@ -31,7 +31,8 @@ title: Second
 
 // TestImportBlogCLI drives `labfront import jekyll` as a user would: a
 // dry run writes nothing, the import reports each post and what to look
-// at, a second run changes nothing, and an edited post makes it exit 1.
+// at, a second run changes nothing, and an edited post is kept and named
+// while the others import.
 func TestImportBlogCLI(t *testing.T) {
 	src := sitetest.Write(t, jekyllBlog)
 	dest := filepath.Join(t.TempDir(), "site")
@@ -78,8 +79,12 @@ func TestImportBlogCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs = runCLI(t, "import", "jekyll", src, "--src", dest)
-	if code != exitInput || !strings.Contains(errs, "content/posts/2023-01-05-first-light/index.md: edited since the last import") || !strings.Contains(out, "kept") {
-		t.Errorf("import over an edit: exit %d, want 1 naming the post\n%s%s", code, out, errs)
+	if code != exitOK || !strings.Contains(out, "content/posts/2023-01-05-first-light/index.md: edited since the last import") ||
+		!strings.Contains(out, "kept      content/posts/2023-01-05-first-light/index.md") || !strings.Contains(out, "unchanged content/posts/2023-02-10-second/index.md") {
+		t.Errorf("import over an edit: exit %d, want 0, the post kept and named, the other imported\n%s%s", code, out, errs)
+	}
+	if got, err := os.ReadFile(post); err != nil || !strings.HasSuffix(string(got), "My edit.\n") {
+		t.Errorf("the edit was overwritten: %v\n%s", err, got)
 	}
 }
 

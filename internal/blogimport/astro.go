@@ -3,8 +3,10 @@ package blogimport
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"path"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/labfront/labfront/internal/content"
@@ -73,6 +75,9 @@ func Astro(ctx context.Context, dir string, opt Options) (*Report, error) {
 		}
 	}
 	s.staticRoots = []string{"public"}
+	if err := readPathAliases(s); err != nil {
+		return s.rep, err
+	}
 	a := &astro{s: s}
 	bases, err := a.collections()
 	if err != nil {
@@ -88,6 +93,42 @@ func Astro(ctx context.Context, dir string, opt Options) (*Report, error) {
 	}
 	s.convert = a.convert
 	return run(ctx, s, opt)
+}
+
+var (
+	// "@assets/*": ["src/assets/*"] of compilerOptions.paths; tsconfig
+	// allows comments and trailing commas, so it is matched, not decoded.
+	tsPath    = regexp.MustCompile(`"([^"*\s]+)\*"\s*:\s*\[\s*"([^"*]*)\*"`)
+	tsBaseURL = regexp.MustCompile(`"baseUrl"\s*:\s*"([^"]*)"`)
+)
+
+// readPathAliases reads the import aliases of tsconfig.json (or
+// jsconfig.json) that pages use to name pictures: ![x](@assets/a.png),
+// heroImage: "~/assets/b.jpg".
+func readPathAliases(s *source) error {
+	for _, n := range []string{"tsconfig.json", "jsconfig.json"} {
+		if !s.exists(n) {
+			continue
+		}
+		data, err := s.readText(n)
+		if err != nil {
+			return err
+		}
+		baseURL := "."
+		if m := tsBaseURL.FindSubmatch(data); m != nil {
+			baseURL = string(m[1])
+		}
+		for _, m := range tsPath.FindAllSubmatch(data, -1) {
+			dir := path.Clean(path.Join(baseURL, string(m[2])))
+			if !fs.ValidPath(dir) {
+				continue
+			}
+			s.pathAliases = append(s.pathAliases, pathAlias{prefix: string(m[1]), dir: dir})
+		}
+		sort.SliceStable(s.pathAliases, func(i, j int) bool { return len(s.pathAliases[i].prefix) > len(s.pathAliases[j].prefix) })
+		return nil
+	}
+	return nil
 }
 
 type astro struct {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/sitefs"
+	"github.com/labfront/labfront/internal/slug"
 )
 
 // hugoConfigNames are the configuration files Hugo reads at the site's
@@ -48,6 +49,7 @@ func Hugo(ctx context.Context, dir string, opt Options) (*Report, error) {
 			h.permalinks[k] = v
 		}
 	}
+	h.filenameDate = hugoFilenameDate(cfg)
 	h.uglyURLs = cfg.bool("uglyurls")
 	h.langPrefix = ""
 	if cfg.bool("defaultcontentlanguageinsubdir") {
@@ -95,6 +97,10 @@ type hugo struct {
 	permalinks map[string]string
 	uglyURLs   bool
 	langPrefix string
+	// filenameDate is how frontmatter.date of the config uses the
+	// ":filename" handler: 0 not at all, 1 when the front matter has no
+	// date, 2 before the front matter.
+	filenameDate int
 	// pending translations, keyed by the content path of the page they
 	// translate (section/name without language and extension).
 	pending []*pendingTranslation
@@ -163,6 +169,22 @@ func hugoConfig(s *source) (config, error) {
 	return cfg, nil
 }
 
+// hugoFilenameDate reads frontmatter: {date: [":filename", ":default"]}:
+// 2 when :filename comes before every other date source, 1 when after
+// one, 0 when it is not there.
+func hugoFilenameDate(cfg config) int {
+	list, _ := cfg.sub("frontmatter")["date"].([]any)
+	for i, v := range list {
+		if s, _ := v.(string); strings.EqualFold(s, ":filename") {
+			if i == 0 {
+				return 2
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
 // hugoPermalinks reads permalinks = {posts = "/:year/:slug/"}, and the
 // newer permalinks.page.posts form.
 func hugoPermalinks(cfg config) map[string]string {
@@ -191,9 +213,22 @@ func (h *hugo) readPosts(contentDir, lang string) error {
 	if h.byKey == nil {
 		h.byKey = map[string]*post{}
 	}
+	// Every page is read first: a headless bundle's index.md may sort
+	// after the other Markdown files of its folder, which are its
+	// resources, not pages.
+	type page struct {
+		name, rel, base, fileLang string
+		fm                        *frontMatter
+	}
+	var pages []page
 	for _, name := range names {
 		ext := path.Ext(name)
 		if ext != ".md" && ext != ".markdown" {
+			if isContentFile(name) && s.headlessAt(name) == nil && !strings.HasPrefix(path.Base(name), "_index.") {
+				// Hugo renders .html, .org, .adoc … content too; the import
+				// reads Markdown only, and says which pages it left.
+				s.rep.look(s.display(name), 1, "a %s page: not imported (the import reads Markdown pages); write it as Markdown to keep it", ext)
+			}
 			continue
 		}
 		rel := strings.TrimPrefix(name, contentDir+"/")
@@ -213,6 +248,21 @@ func (h *hugo) readPosts(contentDir, lang string) error {
 		fm, err := splitFrontMatter(data)
 		if err != nil {
 			s.rep.look(s.display(name), 0, "%v: not imported", err)
+			continue
+		}
+		pages = append(pages, page{name: name, rel: rel, base: base, fileLang: fileLang, fm: fm})
+	}
+	for _, pg := range pages {
+		if pg.base == "index" && headless(pg.fm) {
+			h.addHeadless(contentDir, path.Dir(pg.name), pg.fm)
+		}
+	}
+	for _, pg := range pages {
+		name, rel, base, fileLang, fm := pg.name, pg.rel, pg.base, pg.fileLang, pg.fm
+		if hb := s.headlessAt(name); hb != nil {
+			if name != hb.index && strings.TrimSpace(fm.Body) != "" {
+				s.rep.look(s.display(name), fm.BodyLine, "a page of the headless bundle %s (a resource other pages include): not imported; its text is still in the source", s.display(hb.dir))
+			}
 			continue
 		}
 		folder := path.Dir(rel)
@@ -235,10 +285,22 @@ func (h *hugo) readPosts(contentDir, lang string) error {
 			section = rel[:i]
 		}
 		p.kind = content.Post
-		if section == "" || section == "notes" {
+		// "page" is where themes such as Stack keep about and search
+		// pages: standing pages, which labfront calls notes.
+		if section == "" || section == "notes" || section == "page" || section == "pages" {
 			p.kind = content.Note
 			if section == "" {
 				s.rep.look(s.display(name), 1, "a page outside any section: imported as a note (labfront has posts and notes)")
+			}
+		}
+		if m := jekyllName.FindStringSubmatch(slugBase); m != nil && h.filenameDate > 0 {
+			// Hugo's :filename date handler: 2022-02-10-redesign.md is
+			// dated by its name, and its slug is the rest of it.
+			if h.filenameDate == 2 || p.meta.Date == "" {
+				p.meta.Date = m[1]
+			}
+			if p.meta.Slug == "" {
+				p.meta.Slug = m[2]
 			}
 		}
 		if p.meta.Date == "" {
@@ -257,6 +319,55 @@ func (h *hugo) readPosts(contentDir, lang string) error {
 		s.posts = append(s.posts, p)
 	}
 	return nil
+}
+
+// headless reports whether a bundle's index.md makes it a headless
+// bundle: headless: true, or the newer build options that render it
+// never (build: {render: never}, or _build: {render: false}).
+func headless(fm *frontMatter) bool {
+	if f, ok := fm.get("headless"); ok {
+		if b, ok := f.Value.(bool); ok && b {
+			return true
+		}
+	}
+	for _, key := range []string{"build", "_build"} {
+		f, ok := fm.get(key)
+		if !ok {
+			continue
+		}
+		m, ok := f.Value.(orderedMap)
+		if !ok {
+			continue
+		}
+		switch v, _ := m.get("render"); v {
+		case "never", false:
+			return true
+		}
+	}
+	return false
+}
+
+// addHeadless records the headless bundle in folder dir (a name of the
+// source): a page of its own Hugo never published, whose files other
+// pages use. Its files go to content/media/<its path under content>/,
+// published at /media/…, and links to them point there.
+func (h *hugo) addHeadless(contentDir, dir string, fm *frontMatter) {
+	s := h.s
+	rel := strings.TrimPrefix(dir, contentDir+"/")
+	var segs []string
+	for _, seg := range strings.Split(rel, "/") {
+		segs = append(segs, firstNonEmpty(slug.Make(seg), "bundle"))
+	}
+	hb := &headlessBundle{dir: dir, rel: rel, media: path.Join(content.MediaDir, path.Join(segs...))}
+	for _, n := range []string{"index.md", "index.markdown"} {
+		if s.exists(path.Join(dir, n)) {
+			hb.index = path.Join(dir, n)
+		}
+	}
+	if strings.TrimSpace(fm.Body) != "" {
+		s.rep.look(s.display(hb.index), fm.BodyLine, "the headless bundle's own text is not imported (Hugo never published it either); its files are in %s/", hb.media)
+	}
+	s.headless = append(s.headless, hb)
 }
 
 func (h *hugo) attachTranslations() {

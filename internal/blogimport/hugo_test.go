@@ -136,3 +136,176 @@ func TestFrontMatterForms(t *testing.T) {
 		t.Errorf("broken YAML: err = %v, want its line", err)
 	}
 }
+
+// TestHugoHeadlessBundles: a headless bundle (headless: true, or
+// build.render: never) is no page: its files go to content/media/<its
+// path>/, links and covers that name them point at /media/, the Markdown
+// pages inside it are not imported as posts, and the result checks and
+// builds with every picture in place.
+func TestHugoHeadlessBundles(t *testing.T) {
+	src := writeSite(t, `
+-- hugo.toml --
+baseURL = "https://old.example.org/"
+title = "Shared pictures"
+-- content/shared/index.md --
+---
+headless: true
+---
+-- content/shared/diagram.png --
+PNG
+-- content/shared/sub/logo.png --
+PNG
+-- content/shared/caption.md --
+---
+title: A caption page
+---
+Used by a template.
+-- content/gallery/Rack Photos/index.md --
+---
+title: Gallery
+build:
+  render: never
+  list: never
+---
+Some words Hugo never published.
+-- content/gallery/Rack Photos/rack.png --
+PNG
+-- content/posts/uses-shared/index.md --
+---
+title: Uses shared
+date: 2024-05-01
+cover: ../../shared/diagram.png
+cover_alt: The diagram
+---
+![The diagram](../../shared/diagram.png) and {{< figure src="/shared/sub/logo.png" alt="Logo" >}}
+
+A [download](/gallery/Rack%20Photos/rack.png).
+-- content/posts/own.md --
+---
+title: Own
+date: 2024-05-02
+---
+Nothing shared.
+`)
+	dest := t.TempDir()
+	rep, err := Hugo(context.Background(), src, Options{Dest: dest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, p := range rep.Posts {
+		paths = append(paths, p.Path)
+	}
+	if len(paths) != 2 {
+		t.Fatalf("posts = %v, want uses-shared and own only (no headless page, no resource page)", paths)
+	}
+	for _, name := range []string{"content/media/shared/diagram.png", "content/media/shared/sub/logo.png", "content/media/gallery/rack-photos/rack.png"} {
+		if _, err := os.Stat(filepath.Join(dest, name)); err != nil {
+			t.Errorf("headless file not imported: %v", err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dest, "content/posts/2024-05-01-uses-shared/diagram.png")); err == nil {
+		t.Errorf("the shared picture was copied into the post too")
+	}
+	post := sitetest.ReadFile(t, dest, "content/posts/2024-05-01-uses-shared/index.md")
+	for _, want := range []string{"cover: /media/shared/diagram.png", "![The diagram](/media/shared/diagram.png)", "/media/shared/sub/logo.png", "[download](/media/gallery/rack-photos/rack.png)"} {
+		if !strings.Contains(post, want) {
+			t.Errorf("post lacks %q:\n%s", want, post)
+		}
+	}
+	if len(rep.Headless) != 2 || rep.Headless[0].Path != "content/media/gallery/rack-photos/" || rep.Headless[0].Files != 1 || rep.Headless[1].Files != 2 {
+		t.Errorf("report's headless bundles: %+v", rep.Headless)
+	}
+	var out strings.Builder
+	if err := rep.Print(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"content/shared -> content/media/shared/ (2 files, published at /media/shared/)",
+		"content/gallery/Rack Photos/index.md:7: the headless bundle's own text is not imported",
+		"content/shared/caption.md:4: a page of the headless bundle",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+
+	tree := importAndBuild(t, dest)
+	if page := tree["blog/uses-shared/index.html"]; !strings.Contains(page, "/media/shared/") {
+		t.Errorf("built post does not use the pictures of /media/shared/:\n%s", page)
+	}
+
+	// Idempotent with the shared files too.
+	rep, err = Hugo(context.Background(), src, Options{Dest: dest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rep.Posts {
+		if p.Status != "unchanged" {
+			t.Errorf("second run: %s %s", p.Status, p.Path)
+		}
+	}
+}
+
+// TestHugoFilenameDates: with frontmatter.date: [":filename", …] Hugo
+// dates 2022-02-10-redesign.md by its name and gives it the slug
+// "redesign"; old URLs, links between posts and the new folders follow.
+func TestHugoFilenameDates(t *testing.T) {
+	src := sitetest.Write(t, `
+-- config.yaml --
+baseURL: https://old.example.org/
+title: Dated names
+permalinks:
+  post: "/:year/:month/:day/:slug"
+frontmatter:
+  date: [":filename", ":default"]
+-- content/post/2021-04-07-first-post.md --
+---
+title: I am back
+---
+Hello.
+-- content/post/2022-02-10-redesign.md --
+---
+title: A new design
+date: 2022-02-01
+---
+After [the first post](/2021/04/07/first-post/).
+-- content/archive.html --
+---
+title: Archive
+---
+<ul></ul>
+-- content/post/undated-name.md --
+---
+title: Plain
+date: 2023-01-01
+---
+Plain.
+`)
+	dest := t.TempDir()
+	rep, err := Hugo(context.Background(), src, Options{Dest: dest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, p := range rep.Posts {
+		paths = append(paths, p.Path)
+	}
+	want := []string{"content/posts/2021-04-07-first-post/index.md", "content/posts/2022-02-10-redesign/index.md", "content/posts/2023-01-01-undated-name/index.md"}
+	if strings.Join(paths, " ") != strings.Join(want, " ") {
+		t.Fatalf("posts %v, want %v", paths, want)
+	}
+	var html bool
+	for _, p := range rep.Look {
+		html = html || strings.HasSuffix(p.Path, "content/archive.html") && strings.Contains(p.Msg, "a .html page: not imported")
+	}
+	if !html {
+		t.Errorf("the HTML page is not reported: %v", rep.Look)
+	}
+	post := sitetest.ReadFile(t, dest, "content/posts/2022-02-10-redesign/index.md")
+	for _, w := range []string{"date: 2022-02-10\n", "  - /2022/02/10/redesign/\n", "[the first post](/blog/first-post/)"} {
+		if !strings.Contains(post, w) {
+			t.Errorf("post lacks %q:\n%s", w, post)
+		}
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/labfront/labfront/internal/content"
-	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/importlimit"
 	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/siteurl"
@@ -50,6 +49,13 @@ type source struct {
 	// staticRoots are folders of the source (names) that an absolute
 	// path /x/y.png is looked up in, first match wins.
 	staticRoots []string
+	// pathAliases are import aliases a page may name files by, such as
+	// Astro's "@assets/" for "src/assets/" (tsconfig.json's paths), longest
+	// first.
+	pathAliases []pathAlias
+	// headless are Hugo's headless bundles: folders of files other pages
+	// use, imported into content/media/.
+	headless []*headlessBundle
 	// convert turns the generator's syntax in p.body into Markdown; it
 	// runs once every post's new URL is known.
 	convert func(p *post, r *resolver) string
@@ -71,11 +77,48 @@ type post struct {
 	oldURLs  []string // paths on the old site, base path included
 	refKeys  []string // names other posts reference it by (Hugo ref, Jekyll post_url)
 	trans    []*translation
+	// html marks a post written in HTML (a Jekyll _posts/x.html).
+	html bool
+	// lines, when set by a conversion that moved lines around (HTML to
+	// Markdown), is the source line of each line of the converted body.
+	lines []int
 	// Filled in by the core.
 	slug   string
 	outDir string            // e.g. content/posts/2024-01-02-x
 	files  map[string]string // bundle-relative name → source name
+	used   map[string]bool   // the files the page names (a link, an image, the cover)
 	text   []byte            // the index.md written
+}
+
+// pathAlias is one prefix of tsconfig.json's compilerOptions.paths.
+type pathAlias struct{ prefix, dir string }
+
+// headlessBundle is a folder of the source whose files are published
+// under /media/ rather than carried into one post's bundle.
+type headlessBundle struct {
+	dir   string // its folder in the source, content/shared
+	rel   string // dir under the content folder, shared
+	index string // its index.md
+	media string // where its files go, content/media/shared
+	// files maps a name under media to the source name.
+	files map[string]string
+}
+
+// url is where a file of the bundle (a name relative to dir) is
+// published.
+func (hb *headlessBundle) url(name string) string {
+	return "/" + strings.TrimPrefix(path.Join(hb.media, name), "content/")
+}
+
+// headlessAt is the headless bundle that holds the source file name, nil
+// for none.
+func (s *source) headlessAt(name string) *headlessBundle {
+	for _, hb := range s.headless {
+		if strings.HasPrefix(name, hb.dir+"/") {
+			return hb
+		}
+	}
+	return nil
 }
 
 // translation is another language's version of a post.
@@ -87,6 +130,17 @@ type translation struct {
 	bodyLine int
 	out      string
 	text     []byte
+}
+
+// lineAt is the source line of line i (from 0) of the converted body.
+func (p *post) lineAt(i int) int {
+	if p.lines != nil {
+		if i < len(p.lines) {
+			return p.lines[i]
+		}
+		return p.bodyLine
+	}
+	return p.bodyLine + i
 }
 
 func (p *post) newURL() string { return "/" + p.kind.Section() + "/" + p.slug + "/" }
@@ -177,6 +231,11 @@ func run(ctx context.Context, s *source, opt Options) (*Report, error) {
 	}
 	assignSlugs(s)
 	res := newResolver(s)
+	for _, hb := range s.headless {
+		if err := addHeadlessFiles(s, hb); err != nil {
+			return rep, err
+		}
+	}
 	for _, p := range s.posts {
 		if err := ctx.Err(); err != nil {
 			return rep, fmt.Errorf("stopped before %s (%w); nothing was written", s.display(p.src), context.Cause(ctx))
@@ -209,6 +268,8 @@ func run(ctx context.Context, s *source, opt Options) (*Report, error) {
 	return rep, write(ctx, s, opt)
 }
 
+var datePrefix = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}-(.+)$`)
+
 var firstHeading = regexp.MustCompile(`(?m)\A\s*#\s+(.+)$`)
 
 // assignSlugs gives every post a unique slug and output folder. Slugs are
@@ -221,6 +282,11 @@ func assignSlugs(s *source) {
 		base := p.slug
 		if p.meta.Slug != "" {
 			base = p.meta.Slug
+		}
+		// The bundle folder is named <date>-<slug> already: a file
+		// named 2022-02-10-redesign.md would be dated twice.
+		if m := datePrefix.FindStringSubmatch(base); m != nil && p.kind != content.Note {
+			base = m[1]
 		}
 		sl := slug.Make(base)
 		if sl == "" {
@@ -262,6 +328,25 @@ func addBundleFiles(s *source, p *post) error {
 			continue // the page itself, its translations, other pages
 		}
 		p.files[rel] = n
+	}
+	return nil
+}
+
+// addHeadlessFiles lists every file of a headless bundle but its pages:
+// all of them are carried, used by a post or not, since the old site's
+// templates may have shown any of them.
+func addHeadlessFiles(s *source, hb *headlessBundle) error {
+	names, err := s.walk(hb.dir)
+	if err != nil {
+		return err
+	}
+	hb.files = map[string]string{}
+	for _, n := range names {
+		rel := strings.TrimPrefix(n, hb.dir+"/")
+		if isContentFile(rel) {
+			continue
+		}
+		hb.files[rel] = n
 	}
 	return nil
 }
@@ -337,24 +422,16 @@ func aliasPath(u string, s *source) string {
 	return (&url.URL{Path: u}).EscapedPath()
 }
 
-// Pages applies at most 2,000 static and 100 dynamic redirects; check
-// refuses more. A generator whose old URLs are a fixed prefix and the
-// slug can be served by one splat rule instead, which the report offers.
+// Pages applies at most 2,000 static and 100 dynamic redirects and
+// ignores the rest; check refuses more, so the report says so before. A
+// generator whose old URLs are a fixed prefix and the slug can be served
+// by one splat rule instead, which the report offers.
 func checkRedirectLimits(s *source, res *resolver) {
-	const pagesStatic = 2000
+	const pagesStatic, pagesDynamic = 2000, 100
 	if s.rep.Redirects <= pagesStatic {
 		return
 	}
-	s.rep.look(s.dir, 0, "%d old URLs is more than Cloudflare Pages' %d static redirects, and check will refuse them: "+
-		"replace the aliases: that share a prefix with one splat rule in site.yaml (aliases: [{from: /posts/*, to: /blog/:splat, status: 301}]) "+
-		"where the slug did not change, and drop them from the posts", s.rep.Redirects, pagesStatic)
-}
-
-// problemsErr returns probs as an error, sorted, or nil.
-func problemsErr(probs diag.List) error {
-	if len(probs) == 0 {
-		return nil
-	}
-	probs.Sort()
-	return probs.Err()
+	s.rep.look(s.dir, 0, "%d old URLs is more than Cloudflare Pages' %d static redirects: Pages would ignore the rest, so check refuses the site until fewer remain. "+
+		"Where old URLs share a prefix and the slug did not change, one splat rule in site.yaml (aliases: [{from: /posts/*, to: /blog/:splat, status: 301}], one of Pages' %d dynamic rules) "+
+		"replaces them: drop the aliases: it covers from the posts", s.rep.Redirects, pagesStatic, pagesDynamic)
 }

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/sitetest"
 )
 
@@ -205,20 +204,23 @@ func stats(t *testing.T, dir string) map[string]string {
 }
 
 // TestEditedPostIsKept: a post edited since the last import is never
-// overwritten; the import names it, writes nothing at all (not even the
-// other posts' updates), and goes through once the edit is moved away.
+// overwritten: the import skips that post (its pictures too), names it in
+// the report with a hint, and imports the other posts' updates; the post
+// is taken again once the edit is moved away.
 func TestEditedPostIsKept(t *testing.T) {
 	src := writeSite(t, hugoFixture)
 	dest := t.TempDir()
 	if _, err := Hugo(context.Background(), src, Options{Dest: dest}); err != nil {
 		t.Fatal(err)
 	}
-	edited := filepath.Join(dest, "content/posts/2024-03-02-rack-tour/index.md")
+	editedRel := "content/posts/2024-03-02-rack-tour/index.md"
+	edited := filepath.Join(dest, editedRel)
 	mine := []byte("---\ntitle: Rack tour\ndate: 2024-03-02\n---\n\nMy own words.\n")
 	if err := os.WriteFile(edited, mine, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// The source changes too: another post's update must wait as well.
+	// The source changes too: the edited post's picture must stay as it
+	// was, another post's update must go through.
 	network := filepath.Join(src, "content/posts/network.md")
 	b, err := os.ReadFile(network)
 	if err != nil {
@@ -227,29 +229,85 @@ func TestEditedPostIsKept(t *testing.T) {
 	if err := os.WriteFile(network, append(b, "\nMore.\n"...), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	bundle := filepath.Join(src, "content/posts/rack-tour")
+	pics, err := filepath.Glob(filepath.Join(bundle, "*.png"))
+	if err != nil || len(pics) == 0 {
+		t.Fatalf("fixture rack-tour has no PNG (%v)", err)
+	}
+	if err := os.WriteFile(pics[0], []byte("changed in the source"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bundle, "new-in-source.txt"), []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	before := stats(t, dest)
+	manBefore, err := os.ReadFile(filepath.Join(dest, ManifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
 	rep, err := Hugo(context.Background(), src, Options{Dest: dest})
-	probs, ok := diag.As(err)
-	if !ok || len(probs) != 1 || probs[0].Path != "content/posts/2024-03-02-rack-tour/index.md" || !strings.Contains(probs[0].Msg, "edited since the last import") {
-		t.Fatalf("err = %v, want one problem naming the edited post", err)
+	if err != nil {
+		t.Fatalf("an edited post must not fail the import: %v", err)
 	}
-	kept := false
+	status := map[string]string{}
 	for _, p := range rep.Posts {
-		kept = kept || (p.Status == "kept" && strings.Contains(p.Path, "rack-tour"))
+		status[filepath.Base(filepath.Dir(p.Path))] = p.Status
 	}
-	if !kept {
-		t.Errorf("report does not say the edited post was kept: %+v", rep.Posts)
+	if status["2024-03-02-rack-tour"] != "kept" || status["2024-04-10-the-network"] != "updated" {
+		t.Errorf("statuses %v, want rack-tour kept and the-network updated", status)
+	}
+	var named bool
+	for _, p := range rep.Look {
+		if p.Path == editedRel && strings.Contains(p.Msg, "edited since the last import") && strings.Contains(p.Msg, "import again") {
+			named = true
+		}
+	}
+	if !named {
+		t.Errorf("report does not name %s with a hint: %v", editedRel, rep.Look)
+	}
+	var out bytes.Buffer
+	if err := rep.Print(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"kept      " + editedRel, "kept 1 edited post as it is", editedRel + ": edited since the last import"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("printed report lacks %q:\n%s", want, out.String())
+		}
 	}
 	after := stats(t, dest)
 	for n, st := range before {
-		if after[n] != st {
-			t.Errorf("refused import changed %s", n)
+		changed := after[n] != st
+		if want := strings.Contains(n, "the-network"); changed != want && !strings.HasSuffix(n, ".labfront-import.json") {
+			t.Errorf("%s changed: %v, want %v", n, changed, want)
 		}
 	}
-	if len(after) != len(before) {
-		t.Errorf("refused import left files behind: %d files, was %d", len(after), len(before))
+	if _, err := os.Stat(filepath.Join(dest, "content/posts/2024-03-02-rack-tour/new-in-source.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a skipped post got a new file (%v)", err)
 	}
-	// A file the import never wrote is not overwritten either.
+	if got, err := os.ReadFile(edited); err != nil || !bytes.Equal(got, mine) {
+		t.Errorf("the edit was not kept: %q %v", got, err)
+	}
+	// The manifest still holds the imported hashes of the skipped post, so
+	// a third run still knows the edit for one.
+	manAfter, err := os.ReadFile(filepath.Join(dest, ManifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(manBefore), "\n") {
+		if strings.Contains(line, "rack-tour") && !strings.Contains(string(manAfter), line) {
+			t.Errorf("manifest lost %s", strings.TrimSpace(line))
+		}
+	}
+	if strings.Contains(string(manAfter), "new-in-source.txt") {
+		t.Errorf("manifest records a file that was not written")
+	}
+	rep, err = Hugo(context.Background(), src, Options{Dest: dest})
+	if err != nil || rep.Posts[statusIndex(t, rep, "rack-tour")].Status != "kept" {
+		t.Fatalf("third run: %v %+v, want rack-tour still kept", err, rep.Posts)
+	}
+
+	// A file the import never wrote is not overwritten either; once the
+	// edit is moved away the post comes back.
 	if err := os.Remove(edited); err != nil {
 		t.Fatal(err)
 	}
@@ -257,13 +315,24 @@ func TestEditedPostIsKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status := map[string]string{}
-	for _, p := range rep.Posts {
-		status[filepath.Base(filepath.Dir(p.Path))] = p.Status
+	if st := rep.Posts[statusIndex(t, rep, "rack-tour")].Status; st != "updated" {
+		t.Errorf("after moving the edit away: rack-tour %s, want updated (its picture changed)", st)
 	}
-	if status["2024-03-02-rack-tour"] != "new" || status["2024-04-10-the-network"] != "updated" {
-		t.Errorf("after moving the edit away: %v, want rack-tour new and the-network updated", status)
+	if _, err := os.Stat(filepath.Join(dest, "content/posts/2024-03-02-rack-tour/new-in-source.txt")); err != nil {
+		t.Errorf("the post's new file is still missing: %v", err)
 	}
+}
+
+// statusIndex is the index in rep.Posts of the post whose path has name.
+func statusIndex(t *testing.T, rep *Report, name string) int {
+	t.Helper()
+	for i, p := range rep.Posts {
+		if strings.Contains(p.Path, name) {
+			return i
+		}
+	}
+	t.Fatalf("no post %s in the report: %+v", name, rep.Posts)
+	return 0
 }
 
 // TestDryRunWritesNothing: the report of a dry run is the real one, and
@@ -302,5 +371,53 @@ func TestSourceSymlinkOut(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dest, "content/posts")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a refused import wrote posts (%v)", err)
+	}
+}
+
+// TestUnusablePictures: a bundle file named as a picture that holds
+// something else is left out when the page does not name it (so the
+// import still checks), and reported before check when it does.
+func TestUnusablePictures(t *testing.T) {
+	src := writeSite(t, `
+-- hugo.toml --
+baseURL = "https://old.example.org/"
+title = "Pictures"
+-- content/posts/shots/index.md --
+---
+title: Shots
+date: 2024-01-01
+---
+![A real one](real.png) and ![A broken one](broken.jpg)
+-- content/posts/shots/real.png --
+PNG
+-- content/posts/shots/broken.jpg --
+<!DOCTYPE html><html><body>Not found</body></html>
+-- content/posts/shots/saved-page.png --
+<!DOCTYPE html><html><body>Not found</body></html>
+`)
+	dest := t.TempDir()
+	rep, err := Hugo(context.Background(), src, Options{Dest: dest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle := filepath.Join(dest, "content/posts/2024-01-01-shots")
+	if _, err := os.Stat(filepath.Join(bundle, "saved-page.png")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an unused non-picture was copied (%v)", err)
+	}
+	for _, name := range []string{"real.png", "broken.jpg"} {
+		if _, err := os.Stat(filepath.Join(bundle, name)); err != nil {
+			t.Errorf("%s not copied: %v", name, err)
+		}
+	}
+	var saved, broken bool
+	for _, p := range rep.Look {
+		saved = saved || strings.HasSuffix(p.Path, "saved-page.png") && strings.Contains(p.Msg, "text/html") && strings.Contains(p.Msg, "not copied")
+		broken = broken || strings.HasSuffix(p.Path, "broken.jpg") && strings.Contains(p.Msg, "check and build refuse it")
+	}
+	if !saved || !broken {
+		t.Errorf("report: %v", rep.Look)
+	}
+	if rep.Files != 2 || rep.Images != 2 {
+		t.Errorf("files %d images %d, want 2 and 2", rep.Files, rep.Images)
 	}
 }

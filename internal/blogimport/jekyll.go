@@ -69,9 +69,9 @@ func Jekyll(ctx context.Context, dir string, opt Options) (*Report, error) {
 			continue
 		}
 		ext := path.Ext(name)
-		if ext != ".md" && ext != ".markdown" {
-			if ext == ".html" || ext == ".textile" {
-				s.rep.look(s.display(name), 0, "a %s post: not imported (only Markdown posts are)", ext)
+		if ext != ".md" && ext != ".markdown" && ext != ".html" && ext != ".htm" {
+			if ext == ".textile" {
+				s.rep.look(s.display(name), 0, "a %s post: not imported (Markdown and HTML posts are)", ext)
 			}
 			continue
 		}
@@ -79,7 +79,12 @@ func Jekyll(ctx context.Context, dir string, opt Options) (*Report, error) {
 			return s.rep, err
 		}
 	}
-	s.convert = j.convert
+	s.convert = func(p *post, r *resolver) string {
+		if p.html {
+			return j.convertHTML(p, r)
+		}
+		return j.convert(p, r)
+	}
 	return run(ctx, s, opt)
 }
 
@@ -109,6 +114,7 @@ func (j *jekyll) readPost(name string, draft bool, folderCats []string) error {
 		s.rep.look(s.display(name), 0, "not named YYYY-MM-DD-title.md: Jekyll does not publish it, imported anyway")
 	}
 	p := &post{src: name, dir: path.Dir(name), kind: content.Post, body: fm.Body, bodyLine: fm.BodyLine, slug: slugPart}
+	p.html = strings.HasPrefix(path.Ext(name), ".htm")
 	p.meta = mapFrontMatter(fm.Fields, s.display(name), s.rep)
 	p.meta.Draft = p.meta.Draft || draft
 	if p.meta.Date == "" {
@@ -285,11 +291,15 @@ func jekyllSlugify(s string) string {
 }
 
 var (
-	liquidTag    = regexp.MustCompile(`\{%-?\s*([a-z_]+)\s*(.*?)\s*-?%\}`)
-	liquidOutput = regexp.MustCompile(`\{\{-?\s*(.*?)\s*-?\}\}`)
-	liquidURL    = regexp.MustCompile(`^["']([^"']*)["']\s*\|\s*(relative_url|absolute_url|prepend:\s*site\.baseurl|prepend:\s*site\.url)\s*$`)
-	kramdownIAL  = regexp.MustCompile(`\{:\s*[^}]*\}`)
-	liquidRaw    = regexp.MustCompile(`\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}`)
+	liquidTag     = regexp.MustCompile(`\{%-?\s*([a-z_]+)\s*(.*?)\s*-?%\}`)
+	liquidOutput  = regexp.MustCompile(`\{\{-?\s*(.*?)\s*-?\}\}`)
+	liquidURL     = regexp.MustCompile(`^["']([^"']*)["']\s*\|\s*(relative_url|absolute_url|prepend:\s*site\.baseurl|prepend:\s*site\.url)\s*$`)
+	kramdownIAL   = regexp.MustCompile(`\{:\s*[^}]*\}`)
+	liquidRaw     = regexp.MustCompile(`\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}`)
+	liquidComment = regexp.MustCompile(`\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}`)
+	endRaw        = regexp.MustCompile(`\{%-?\s*endraw\s*-?%\}`)
+	endComment    = regexp.MustCompile(`\{%-?\s*endcomment\s*-?%\}`)
+	endHighlight  = regexp.MustCompile(`\{%-?\s*endhighlight\s*-?%\}`)
 )
 
 // convert turns Jekyll's Liquid in a post into Markdown.
@@ -297,21 +307,31 @@ func (j *jekyll) convert(p *post, r *resolver) string {
 	s := j.s
 	lines := strings.Split(p.body, "\n")
 	var out []string
-	raw := false
+	raw, comment := false, false
 	var hl *strings.Builder
 	hlFence := ""
 	for i, line := range lines {
 		at := p.bodyLine + i
 		if raw {
-			if k := strings.Index(line, "{% endraw %}"); k >= 0 {
+			if m := endRaw.FindStringIndex(line); m != nil {
 				raw = false
-				line = line[:k] + line[k+len("{% endraw %}"):]
+				line = line[:m[0]] + line[m[1]:]
 			}
 			out = append(out, line)
 			continue
 		}
+		if comment {
+			// Jekyll renders nothing of a comment; neither does labfront.
+			if m := endComment.FindStringIndex(line); m != nil {
+				comment = false
+				if rest := line[m[1]:]; strings.TrimSpace(rest) != "" {
+					out = append(out, rest)
+				}
+			}
+			continue
+		}
 		if hl != nil {
-			if m := regexp.MustCompile(`\{%-?\s*endhighlight\s*-?%\}`).FindStringIndex(line); m != nil {
+			if m := endHighlight.FindStringIndex(line); m != nil {
 				hl.WriteString(line[:m[0]])
 				out = append(out, strings.TrimRight(hl.String(), "\n"), hlFence)
 				hl = nil
@@ -334,6 +354,10 @@ func (j *jekyll) convert(p *post, r *resolver) string {
 			raws = append(raws, liquidRaw.FindStringSubmatch(m)[1])
 			return fmt.Sprintf("\x00R%d\x00", len(raws)-1)
 		})
+		if liquidComment.MatchString(line) {
+			line = liquidComment.ReplaceAllString(line, "")
+			s.rep.converted("comment")
+		}
 		line = liquidTag.ReplaceAllStringFunc(line, func(tag string) string {
 			m := liquidTag.FindStringSubmatch(tag)
 			name, args := m[1], m[2]
@@ -353,17 +377,15 @@ func (j *jekyll) convert(p *post, r *resolver) string {
 				hlFence = "```"
 				s.rep.converted("highlight")
 				return "\x00HL" + lang
-			case "post_url", "link":
-				target := strings.Trim(strings.TrimSpace(args), `"'`)
-				if q := j.findPost(r, target); q != nil {
-					s.rep.converted(name)
-					return r.linkTo(p, q, "", at)
-				}
-				s.rep.look(s.display(p.src), at, "{%% %s %s %%} names no imported post: left as text", name, args)
-				return code(tag)
+			case "comment":
+				comment = true
+				s.rep.converted("comment")
+				return ""
+			case "endcomment":
+				comment = false
+				return ""
 			}
-			s.rep.look(s.display(p.src), at, "Liquid tag {%% %s %%} is not known to the import: left as text", name)
-			return code(tag)
+			return j.liquidTag(p, r, at, tag, name, args)
 		})
 		if k := strings.Index(line, "\x00HL"); k >= 0 {
 			lang := line[k+3:]
@@ -373,20 +395,7 @@ func (j *jekyll) convert(p *post, r *resolver) string {
 			out = append(out, "```"+lang)
 			continue
 		}
-		line = liquidOutput.ReplaceAllStringFunc(line, func(expr string) string {
-			e := liquidOutput.FindStringSubmatch(expr)[1]
-			switch strings.ReplaceAll(e, " ", "") {
-			case "site.baseurl", "site.url", "site.url}}{{site.baseurl", "site.url|append:site.baseurl":
-				s.rep.converted("site.baseurl")
-				return ""
-			}
-			if m := liquidURL.FindStringSubmatch(e); m != nil {
-				s.rep.converted(strings.Fields(m[2])[0])
-				return m[1]
-			}
-			s.rep.look(s.display(p.src), at, "Liquid output {{ %s }} is not known to the import: left as text", e)
-			return code(expr)
-		})
+		line = liquidOutput.ReplaceAllStringFunc(line, func(expr string) string { return j.liquidOutput(p, at, expr) })
 		for i, r := range raws {
 			line = strings.Replace(line, fmt.Sprintf("\x00R%d\x00", i), r, 1)
 		}
@@ -397,6 +406,44 @@ func (j *jekyll) convert(p *post, r *resolver) string {
 		out = append(out, strings.TrimRight(hl.String(), "\n"), hlFence)
 	}
 	return strings.Join(out, "\n")
+}
+
+// liquidTag is the Markdown for a Liquid tag that is not a block:
+// post_url and link become the new URL of the post they name; any other
+// tag (include, assign, if …) is reported and left as visible code.
+func (j *jekyll) liquidTag(p *post, r *resolver, at int, tag, name, args string) string {
+	s := j.s
+	switch name {
+	case "post_url", "link":
+		target := strings.Trim(strings.TrimSpace(args), `"'`)
+		if q := j.findPost(r, target); q != nil {
+			s.rep.converted(name)
+			return r.linkTo(p, q, "", at)
+		}
+		s.rep.look(s.display(p.src), at, "{%% %s %s %%} names no imported post: left as text", name, args)
+		return code(tag)
+	}
+	s.rep.look(s.display(p.src), at, "Liquid tag {%% %s %%} is not known to the import: left as text", name)
+	return code(tag)
+}
+
+// liquidOutput is the text for a Liquid {{ … }}: the site's base URL is
+// the new site's root, so it goes; a quoted path through relative_url or
+// absolute_url is that path; anything else is reported and left as code.
+func (j *jekyll) liquidOutput(p *post, at int, expr string) string {
+	s := j.s
+	e := liquidOutput.FindStringSubmatch(expr)[1]
+	switch strings.ReplaceAll(e, " ", "") {
+	case "site.baseurl", "site.url", "site.url}}{{site.baseurl", "site.url|append:site.baseurl":
+		s.rep.converted("site.baseurl")
+		return ""
+	}
+	if m := liquidURL.FindStringSubmatch(e); m != nil {
+		s.rep.converted(strings.Fields(m[2])[0])
+		return m[1]
+	}
+	s.rep.look(s.display(p.src), at, "Liquid output {{ %s }} is not known to the import: left as text", e)
+	return code(expr)
 }
 
 // findPost resolves post_url's "2010-07-21-name" (with a subfolder of

@@ -75,7 +75,7 @@ func rewriteBody(s *source, r *resolver, p *post, body string) string {
 	var html rawHTML
 	defer html.report(s, p)
 	for i, line := range lines {
-		at := p.bodyLine + i
+		at := p.lineAt(i)
 		if fence != "" {
 			if strings.HasPrefix(strings.TrimLeft(line, " "), fence) && strings.Trim(strings.TrimSpace(line), fence[:1]) == "" {
 				fence = ""
@@ -330,8 +330,10 @@ func (r *resolver) pageFor(p *post, target string) *post {
 // returning its bundle-relative name.
 func findFile(s *source, r *resolver, p *post, dest string) (string, bool) {
 	dest, _ = url.PathUnescape(dest)
-	var src, name string
-	if !strings.HasPrefix(dest, "/") {
+	src, name := s.aliased(dest)
+	if src != "" {
+		// Named through an import alias (@assets/…).
+	} else if !strings.HasPrefix(dest, "/") {
 		if c := path.Join(p.dir, dest); s.exists(c) {
 			src, name = c, path.Clean(dest)
 			if strings.HasPrefix(name, "../") {
@@ -352,7 +354,26 @@ func findFile(s *source, r *resolver, p *post, dest string) (string, bool) {
 	if src == "" {
 		return "", false
 	}
+	if hb := s.headlessAt(src); hb != nil {
+		// Shared by the pages that use it: one copy, under /media/.
+		s.rep.converted("headless bundle file")
+		return hb.url(strings.TrimPrefix(src, hb.dir+"/")), true
+	}
 	return p.addFile(src, name), true
+}
+
+// aliased is the source file an aliased name (@assets/a.png) is, and
+// its name under the alias's folder; "" when dest uses no alias.
+func (s *source) aliased(dest string) (src, name string) {
+	for _, a := range s.pathAliases {
+		if rest, ok := strings.CutPrefix(dest, a.prefix); ok {
+			if c := path.Join(a.dir, rest); s.exists(c) {
+				return c, path.Clean(rest)
+			}
+			return "", ""
+		}
+	}
+	return "", ""
 }
 
 // findAbsolute looks a site path up in the static folders, then among
@@ -362,6 +383,15 @@ func findAbsolute(s *source, r *resolver, p string) (string, bool) {
 	for _, root := range s.staticRoots {
 		if c := path.Join(root, strings.TrimPrefix(p, "/")); s.exists(c) {
 			return c, true
+		}
+	}
+	// A headless bundle has no URL of its own; a post names its files by
+	// the bundle's path under content/, as Hugo's GetPage does.
+	for _, hb := range s.headless {
+		if rest, ok := strings.CutPrefix(p, "/"+hb.rel+"/"); ok {
+			if c := path.Join(hb.dir, rest); s.exists(c) {
+				return c, true
+			}
 		}
 	}
 	if q := r.old(path.Dir(p)); q != nil && q.bundle {
@@ -380,6 +410,10 @@ func (p *post) addFile(src, name string) string {
 		have, ok := p.files[name]
 		if !ok || have == src {
 			p.files[name] = src
+			if p.used == nil {
+				p.used = map[string]bool{}
+			}
+			p.used[name] = true
 			return name
 		}
 		ext := path.Ext(name)

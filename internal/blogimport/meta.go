@@ -299,6 +299,9 @@ var dateLayouts = []string{
 	"2 Jan 2006",
 	"Mon, 02 Jan 2006 15:04:05 -0700",
 	"2006/01/02",
+	// 2025.12.20: JavaScript's Date reads it, so Astro schemas that
+	// coerce dates accept it.
+	"2006.01.02",
 }
 
 // normalizeDate reads the date forms the three generators accept and

@@ -24,7 +24,10 @@ type Report struct {
 	Redirects int // old URLs recorded as aliases: (301s)
 	// Translations are kept beside the posts, not published.
 	Translations []Kept
-	SiteYAML     string // the site.yaml this import wrote, "" when one existed
+	// Headless are Hugo's headless bundles, whose files went to
+	// content/media/.
+	Headless []MediaBundle
+	SiteYAML string // the site.yaml this import wrote, "" when one existed
 	// Look lists what a person should look at, with path:line of the
 	// source (or of the written file when that says more).
 	Look diag.List
@@ -32,10 +35,19 @@ type Report struct {
 
 // PostResult is one post of the import.
 type PostResult struct {
-	Status string // new, updated, unchanged, kept (edited since the last import)
+	// Status is new, updated, unchanged, or kept: a file of the post was
+	// edited since the last import, so none of the post was written.
+	Status string
 	Path   string // the written index.md, relative to the destination
-	From   string // the source file, relative to the source directory
+	From   string // the source file, under the source directory as given
 	Draft  bool
+}
+
+// MediaBundle is a folder of shared files (a Hugo headless bundle)
+// imported into content/media/.
+type MediaBundle struct {
+	Path, From string
+	Files      int
 }
 
 // Kept is a file written beside the site without being published.
@@ -79,6 +91,9 @@ func (r *Report) Print(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "  %-9s %s <- %s%s\n", p.Status, p.Path, p.From, draft)
 	}
+	if n := count["kept"]; n > 0 {
+		fmt.Fprintf(&b, "kept %d edited %s as %s (not overwritten, listed under look at)\n", n, plural(n, "post", "posts"), plural(n, "it is", "they are"))
+	}
 	if len(r.Converted) > 0 {
 		var parts []string
 		for _, k := range sortedKeys(r.Converted) {
@@ -86,9 +101,12 @@ func (r *Report) Print(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "converted: %s\n", strings.Join(parts, ", "))
 	}
-	fmt.Fprintf(&b, "redirects: %d old %s kept as aliases: (301s in _redirects)\n", r.Redirects, plural(r.Redirects, "URL", "URLs"))
+	fmt.Fprintf(&b, "redirects: %d old %s kept as aliases: (301s in _redirects; Cloudflare Pages applies up to 2000)\n", r.Redirects, plural(r.Redirects, "URL", "URLs"))
 	for _, t := range r.Translations {
 		fmt.Fprintf(&b, "translation kept, not published: %s (%s) <- %s\n", t.Path, t.Lang, t.From)
+	}
+	for _, m := range r.Headless {
+		fmt.Fprintf(&b, "headless bundle %s -> %s (%d %s, published at /%s)\n", m.From, m.Path, m.Files, plural(m.Files, "file", "files"), strings.TrimPrefix(m.Path, "content/"))
 	}
 	if r.SiteYAML != "" {
 		fmt.Fprintf(&b, "wrote %s from the source's configuration\n", r.SiteYAML)

@@ -9,8 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	_ "image/gif"  // the formats the build decodes
+	_ "image/jpeg" // …
+	_ "image/png"  // …
 	"io"
 	"io/fs"
+	"net/http"
 	"net/url"
 	"os"
 	"path"
@@ -19,6 +24,7 @@ import (
 
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/svgsafe"
+	_ "golang.org/x/image/webp" // …
 )
 
 // ManifestName is the file, in the destination's content/, that records
@@ -41,13 +47,18 @@ type output struct {
 	data []byte // nil for a copied file, read from src
 	src  string // name in the source for a copied file
 	post int    // index in Report.Posts, -1 for none
+	// unused marks a bundle file the page does not name: carried because
+	// the old theme may have shown it, left out when labfront cannot.
+	unused bool
 }
 
 // write compares every output with what is on disk and the manifest,
-// stages the new and changed ones in a hidden folder of content/, and
-// only when no post was edited since the last import moves them into
-// place and rewrites the manifest. A refused or failed import leaves the
-// destination as it was.
+// stages the new and changed ones in a hidden folder of content/, then
+// moves them into place and rewrites the manifest. A post with a file
+// the user edited since the last import (or wrote themselves) is skipped
+// whole, so its index.md and pictures never disagree, and it is listed
+// in the report with a hint; the other posts are imported. A failed
+// import leaves the destination as it was.
 func write(ctx context.Context, s *source, opt Options) (err error) {
 	rep := s.rep
 	root, err := openDest(opt.Dest, opt.DryRun)
@@ -65,7 +76,7 @@ func write(ctx context.Context, s *source, opt Options) (err error) {
 		rep.Posts = append(rep.Posts, PostResult{Path: path.Join(p.outDir, "index.md"), From: s.display(p.src), Draft: p.meta.Draft})
 		outs = append(outs, output{path: rep.Posts[pr].Path, data: p.text, post: pr})
 		for _, name := range sortedKeys(p.files) {
-			outs = append(outs, output{path: path.Join(p.outDir, name), src: p.files[name], post: pr})
+			outs = append(outs, output{path: path.Join(p.outDir, name), src: p.files[name], post: pr, unused: !p.used[name]})
 			rep.Files++
 			if isImage(name) {
 				rep.Images++
@@ -74,6 +85,14 @@ func write(ctx context.Context, s *source, opt Options) (err error) {
 		for _, t := range p.trans {
 			outs = append(outs, output{path: t.out, data: t.text, post: pr})
 		}
+	}
+	for _, hb := range s.headless {
+		mb := MediaBundle{Path: hb.media + "/", From: s.display(hb.dir)}
+		for _, name := range sortedKeys(hb.files) {
+			outs = append(outs, output{path: path.Join(hb.media, name), src: hb.files[name], post: -1})
+			mb.Files++
+		}
+		rep.Headless = append(rep.Headless, mb)
 	}
 	for _, t := range s.orphans {
 		outs = append(outs, output{path: t.out, data: t.text, post: -1})
@@ -105,6 +124,8 @@ func write(ctx context.Context, s *source, opt Options) (err error) {
 		defer func() { err = errors.Join(err, st.discard()) }()
 	}
 	var conflicts diag.List
+	// skipped are the posts (Report.Posts indexes) with an edited file.
+	skipped := map[int]bool{}
 	status := map[int]string{}
 	newMan := manifest{Version: 1, Files: map[string]string{}}
 	for k, v := range man.Files {
@@ -119,6 +140,15 @@ func write(ctx context.Context, s *source, opt Options) (err error) {
 		if data == nil {
 			if data, err = s.readAsset(o.src); err != nil {
 				return err
+			}
+			if err := usableRaster(o.src, data); err != nil {
+				if o.unused {
+					rep.look(s.display(o.src), 0, "%v, and no page names it: not copied (it stays in the source)", err)
+					rep.Files--
+					rep.Images--
+					continue
+				}
+				rep.look(s.display(o.src), 0, "%v: copied, but check and build refuse it until it is converted to PNG, JPEG, GIF or WebP", err)
 			}
 			if strings.EqualFold(path.Ext(o.src), ".svg") {
 				// Copied all the same (nothing is lost), but check and build
@@ -149,10 +179,12 @@ func write(ctx context.Context, s *source, opt Options) (err error) {
 				if _, known := man.Files[o.path]; !known {
 					why = "not written by an import"
 				}
-				conflicts.Add(o.path, 0, "", "%s: the import will not overwrite it (move it away, or put back the imported version, to import it again)", why)
+				what := "this file was not imported"
 				if o.post >= 0 {
-					status[o.post] = "kept"
+					what = "this post was not imported, the others were"
+					skipped[o.post] = true
 				}
+				conflicts.Add(o.path, 0, "", "%s: kept as it is, never overwritten; %s (move your version away, or put back the imported one, and import again to take the source's)", why, what)
 				continue
 			}
 			mark(status, o.post, "updated")
@@ -168,16 +200,32 @@ func write(ctx context.Context, s *source, opt Options) (err error) {
 			}
 		}
 	}
+	for i := range skipped {
+		status[i] = "kept"
+	}
 	for i, v := range status {
 		rep.Posts[i].Status = v
 	}
-	if len(conflicts) > 0 {
-		return problemsErr(conflicts)
+	conflicts.Sort()
+	rep.Look = append(rep.Look, conflicts...)
+	// A skipped post's other files stay as the last import left them, and
+	// so do their manifest records.
+	var commit []output
+	for _, o := range staged {
+		if o.post >= 0 && skipped[o.post] {
+			if h, ok := man.Files[o.path]; ok {
+				newMan.Files[o.path] = h
+			} else {
+				delete(newMan.Files, o.path)
+			}
+			continue
+		}
+		commit = append(commit, o)
 	}
 	if opt.DryRun {
 		return nil
 	}
-	for _, o := range staged {
+	for _, o := range commit {
 		if err := st.commit(o.path); err != nil {
 			return err
 		}
@@ -203,6 +251,42 @@ func mark(status map[int]string, p int, v string) {
 	if rank[v] > rank[status[p]] {
 		status[p] = v
 	}
+}
+
+// rasterExts are the picture extensions the build decodes (and those of
+// formats it refuses, so that a HEIC photo is named now, not at check).
+var rasterExts = map[string]bool{
+	".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".webp": true,
+	".heic": true, ".heif": true, ".avif": true, ".tif": true, ".tiff": true, ".bmp": true,
+}
+
+// usableRaster tells whether a file named as a picture holds one the
+// build can publish: a source's .png may be an HTML error page saved by
+// a download script, a .jpg may hold AVIF.
+func usableRaster(name string, data []byte) error {
+	if !rasterExts[strings.ToLower(path.Ext(name))] {
+		return nil
+	}
+	if _, _, err := image.DecodeConfig(bytes.NewReader(data)); err != nil {
+		return fmt.Errorf("not a PNG, JPEG, GIF or WebP picture (%s)", sniffKind(data))
+	}
+	return nil
+}
+
+// sniffKind names what a refused picture holds, for the report.
+func sniffKind(data []byte) string {
+	switch {
+	case len(data) >= 12 && string(data[4:8]) == "ftyp" && (string(data[8:12]) == "avif" || string(data[8:12]) == "avis"):
+		return "it is AVIF"
+	case len(data) >= 12 && string(data[4:8]) == "ftyp":
+		return "it is HEIC or another ISO media file"
+	case len(data) >= 2 && string(data[:2]) == "BM":
+		return "it is BMP"
+	case len(data) >= 4 && (string(data[:4]) == "II*\x00" || string(data[:4]) == "MM\x00*"):
+		return "it is TIFF"
+	}
+	ct := http.DetectContentType(data)
+	return "its bytes look like " + strings.TrimSuffix(strings.SplitN(ct, ";", 2)[0], " ")
 }
 
 // readAsset reads a file of the source to copy it.
