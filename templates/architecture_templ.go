@@ -1807,7 +1807,7 @@ func Architecture(v ArchitectureView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 181, "</dl><div class=\"table-wrap\"><table class=\"agents\"><thead><tr><th scope=\"col\">Agent</th><th scope=\"col\">Role</th><th scope=\"col\" class=\"num\">Cores</th><th scope=\"col\" class=\"num\">Memory</th><th scope=\"col\">Site</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 181, "</dl><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-labelledby=\"swarm-title\"><table class=\"agents\"><thead><tr><th scope=\"col\">Agent</th><th scope=\"col\">Role</th><th scope=\"col\" class=\"num\">Cores</th><th scope=\"col\" class=\"num\">Memory</th><th scope=\"col\">Site</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

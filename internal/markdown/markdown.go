@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"fmt"
 	stdhtml "html"
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -137,8 +138,36 @@ func (c *Converter) Convert(src []byte) (*Document, error) {
 	if err := c.md.Renderer().Render(&buf, src, root); err != nil {
 		return nil, fmt.Errorf("render markdown: %w", err)
 	}
-	doc.HTML = wrapTables(buf.Bytes())
+	doc.HTML = wrapTables(focusableCode(emptyHeaders(buf.Bytes())))
 	return doc, nil
+}
+
+// emptyHeaderCell matches a header cell with nothing in it, as a table
+// whose first column has no heading gives ("|   | a | b |").
+var emptyHeaderCell = regexp.MustCompile(`<th((?: align="[a-z]+")?)></th>`)
+
+// emptyHeaders turns empty header cells into data cells: a <th> labels its
+// column for screen readers, and an empty one labels it with nothing
+// (axe's empty-table-header). Raw HTML never passes through, so every
+// cell here is the table renderer's.
+func emptyHeaders(html []byte) []byte {
+	if !bytes.Contains(html, []byte("></th>")) {
+		return html
+	}
+	return emptyHeaderCell.ReplaceAll(html, []byte("<td$1></td>"))
+}
+
+// focusableCode makes code blocks reachable by keyboard: a block wider than
+// the column scrolls sideways, and a region that scrolls must take focus so
+// keyboard users can scroll it (WCAG 2.1.1). The role and name tell a
+// screen reader what the focus stop is. Code text is escaped, so every
+// "<pre" in the output is a block's own.
+func focusableCode(html []byte) []byte {
+	if !bytes.Contains(html, []byte("<pre")) {
+		return html
+	}
+	html = bytes.ReplaceAll(html, []byte("<pre>"), []byte(`<pre tabindex="0" role="region" aria-label="Code">`))
+	return bytes.ReplaceAll(html, []byte(`<pre class="chroma">`), []byte(`<pre class="chroma" tabindex="0" role="region" aria-label="Code">`))
 }
 
 // wrapTables puts each table in a scrolling wrapper, so a wide table scrolls
@@ -148,7 +177,9 @@ func wrapTables(html []byte) []byte {
 	if !bytes.Contains(html, []byte("<table>")) {
 		return html
 	}
-	html = bytes.ReplaceAll(html, []byte("<table>"), []byte(`<div class="table-wrap"><table>`))
+	// The wrapper scrolls, so it takes focus for keyboard users, with a
+	// role and name so the focus stop is announced as what it is.
+	html = bytes.ReplaceAll(html, []byte("<table>"), []byte(`<div class="table-wrap" tabindex="0" role="region" aria-label="Table"><table>`))
 	return bytes.ReplaceAll(html, []byte("</table>"), []byte("</table></div>"))
 }
 
@@ -220,6 +251,7 @@ type safeLinks struct{}
 func (safeLinks) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
 	src := reader.Source()
 	var unsafeAuto []*ast.AutoLink
+	var unsafeLinks []*ast.Link
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -227,7 +259,7 @@ func (safeLinks) Transform(doc *ast.Document, reader text.Reader, _ parser.Conte
 		switch n := n.(type) {
 		case *ast.Link:
 			if !SafeURL(string(n.Destination)) {
-				n.Destination = nil
+				unsafeLinks = append(unsafeLinks, n)
 			}
 		case *ast.Image:
 			if !SafeURL(string(n.Destination)) {
@@ -245,6 +277,18 @@ func (safeLinks) Transform(doc *ast.Document, reader text.Reader, _ parser.Conte
 	for _, n := range unsafeAuto {
 		p := n.Parent()
 		p.ReplaceChild(p, n, ast.NewString(n.Label(src)))
+	}
+	// A link whose destination was refused keeps its words as plain text:
+	// an <a href=""> would be a link to the page itself, which misleads
+	// readers and assistive technology alike.
+	for _, n := range unsafeLinks {
+		p := n.Parent()
+		for c := n.FirstChild(); c != nil; {
+			next := c.NextSibling()
+			p.InsertBefore(p, n, c)
+			c = next
+		}
+		p.RemoveChild(p, n)
 	}
 }
 
