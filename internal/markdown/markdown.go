@@ -58,6 +58,9 @@ type Document struct {
 	Headings       []Heading
 	Words          int
 	Links          []Link
+	// Lead is the first top-level paragraph as plain text: the page's
+	// description when its front matter has no summary.
+	Lead string
 }
 
 // Converter is safe for concurrent use; build one and share it.
@@ -115,6 +118,10 @@ func (c *Converter) Convert(src []byte) (*Document, error) {
 			id, _ := n.AttributeString("id") // always set by WithAutoHeadingID
 			idb, _ := id.([]byte)
 			doc.Headings = append(doc.Headings, Heading{Level: n.Level, ID: string(idb), Text: plainText(n, src)})
+		case *ast.Paragraph:
+			if doc.Lead == "" && n.Parent() == root {
+				doc.Lead = plainText(n, src)
+			}
 		case *ast.Link:
 			doc.Links = append(doc.Links, Link{Dest: string(n.Destination), Line: lines.Line(int64(nodeOffset(n)))})
 		case *ast.Image:
