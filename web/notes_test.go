@@ -88,7 +88,7 @@ func TestPromotedNotePage(t *testing.T) {
 			if err := json.Unmarshal([]byte(sitetest.ReadFile(t, out, "feed.json")), &feed); err != nil {
 				t.Fatal(err)
 			}
-			if !strings.HasPrefix(feed.Icon, "https://lab.example.dev/favicon.") || feed.Favicon != feed.Icon {
+			if !strings.HasPrefix(feed.Icon, "https://lab.example.dev/assets/favicon.") || feed.Favicon != feed.Icon {
 				t.Errorf("feed.json icon %q, favicon %q: want the site's mark", feed.Icon, feed.Favicon)
 			}
 			external := map[string]string{}
