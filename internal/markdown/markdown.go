@@ -166,16 +166,29 @@ func emptyHeaders(html []byte) []byte {
 
 // focusableCode makes code blocks reachable by keyboard: a block wider than
 // the column scrolls sideways, and a region that scrolls must take focus so
-// keyboard users can scroll it (WCAG 2.1.1). The role and name tell a
-// screen reader what the focus stop is. Code text is escaped, so every
-// "<pre" in the output is a block's own.
+// keyboard users can scroll it (WCAG 2.1.1). The role and a name numbered
+// in page order ("Code block 2") tell a screen reader what the focus stop
+// is; landmarks of one role need names of their own. Code text is escaped,
+// so every "<pre" in the output is a block's own.
 func focusableCode(html []byte) []byte {
-	if !bytes.Contains(html, []byte("<pre")) {
-		return html
-	}
-	html = bytes.ReplaceAll(html, []byte("<pre>"), []byte(`<pre tabindex="0" role="region" aria-label="Code">`))
-	return bytes.ReplaceAll(html, []byte(`<pre class="chroma">`), []byte(`<pre class="chroma" tabindex="0" role="region" aria-label="Code">`))
+	return numberRegions(html, codeOpen, "Code block")
 }
+
+// codeOpen matches the opening tag of a code block: goldmark's plain one
+// or chroma's.
+var codeOpen = regexp.MustCompile(`<pre( class="chroma")?>`)
+
+// numberRegions adds tabindex, role and a numbered name to each match of
+// open, keeping the tag's own attributes.
+func numberRegions(html []byte, open *regexp.Regexp, name string) []byte {
+	n := 0
+	return open.ReplaceAllFunc(html, func(tag []byte) []byte {
+		n++
+		return fmt.Appendf(nil, `%s tabindex="0" role="region" aria-label="%s %d">`, tag[:len(tag)-1], name, n)
+	})
+}
+
+var tableWrapOpen = regexp.MustCompile(`<div class="table-wrap">`)
 
 // wrapTables puts each table in a scrolling wrapper, so a wide table scrolls
 // on a phone without losing its table semantics. Markdown tables cannot
@@ -185,8 +198,9 @@ func wrapTables(html []byte) []byte {
 		return html
 	}
 	// The wrapper scrolls, so it takes focus for keyboard users, with a
-	// role and name so the focus stop is announced as what it is.
-	html = bytes.ReplaceAll(html, []byte("<table>"), []byte(`<div class="table-wrap" tabindex="0" role="region" aria-label="Table"><table>`))
+	// role and a numbered name so the focus stop is announced as what it is.
+	html = bytes.ReplaceAll(html, []byte("<table>"), []byte(`<div class="table-wrap"><table>`))
+	html = numberRegions(html, tableWrapOpen, "Table")
 	return bytes.ReplaceAll(html, []byte("</table>"), []byte("</table></div>"))
 }
 
