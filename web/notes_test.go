@@ -14,7 +14,8 @@ import (
 
 // TestPromotedNotePage: the example site's note promoted from Substack
 // carries its origin, structure and anchors, the anchors' statuses come
-// from the build's snapshot, and the note is in the sitemap and the feeds.
+// from the build's snapshot, and the note is in the feeds but not the
+// sitemap (its canonical is on Substack).
 func TestPromotedNotePage(t *testing.T) {
 	const note = "notes/from-cron-spaghetti-to-container-orchestra/index.html"
 	snap := filepath.Join(t.TempDir(), "snapshot.json")
