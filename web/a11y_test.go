@@ -93,6 +93,11 @@ func TestExampleSiteAccessibility(t *testing.T) {
 	if !strings.Contains(tree["blog/static-blog-ssr-admin/index.html"], `<thead><tr><td></td>`) {
 		t.Error("the example's empty header cell is still a <th>")
 	}
+	// On a phone the site's heading wraps after the dash, never before.
+	status := html.UnescapeString(tree["status/index.html"])
+	if !strings.Contains(status, "Jove<span class=\"muted\">\u00a0— ") && !strings.Contains(status, "Jove<span class=muted>\u00a0— ") {
+		t.Error("the status page's site heading can break before its em dash")
+	}
 	if !strings.Contains(tree["architecture/index.html"], `<label for="topology-site">`) {
 		t.Error("the topology site filter has no label for its id")
 	}
