@@ -148,3 +148,34 @@ func copyShots(t *testing.T, from, dir string) {
 		}
 	}
 }
+
+// TestStatusPhoneWrapping: on a 390 px phone no system's type label
+// ("Virtual machine") breaks across lines, and no site heading breaks
+// between the site's name and the em dash before its role.
+func TestStatusPhoneWrapping(t *testing.T) {
+	srv := pagesServer(t, buildExample(t))
+	ctx := browser(t)
+	do(t, ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(srv.URL+"/status/"))
+	labels := get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.status-type')]
+		.filter(el => el.getClientRects().length !== 1 || el.getBoundingClientRect().height > 1.6 * parseFloat(getComputedStyle(el).lineHeight || '16'))
+		.map(el => el.textContent)`))
+	if len(labels) > 0 {
+		t.Errorf("type labels broken across lines at 390 px: %q", labels)
+	}
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('.status-type').length`)); n < 10 {
+		t.Fatalf("only %d type labels on /status/", n)
+	}
+	// The top of the title's last letter and of the dash: equal when
+	// they share a line.
+	split := get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.status-group h3')].filter(h => {
+		const title = h.firstChild, role = h.querySelector('.muted');
+		if (!role || title.nodeType !== Node.TEXT_NODE) return false;
+		const a = document.createRange(); a.setStart(title, title.length - 1); a.setEnd(title, title.length);
+		const dash = role.firstChild, at = dash.textContent.indexOf('—');
+		const b = document.createRange(); b.setStart(dash, at); b.setEnd(dash, at + 1);
+		return Math.abs(a.getBoundingClientRect().top - b.getBoundingClientRect().top) > 2;
+	}).map(h => h.textContent)`))
+	if len(split) > 0 {
+		t.Errorf("site headings broken before the em dash at 390 px: %q", split)
+	}
+}
