@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what the end-to-end tests need when it is missing: Debian's
 # chromium (browser tests) and prometheus with prometheus-node-exporter
-# (live-data tests), and wrangler from npm (edge tests). As root it uses
+# (live-data tests), and from npm wrangler (edge tests) and axe-core
+# (accessibility tests). As root it uses
 # apt (and npm); otherwise it says what to install. With CI=true a tool
 # that cannot be installed is an error, never a skip.
 set -eu
@@ -32,33 +33,52 @@ if [ -n "$missing" ]; then
 	fi
 fi
 
-# wrangler (workerd) runs the edge worker in the edge tests. It goes into a
-# cache outside the repository, once; LABFRONT_WRANGLER_DIR moves it. 4.86.0
-# is the last release that runs on Node 20.
-wrangler_version=4.86.0
-wrangler_dir=${LABFRONT_WRANGLER_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/labfront/wrangler-$wrangler_version}
-if [ ! -x "$wrangler_dir/node_modules/.bin/wrangler" ]; then
-	if command -v npm >/dev/null 2>&1; then
-		echo "installing wrangler@$wrangler_version into $wrangler_dir for the edge tests"
-		mkdir -p "$(dirname "$wrangler_dir")"
-		tmp=$(mktemp -d "$wrangler_dir.new-XXXXXX")
-		# Install beside the target and rename, so an interrupted install
-		# never looks like a finished one.
-		if npm install --prefix "$tmp" --no-audit --no-fund --loglevel=error "wrangler@$wrangler_version" >/dev/null &&
-			rm -rf "$wrangler_dir" && mv "$tmp" "$wrangler_dir"; then
-			:
-		else
-			rm -rf "$tmp"
-			if [ "${CI:-}" = true ]; then
-				echo "could not install wrangler@$wrangler_version into $wrangler_dir" >&2
-				exit 1
-			fi
-			echo "note: could not install wrangler; the edge tests will be skipped" >&2
+# npm_tool NAME VERSION DIR WHAT installs NAME@VERSION into DIR (an npm
+# prefix) unless DIR/node_modules/NAME is there: once, into a cache outside
+# the repository. Installed beside the target and renamed, so an
+# interrupted install never looks like a finished one.
+npm_tool() {
+	name=$1 version=$2 dir=$3 what=$4
+	[ -f "$dir/node_modules/$name/package.json" ] && return 0
+	if ! command -v npm >/dev/null 2>&1; then
+		if [ "${CI:-}" = true ]; then
+			echo "npm is missing: the $what need $name@$version (install Node.js 20 and npm)" >&2
+			exit 1
 		fi
-	elif [ "${CI:-}" = true ]; then
-		echo "npm is missing: the edge tests need wrangler@$wrangler_version (install Node.js 20 and npm)" >&2
-		exit 1
-	else
-		echo "note: npm is missing; the edge tests (wrangler) will be skipped" >&2
+		echo "note: npm is missing; the $what ($name) will be skipped" >&2
+		return 0
 	fi
-fi
+	echo "installing $name@$version into $dir for the $what"
+	mkdir -p "$(dirname "$dir")"
+	tmp=$(mktemp -d "$dir.new-XXXXXX")
+	if npm install --prefix "$tmp" --no-audit --no-fund --loglevel=error "$name@$version" >/dev/null &&
+		rm -rf "$dir" && mv "$tmp" "$dir"; then
+		return 0
+	fi
+	rm -rf "$tmp"
+	if [ "${CI:-}" = true ]; then
+		echo "could not install $name@$version into $dir" >&2
+		exit 1
+	fi
+	echo "note: could not install $name; the $what will be skipped" >&2
+}
+
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/labfront
+
+# wrangler (workerd) runs the edge worker in the edge tests; LABFRONT_WRANGLER_DIR
+# moves it. 4.86.0 is the last release that runs on Node 20.
+wrangler_version=4.86.0
+npm_tool wrangler "$wrangler_version" "${LABFRONT_WRANGLER_DIR:-$cache/wrangler-$wrangler_version}" "edge tests"
+
+# axe-core checks every page type for accessibility violations in the
+# browser tests (e2e/a11y_test.go); LABFRONT_AXE_DIR moves it. Keep the
+# version in step with internal/sitetest/axe.go.
+axe_version=4.14.1
+npm_tool axe-core "$axe_version" "${LABFRONT_AXE_DIR:-$cache/axe-core-$axe_version}" "accessibility tests"
+
+# Lighthouse scores the accessibility, best-practices and SEO of every page
+# type (e2e/lighthouse_test.go); LABFRONT_LIGHTHOUSE_DIR moves it. 12.2.3 is
+# the last line that runs on Node 20 (13 needs Node 22). Keep the version
+# in step with internal/sitetest/lighthouse.go.
+lighthouse_version=12.2.3
+npm_tool lighthouse "$lighthouse_version" "${LABFRONT_LIGHTHOUSE_DIR:-$cache/lighthouse-$lighthouse_version}" "Lighthouse tests"

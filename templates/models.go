@@ -8,7 +8,9 @@ import "github.com/a-h/templ"
 
 // Head is what every page's <head> and frame needs.
 type Head struct {
-	Lang        string
+	Lang string
+	// Locale is og:locale, language_TERRITORY ("en_US").
+	Locale      string
 	Title       string // the full <title>
 	SiteTitle   string
 	Description string
@@ -200,4 +202,13 @@ type Stat struct {
 type NotFoundView struct {
 	Head   Head
 	Recent []Entry
+}
+
+// entriesWord completes a tag's count for screen readers ("3 entries"),
+// which otherwise hear a bare number after the tag's name.
+func entriesWord(n int) string {
+	if n == 1 {
+		return " entry"
+	}
+	return " entries"
 }

@@ -129,6 +129,9 @@ type plan struct {
 	cardHost  string
 	siteImage *templates.SocialImage
 	covers    map[*content.Page]*picRef
+	// nav is the header's links: site.yaml's nav, or the sections the
+	// site has when it gives none (see defaultNav).
+	nav []content.NavItem
 	// unknown are URLs left out because their input has problems
 	// (reported): a page, the lab pages, a refused image. See isUnknown.
 	unknown []string
@@ -266,6 +269,7 @@ func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site, image
 		cards: cards, cardHost: cardHost(site.Config.BaseURL)}
 	p.unknown = append(unknown, site.Skipped...)
 	p.indexPages()
+	p.nav = defaultNav(site, ls != nil)
 	p.addSiteCard()
 	p.addPages()
 	if err := p.addArchitecture(); err != nil {

@@ -148,7 +148,7 @@ func TestBuildOutputs(t *testing.T) {
 			`<meta name="twitter:card" content="summary_large_image">`,
 			`<meta property="article:published_time" content="2026-01-01T00:00:00Z">`,
 			`<a href="/blog/" aria-current="page">Blog</a>`,
-			`href="/tags/home-lab/" rel="tag">home-lab</a>`,
+			`href="/tags/home-lab/" rel="tag"><span class="visually-hidden">Posts and notes tagged </span>home-lab</a>`,
 			`<h2 id="part">Part`,
 		} {
 			if !strings.Contains(page, want) {

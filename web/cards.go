@@ -100,7 +100,7 @@ func (p *plan) addCard(name string, c card.Card, alt string) *templates.SocialIm
 func (p *plan) addSiteCard() {
 	cfg := p.site.Config
 	var sections []string
-	for _, n := range cfg.Nav {
+	for _, n := range p.nav {
 		sections = append(sections, n.Title)
 	}
 	c := card.Card{Site: cfg.Title, Kicker: strings.Join(sections, " · "), Title: cfg.Title, Summary: cfg.Description, Host: p.cardHost}

@@ -71,14 +71,18 @@ type atomEntry struct {
 }
 
 type jsonFeed struct {
-	Version     string       `json:"version"`
-	Title       string       `json:"title"`
-	HomePageURL string       `json:"home_page_url"`
-	FeedURL     string       `json:"feed_url"`
-	Description string       `json:"description,omitempty"`
-	Language    string       `json:"language,omitempty"`
-	Authors     []jsonAuthor `json:"authors,omitempty"`
-	Items       []jsonItem   `json:"items"`
+	Version     string `json:"version"`
+	Title       string `json:"title"`
+	HomePageURL string `json:"home_page_url"`
+	FeedURL     string `json:"feed_url"`
+	Description string `json:"description,omitempty"`
+	// Icon and Favicon are the site's square SVG mark, which scales to
+	// both the large icon and the small favicon the spec describes.
+	Icon     string       `json:"icon,omitempty"`
+	Favicon  string       `json:"favicon,omitempty"`
+	Language string       `json:"language,omitempty"`
+	Authors  []jsonAuthor `json:"authors,omitempty"`
+	Items    []jsonItem   `json:"items"`
 }
 
 type jsonAuthor struct {
@@ -207,6 +211,8 @@ func (p *plan) jsonFeed(context.Context) ([]byte, error) {
 		HomePageURL: cfg.BaseURL + "/",
 		FeedURL:     cfg.BaseURL + "/feed.json",
 		Description: cfg.Description,
+		Icon:        cfg.BaseURL + p.assets.url("favicon.svg"),
+		Favicon:     cfg.BaseURL + p.assets.url("favicon.svg"),
 		Language:    cfg.Language,
 		Items:       []jsonItem{},
 	}
@@ -252,10 +258,12 @@ func (p *plan) sitemap(context.Context) ([]byte, error) {
 			if pg.LastMod().After(latest) {
 				latest = pg.LastMod()
 			}
-			// A page whose original lives elsewhere is left to that
-			// original; a promoted note is more than a copy (anchored to
-			// the lab, with its panels) and is one of the site's notes.
-			if pg.Canonical != "" && pg.Promoted == nil {
+			// A page whose canonical is elsewhere (a syndicated copy, a
+			// note promoted from Substack) says so in its <link
+			// rel="canonical">; listing it here too would tell search
+			// engines two different things, so the sitemap leaves it to
+			// its original. A canonical on this site is listed.
+			if canonicalElsewhere(base, pg) {
 				continue
 			}
 			pageURLs = append(pageURLs, sitemapURL{Loc: base + pg.URL(), LastMod: pg.LastMod().Format("2006-01-02")})
@@ -274,6 +282,15 @@ func (p *plan) sitemap(context.Context) ([]byte, error) {
 	set.URLs = append(set.URLs, pageURLs...)
 	slices.SortFunc(set.URLs, func(a, b sitemapURL) int { return strings.Compare(a.Loc, b.Loc) })
 	return xmlDoc(set)
+}
+
+// canonicalElsewhere reports whether pg's canonical: names a URL outside
+// the site at base.
+func canonicalElsewhere(base string, pg *content.Page) bool {
+	if pg.Canonical == "" {
+		return false
+	}
+	return pg.Canonical != base && !strings.HasPrefix(pg.Canonical, base+"/")
 }
 
 // listURL reports the URL of an index page that is not a post or note

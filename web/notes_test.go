@@ -2,17 +2,20 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/labfront/labfront/internal/sitetest"
 	"github.com/labfront/labfront/static"
 )
 
 // TestPromotedNotePage: the example site's note promoted from Substack
 // carries its origin, structure and anchors, the anchors' statuses come
-// from the build's snapshot, and the note is in the sitemap and the feeds.
+// from the build's snapshot, and the note is in the feeds but not the
+// sitemap (its canonical is on Substack).
 func TestPromotedNotePage(t *testing.T) {
 	const note = "notes/from-cron-spaghetti-to-container-orchestra/index.html"
 	snap := filepath.Join(t.TempDir(), "snapshot.json")
@@ -59,7 +62,7 @@ func TestPromotedNotePage(t *testing.T) {
 					t.Errorf("note page has %s", w)
 				}
 			}
-			for _, f := range []string{"sitemap.xml", "feed.xml", "feed.json"} {
+			for _, f := range []string{"feed.xml", "feed.json"} {
 				b, err := os.ReadFile(filepath.Join(out, f))
 				if err != nil {
 					t.Fatal(err)
@@ -67,6 +70,37 @@ func TestPromotedNotePage(t *testing.T) {
 				if !strings.Contains(string(b), "/notes/from-cron-spaghetti-to-container-orchestra/") {
 					t.Errorf("%s does not list the promoted note", f)
 				}
+			}
+			// Its canonical is on Substack, so the sitemap leaves it out.
+			sm, err := os.ReadFile(filepath.Join(out, "sitemap.xml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(sm), "/notes/from-cron-spaghetti-to-container-orchestra/") {
+				t.Error("sitemap.xml lists the promoted note whose canonical is on Substack")
+			}
+			var feed struct {
+				Icon, Favicon string
+				Items         []struct {
+					URL         string `json:"url"`
+					ExternalURL string `json:"external_url"`
+				}
+			}
+			if err := json.Unmarshal([]byte(sitetest.ReadFile(t, out, "feed.json")), &feed); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(feed.Icon, "https://lab.example.dev/assets/favicon.") || feed.Favicon != feed.Icon {
+				t.Errorf("feed.json icon %q, favicon %q: want the site's mark", feed.Icon, feed.Favicon)
+			}
+			external := map[string]string{}
+			for _, it := range feed.Items {
+				external[it.URL] = it.ExternalURL
+			}
+			if got := external["https://lab.example.dev/notes/from-cron-spaghetti-to-container-orchestra/"]; got != "https://example.substack.com/p/from-cron-spaghetti-to-container-orchestra" {
+				t.Errorf("promoted note's external_url = %q", got)
+			}
+			if got := external["https://lab.example.dev/notes/cloudflared-ingress-rules/"]; got != "" {
+				t.Errorf("a note of this site has external_url %q", got)
 			}
 		})
 	}

@@ -31,6 +31,7 @@ func (p *plan) head(url, title, description string) templates.Head {
 	}
 	h := templates.Head{
 		Lang:        cfg.Language,
+		Locale:      ogLocale(cfg.Language),
 		Title:       full,
 		SiteTitle:   cfg.Title,
 		Description: description,
@@ -44,10 +45,64 @@ func (p *plan) head(url, title, description string) templates.Head {
 		FooterYears: p.years,
 		Image:       p.siteImage,
 	}
-	for _, n := range cfg.Nav {
+	for _, n := range p.nav {
 		h.Nav = append(h.Nav, templates.NavLink{Title: n.Title, URL: n.URL, Current: n.URL != "/" && strings.HasPrefix(url, n.URL)})
 	}
 	return h
+}
+
+// defaultNav is site.yaml's nav, or, when it has none, a link to each
+// section the site has: without one the header would be an empty <nav>
+// and the blog, notes and lab pages reachable only from the home page.
+func defaultNav(site *content.Site, hasLab bool) []content.NavItem {
+	if len(site.Config.Nav) > 0 {
+		return site.Config.Nav
+	}
+	var nav []content.NavItem
+	if len(site.Posts) > 0 {
+		nav = append(nav, content.NavItem{Title: "Blog", URL: "/blog/"})
+	}
+	if len(site.Notes) > 0 {
+		nav = append(nav, content.NavItem{Title: "Notes", URL: "/notes/"})
+	}
+	if hasLab {
+		nav = append(nav, content.NavItem{Title: "Architecture", URL: "/architecture/"},
+			content.NavItem{Title: "Status", URL: "/status/"})
+	}
+	return nav
+}
+
+// ogLocale turns the site's language (a BCP 47 tag: "en", "pt-BR") into
+// Open Graph's language_TERRITORY form ("en_US", "pt_BR"). A bare
+// language takes the territory it is most often meant for.
+func ogLocale(lang string) string {
+	parts := strings.FieldsFunc(lang, func(r rune) bool { return r == '-' || r == '_' })
+	if len(parts) == 0 {
+		return "en_US"
+	}
+	language := strings.ToLower(parts[0])
+	for _, p := range parts[1:] {
+		// The territory is the two-letter (or three-digit) subtag; a
+		// script subtag ("Hant") has four letters.
+		if len(p) == 2 || len(p) == 3 && p[0] >= '0' && p[0] <= '9' {
+			return language + "_" + strings.ToUpper(p)
+		}
+	}
+	if t, ok := defaultTerritory[language]; ok {
+		return language + "_" + t
+	}
+	return language + "_" + strings.ToUpper(language)
+}
+
+// defaultTerritory is the territory of a bare language where it is not
+// the language's own code in capitals (de → DE, but en → US).
+var defaultTerritory = map[string]string{
+	"en": "US", "sv": "SE", "da": "DK", "nb": "NO", "nn": "NO", "ja": "JP",
+	"ko": "KR", "zh": "CN", "cs": "CZ", "el": "GR", "uk": "UA", "he": "IL",
+	"ar": "SA", "hi": "IN", "vi": "VN", "et": "EE", "ga": "IE", "ca": "ES",
+	"sl": "SI", "sr": "RS", "fa": "IR", "ms": "MY", "bn": "BD", "ur": "PK",
+	"sq": "AL", "ka": "GE", "hy": "AM", "kk": "KZ", "be": "BY", "eu": "ES",
+	"gl": "ES", "cy": "GB", "af": "ZA", "sw": "KE", "ta": "IN", "te": "IN",
 }
 
 // footerYears spans the years of the content, so the footer never depends
@@ -197,15 +252,74 @@ func (p *plan) addPages() {
 	p.addArticles(site.Posts)
 	p.addArticles(site.Notes)
 
-	p.addHTML("/tags/", templates.Tags(templates.TagsView{Head: p.head("/tags/", "Tags", "All topics on "+site.Config.Title+"."), Tags: tags}))
+	p.addHTML("/tags/", templates.Tags(templates.TagsView{Head: p.head("/tags/", "Tags", "Every topic on "+site.Config.Title+", with the number of posts and notes about each."), Tags: tags}))
 	for _, t := range site.Tags {
-		p.addList(t.URL(), "Tagged “"+t.Name+"”", fmt.Sprintf("%d %s about %s.", len(t.Pages), plural(len(t.Pages), "entry", "entries"), t.Name), t.Pages)
+		intro := fmt.Sprintf("%d %s about %s.", len(t.Pages), plural(len(t.Pages), "entry", "entries"), t.Name)
+		p.addListDescribed(t.URL(), "Tagged “"+t.Name+"”", intro, tagDescription(site.Config.Title, t), t.Pages)
 	}
 
-	nf := p.head("/404.html", "Page not found", "")
+	// Its own description: with the site's it would repeat the home page's.
+	nf := p.head("/404.html", "Page not found", "There is no page at this address on "+site.Config.Title+". It may have moved; the home page, the blog and the recent posts are a click away.")
 	nf.NoIndex = true
 	recent := site.Posts[:min(3, len(site.Posts))]
 	p.outputs = append(p.outputs, output{path: "404.html", render: p.html(templates.NotFound(templates.NotFoundView{Head: nf, Recent: p.entries(recent)}))})
+}
+
+// tagDescription is a tag page's meta description: a sentence naming the
+// topic and its newest entries, so each tag page describes itself rather
+// than sharing a template's few words with every other tag.
+func tagDescription(siteTitle string, t *content.Tag) string {
+	var titles []string
+	for _, pg := range t.Pages[:min(3, len(t.Pages))] {
+		titles = append(titles, "“"+pg.Title+"”")
+	}
+	var d string
+	switch len(t.Pages) {
+	case 0:
+		d = fmt.Sprintf("Posts and notes about %s on %s.", t.Name, siteTitle)
+	case 1:
+		d = fmt.Sprintf("One %s about %s on %s: %s.", t.Pages[0].Kind.Name(), t.Name, siteTitle, titles[0])
+	default:
+		d = fmt.Sprintf("%d posts and notes about %s on %s, newest first: %s.", len(t.Pages), t.Name, siteTitle, joinList(titles))
+	}
+	return clip(d, maxDescription)
+}
+
+// joinList joins items as prose: "a", "a and b", "a, b and c".
+func joinList(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// maxDescription is about what search results show of a description.
+const maxDescription = 160
+
+// clip shortens s to at most n characters at a word boundary, marking the
+// cut with an ellipsis.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n-1])
+	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:—–-") + "…"
+}
+
+// articleDescription is a post's or note's summary, else its first
+// paragraph: the site's description would repeat on every such page.
+func articleDescription(pg *content.Page) string {
+	if pg.Summary != "" || pg.Doc == nil {
+		return pg.Summary
+	}
+	return clip(pg.Doc.Lead, maxDescription)
 }
 
 func plural(n int, one, many string) string {
@@ -232,8 +346,14 @@ func (p *plan) addPaginated(base, heading, intro string, pages []*content.Page) 
 		if n > 1 {
 			title = fmt.Sprintf("%s, page %d", heading, n)
 		}
+		desc := intro
+		if n > 1 {
+			// Each page of the list describes itself, or all would share
+			// the first page's description.
+			desc = fmt.Sprintf("Page %d of %d: %s", n, total, intro)
+		}
 		v := templates.ListView{
-			Head:       p.head(pageURL(n), title, intro),
+			Head:       p.head(pageURL(n), title, desc),
 			Heading:    heading,
 			Intro:      intro,
 			Entries:    p.entries(pages[lo:hi]),
@@ -250,8 +370,14 @@ func (p *plan) addPaginated(base, heading, intro string, pages []*content.Page) 
 }
 
 func (p *plan) addList(url, heading, intro string, pages []*content.Page) {
+	p.addListDescribed(url, heading, intro, intro, pages)
+}
+
+// addListDescribed is addList with a meta description other than the
+// intro shown on the page.
+func (p *plan) addListDescribed(url, heading, intro, description string, pages []*content.Page) {
 	v := templates.ListView{
-		Head:    p.head(url, heading, intro),
+		Head:    p.head(url, heading, description),
 		Heading: heading,
 		Intro:   intro,
 		Entries: p.entries(pages),
@@ -267,7 +393,7 @@ const (
 
 func (p *plan) addArticles(pages []*content.Page) {
 	for i, pg := range pages {
-		h := p.head(pg.URL(), pg.Title, pg.Summary)
+		h := p.head(pg.URL(), pg.Title, articleDescription(pg))
 		h.OGType = "article"
 		h.Published = pg.Date.Format("2006-01-02T15:04:05Z07:00")
 		h.Modified = pg.LastMod().Format("2006-01-02T15:04:05Z07:00")

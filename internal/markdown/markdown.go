@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"fmt"
 	stdhtml "html"
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -57,6 +58,9 @@ type Document struct {
 	Headings       []Heading
 	Words          int
 	Links          []Link
+	// Lead is the first top-level paragraph as plain text: the page's
+	// description when its front matter has no summary.
+	Lead string
 }
 
 // Converter is safe for concurrent use; build one and share it.
@@ -114,6 +118,10 @@ func (c *Converter) Convert(src []byte) (*Document, error) {
 			id, _ := n.AttributeString("id") // always set by WithAutoHeadingID
 			idb, _ := id.([]byte)
 			doc.Headings = append(doc.Headings, Heading{Level: n.Level, ID: string(idb), Text: plainText(n, src)})
+		case *ast.Paragraph:
+			if doc.Lead == "" && n.Parent() == root {
+				doc.Lead = plainText(n, src)
+			}
 		case *ast.Link:
 			doc.Links = append(doc.Links, Link{Dest: string(n.Destination), Line: lines.Line(int64(nodeOffset(n)))})
 		case *ast.Image:
@@ -137,9 +145,50 @@ func (c *Converter) Convert(src []byte) (*Document, error) {
 	if err := c.md.Renderer().Render(&buf, src, root); err != nil {
 		return nil, fmt.Errorf("render markdown: %w", err)
 	}
-	doc.HTML = wrapTables(buf.Bytes())
+	doc.HTML = wrapTables(focusableCode(emptyHeaders(buf.Bytes())))
 	return doc, nil
 }
+
+// emptyHeaderCell matches a header cell with nothing in it, as a table
+// whose first column has no heading gives ("|   | a | b |").
+var emptyHeaderCell = regexp.MustCompile(`<th((?: align="[a-z]+")?)></th>`)
+
+// emptyHeaders turns empty header cells into data cells: a <th> labels its
+// column for screen readers, and an empty one labels it with nothing
+// (axe's empty-table-header). Raw HTML never passes through, so every
+// cell here is the table renderer's.
+func emptyHeaders(html []byte) []byte {
+	if !bytes.Contains(html, []byte("></th>")) {
+		return html
+	}
+	return emptyHeaderCell.ReplaceAll(html, []byte("<td$1></td>"))
+}
+
+// focusableCode makes code blocks reachable by keyboard: a block wider than
+// the column scrolls sideways, and a region that scrolls must take focus so
+// keyboard users can scroll it (WCAG 2.1.1). The role and a name numbered
+// in page order ("Code block 2") tell a screen reader what the focus stop
+// is; landmarks of one role need names of their own. Code text is escaped,
+// so every "<pre" in the output is a block's own.
+func focusableCode(html []byte) []byte {
+	return numberRegions(html, codeOpen, "Code block")
+}
+
+// codeOpen matches the opening tag of a code block: goldmark's plain one
+// or chroma's.
+var codeOpen = regexp.MustCompile(`<pre( class="chroma")?>`)
+
+// numberRegions adds tabindex, role and a numbered name to each match of
+// open, keeping the tag's own attributes.
+func numberRegions(html []byte, open *regexp.Regexp, name string) []byte {
+	n := 0
+	return open.ReplaceAllFunc(html, func(tag []byte) []byte {
+		n++
+		return fmt.Appendf(nil, `%s tabindex="0" role="region" aria-label="%s %d">`, tag[:len(tag)-1], name, n)
+	})
+}
+
+var tableWrapOpen = regexp.MustCompile(`<div class="table-wrap">`)
 
 // wrapTables puts each table in a scrolling wrapper, so a wide table scrolls
 // on a phone without losing its table semantics. Markdown tables cannot
@@ -148,7 +197,10 @@ func wrapTables(html []byte) []byte {
 	if !bytes.Contains(html, []byte("<table>")) {
 		return html
 	}
+	// The wrapper scrolls, so it takes focus for keyboard users, with a
+	// role and a numbered name so the focus stop is announced as what it is.
 	html = bytes.ReplaceAll(html, []byte("<table>"), []byte(`<div class="table-wrap"><table>`))
+	html = numberRegions(html, tableWrapOpen, "Table")
 	return bytes.ReplaceAll(html, []byte("</table>"), []byte("</table></div>"))
 }
 
@@ -220,6 +272,7 @@ type safeLinks struct{}
 func (safeLinks) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
 	src := reader.Source()
 	var unsafeAuto []*ast.AutoLink
+	var unsafeLinks []*ast.Link
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -227,7 +280,7 @@ func (safeLinks) Transform(doc *ast.Document, reader text.Reader, _ parser.Conte
 		switch n := n.(type) {
 		case *ast.Link:
 			if !SafeURL(string(n.Destination)) {
-				n.Destination = nil
+				unsafeLinks = append(unsafeLinks, n)
 			}
 		case *ast.Image:
 			if !SafeURL(string(n.Destination)) {
@@ -245,6 +298,18 @@ func (safeLinks) Transform(doc *ast.Document, reader text.Reader, _ parser.Conte
 	for _, n := range unsafeAuto {
 		p := n.Parent()
 		p.ReplaceChild(p, n, ast.NewString(n.Label(src)))
+	}
+	// A link whose destination was refused keeps its words as plain text:
+	// an <a href=""> would be a link to the page itself, which misleads
+	// readers and assistive technology alike.
+	for _, n := range unsafeLinks {
+		p := n.Parent()
+		for c := n.FirstChild(); c != nil; {
+			next := c.NextSibling()
+			p.InsertBefore(p, n, c)
+			c = next
+		}
+		p.RemoveChild(p, n)
 	}
 }
 

@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,6 +132,54 @@ func TestImageAlt(t *testing.T) {
 	for i, w := range want {
 		if doc.Links[i] != w {
 			t.Errorf("link %d = %+v, want %+v", i, doc.Links[i], w)
+		}
+	}
+}
+
+// TestAccessibleBlocks checks what axe asked of rendered Markdown: every
+// scrolling block takes keyboard focus and is named, and no header cell is
+// empty.
+func TestAccessibleBlocks(t *testing.T) {
+	src := "| | a |\n|:-|--|\n| x | 1 |\n\n```go\nx := 1\n```\n\n```\nplain\n```\n\n    indented\n\n```nosuchlang\ny\n```\n"
+	doc, err := New().Convert([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(doc.HTML)
+	if n := strings.Count(html, "<pre"); n != 4 {
+		t.Fatalf("%d <pre> blocks, want 4:\n%s", n, html)
+	}
+	// Named apart: axe wants landmarks of one role distinguishable.
+	for i := 1; i <= 4; i++ {
+		if !strings.Contains(html, fmt.Sprintf(`tabindex="0" role="region" aria-label="Code block %d">`, i)) {
+			t.Errorf("code block %d is not focusable and named:\n%s", i, html)
+		}
+	}
+	if !strings.Contains(html, `<div class="table-wrap" tabindex="0" role="region" aria-label="Table 1"><table>`) {
+		t.Errorf("table wrapper not focusable and named:\n%s", html)
+	}
+	if strings.Contains(html, "></th>") {
+		t.Errorf("an empty <th> is left:\n%s", html)
+	}
+	if !strings.Contains(html, `<td align="left"></td>`) {
+		t.Errorf("the empty header cell is not a data cell keeping its alignment:\n%s", html)
+	}
+}
+
+// TestRefusedLinkIsText checks a link whose scheme is refused keeps its
+// words as plain text instead of becoming a link to the page itself.
+func TestRefusedLinkIsText(t *testing.T) {
+	for _, md := range []string{
+		"see [the *docs*](javascript:alert(1)) now",
+		"see [the *docs*][r] now\n\n[r]: vbscript:msgbox",
+		"see [the *docs*](java&#9;script:alert(1)) now",
+	} {
+		doc, err := New().Convert([]byte(md))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := strings.TrimSpace(string(doc.HTML)), "<p>see the <em>docs</em> now</p>"; got != want {
+			t.Errorf("%q rendered %s, want %s", md, got, want)
 		}
 	}
 }
