@@ -50,6 +50,13 @@ type Options struct {
 	// build).
 	Clean bool
 	Log   *slog.Logger
+	// AtRename, when set, is called just before and just after each
+	// rename that publishes the build (the swap into Out, the cache
+	// index), numbered from 1: a test hook, for stopping the process
+	// at every one of them (see cmd/labfront's crash tests).
+	AtRename func(n int, after bool)
+	// exchange replaces the atomic directory swap in tests (see place).
+	exchange func(a, b string) error
 }
 
 // Result summarises a finished build.
@@ -159,7 +166,8 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	defer p.files.Close()
-	res, next, err := publish(ctx, opts.Out, p, ix, opts.logger())
+	rn := &renamer{hook: opts.AtRename, swap: opts.exchange}
+	res, next, err := publish(ctx, opts.Out, p, ix, rn, opts.logger())
 	if err != nil {
 		return Result{}, err
 	}
@@ -169,7 +177,7 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 	if verr == nil {
 		next.Pages = cachedPages(p.site)
 		next.Images = p.images
-		if err := next.save(); err != nil {
+		if err := next.save(rn); err != nil {
 			// The site is built; only the next build loses its head start.
 			opts.logger().Warn("build cache not saved", "dir", dir, "err", err)
 		}

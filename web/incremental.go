@@ -160,7 +160,7 @@ func (ix *buildIndex) forget() error {
 // save writes the index atomically: a crash leaves the old index or the
 // new one, never half of one. It is not synced to disk: after a power
 // loss a damaged index only costs a clean build.
-func (ix *buildIndex) save() error {
+func (ix *buildIndex) save(rn *renamer) error {
 	dir := ix.dir
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -174,7 +174,7 @@ func (ix *buildIndex) save() error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, indexFile))
+		err = rn.do(func() error { return os.Rename(tmp.Name(), filepath.Join(dir, indexFile)) })
 	}
 	if err != nil {
 		return errors.Join(err, os.Remove(tmp.Name()))

@@ -238,7 +238,7 @@ func TestBuildCacheIndex(t *testing.T) {
 	dir := t.TempDir()
 	v1, v2 := [32]byte{1}, [32]byte{2}
 	ix := &buildIndex{Format: cacheFormat, Version: v1, Outputs: map[string]outputRecord{"a.html": {Keyed: true, Size: 3}}, dir: dir}
-	if err := ix.save(); err != nil {
+	if err := ix.save(nil); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

@@ -37,8 +37,10 @@ func lockStaging(dir string) (*os.File, error) {
 
 // removeStale removes the staging directories (.dist.new-*) a killed
 // build left beside out, each only when its lock file exists and its
-// lock is free. It reports what it
-// removed; a directory it cannot judge or remove is logged and left.
+// lock is free. It reports what it removed; a directory it cannot judge
+// or remove is logged and left. A build killed in the middle of the
+// fallback swap (see place) left out missing and the previous tree
+// parked in its staging directory: that tree is put back first.
 func removeStale(out string, log *slog.Logger) int {
 	parent, base := filepath.Dir(filepath.Clean(out)), filepath.Base(filepath.Clean(out))
 	entries, err := os.ReadDir(parent)
@@ -61,7 +63,11 @@ func removeStale(out string, log *slog.Logger) int {
 		case !free:
 			continue // a build is using it
 		}
-		if err := os.RemoveAll(dir); err != nil {
+		if restore(dir, out, log) {
+			removed++
+			continue
+		}
+		if err := removeTree(dir); err != nil {
 			log.Warn("could not remove a stale staging directory", "dir", dir, "error", err)
 			continue
 		}
@@ -86,4 +92,26 @@ func lockFree(path string) (bool, error) {
 		return false, errors.Join(err, f.Close())
 	}
 	return true, f.Close() // closing lets the lock go
+}
+
+// restore puts back the tree a build killed in the middle of the
+// fallback swap parked in its (stale) staging directory dir, when out is
+// missing, and then removes dir. It reports whether it did.
+func restore(dir, out string, log *slog.Logger) bool {
+	old := filepath.Join(dir, stagedOld)
+	if _, err := os.Lstat(out); !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	if fi, err := os.Lstat(old); err != nil || !fi.IsDir() {
+		return false
+	}
+	if err := os.Rename(old, out); err != nil {
+		log.Warn("could not put back the previous build a stopped build left", "dir", old, "error", err)
+		return false
+	}
+	log.Info("put back the previous build a stopped build had moved aside", "out", out, "from", old)
+	if err := removeTree(dir); err != nil {
+		log.Warn("could not remove a stale staging directory", "dir", dir, "error", err)
+	}
+	return true
 }
