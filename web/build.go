@@ -144,6 +144,9 @@ type plan struct {
 // starts from the build cache beside opts.Out and refreshes it.
 func Build(ctx context.Context, opts Options) (Result, error) {
 	start := time.Now()
+	// First, so that a build killed in the middle of the fallback swap
+	// has its dist/ back even when this build then fails on its input.
+	removeStale(opts.Out, opts.logger())
 	dir := cacheDir(opts.Out)
 	version, verr := opts.Cache.selfVersion()
 	if verr != nil {

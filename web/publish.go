@@ -29,8 +29,9 @@ import (
 // rather than a write. A failure while rendering leaves out and the
 // build cache as they were.
 //
-// Staging directories a killed build left beside out are removed first
-// (see removeStale); this build's own holds a lock while it is in use,
+// Build removes the staging directories killed builds left beside out
+// before it starts (see removeStale); this build's own holds a lock
+// while it is in use,
 // and the tree it publishes is a folder inside it, so the old tree
 // that comes back out of the swap is inside a locked directory too:
 // killed at any moment, whatever is left is provably labfront's.
@@ -42,7 +43,6 @@ func publish(ctx context.Context, out string, p *plan, prev *buildIndex, rn *ren
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return Result{}, nil, fmt.Errorf("publish: %w", err)
 	}
-	removeStale(out, log)
 	stage, err := os.MkdirTemp(parent, "."+filepath.Base(out)+".new-")
 	if err != nil {
 		return Result{}, nil, fmt.Errorf("publish: %w", err)
@@ -170,6 +170,9 @@ func (r *renamer) do(rename func() error) error {
 	r.n++
 	r.hook(r.n, false)
 	if err := rename(); err != nil {
+		// Not a rename that happened (an exchange the file system
+		// refused): the next one takes its number.
+		r.n--
 		return err
 	}
 	r.hook(r.n, true)
