@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/labfront/labfront/internal/sitetest"
@@ -17,32 +16,17 @@ import (
 // paginating and tagging.
 const crashPosts = 24
 
-// writeVersion writes the corpus at src; version 2 is an edit that
-// touches every page (the site's title), removes the newest post, adds
-// one and changes an old one, so a tree half of one and half of the
-// other differs from both.
+// writeVersion writes the corpus at src, version 2 edited (see
+// sitetest.EditCorpus).
 func writeVersion(t *testing.T, src string, version int) {
 	t.Helper()
 	if err := sitetest.WriteCorpus(src, crashPosts); err != nil {
 		t.Fatal(err)
 	}
-	if version == 1 {
-		return
-	}
-	posts, err := filepath.Glob(filepath.Join(src, "content", "posts", "*.md"))
-	if err != nil || len(posts) != crashPosts {
-		t.Fatalf("corpus posts: %d, %v", len(posts), err)
-	}
-	editFile(t, filepath.Join(src, "content", "site.yaml"), func(s string) string {
-		return strings.Replace(s, "title: Benchmark Lab", "title: Renamed Lab", 1)
-	})
-	if err := os.Remove(posts[len(posts)-1]); err != nil {
-		t.Fatal(err)
-	}
-	editFile(t, posts[3], func(s string) string { return s + "\nA paragraph added later.\n" })
-	body := "---\ntitle: A fresh post\ndate: 2030-01-01\ntags: [tag-1]\n---\nFresh words.\n"
-	if err := os.WriteFile(filepath.Join(src, "content", "posts", "2030-01-01-fresh.md"), []byte(body), 0o644); err != nil {
-		t.Fatal(err)
+	if version == 2 {
+		if err := sitetest.EditCorpus(src); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -204,7 +205,11 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	if err := noArgs("build", pos); err != nil {
 		return err
 	}
-	res, err := web.Build(ctx, web.Options{Src: *src, Out: *out, BaseURL: *baseURL, Drafts: *drafts, Snapshot: *snap, Static: staticFS(*src), Islands: islandsFS(*src), Clean: *clean, Log: e.log})
+	hook, err := killAtRename(os.Getenv(killAtRenameEnv))
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	res, err := web.Build(ctx, web.Options{Src: *src, Out: *out, BaseURL: *baseURL, Drafts: *drafts, Snapshot: *snap, Static: staticFS(*src), Islands: islandsFS(*src), Clean: *clean, Log: e.log, AtRename: hook})
 	printWarnings(e.stderr, res.Warnings)
 	return err
 }
