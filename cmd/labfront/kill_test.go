@@ -166,6 +166,9 @@ func (s *crashSite) recovers(t *testing.T, v2 map[string]string, what string) {
 	if left := s.leftovers(t); len(left) > 0 {
 		t.Errorf("%s: the next build left %v", what, left)
 	}
+	if cache, err := os.ReadDir(filepath.Join(s.parent, ".dist.cache")); err != nil || len(cache) != 1 || cache[0].Name() != "index.gob" {
+		t.Errorf("%s: the cache holds %v (%v), want index.gob alone", what, cache, err)
+	}
 	if log := s.mustBuild(t); !strings.Contains(log, " written=0 ") || !maps.Equal(sitetest.Tree(t, s.out), v2) {
 		t.Errorf("%s: the build after that did not start from a good cache:\n%s", what, log)
 	}
