@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/picture"
@@ -51,6 +52,11 @@ type buildIndex struct {
 	// without their bytes: the plan writes pages from the variant names,
 	// so an unchanged image is not decoded (see pictures.go).
 	Images map[string]picture.Result
+	// SpareDir names the spare tree in the cache's directory (see
+	// takeSpare), and Spare records its files as Outputs did when it was
+	// out; empty when there is none.
+	SpareDir string
+	Spare    map[string]outputRecord
 
 	dir string // where it is kept
 }
@@ -164,8 +170,9 @@ func loadIndex(dir string, version [32]byte) (*buildIndex, error) {
 // guard each value up to the point it is decoded, at the cost of one
 // more hash over the payload.
 type indexHead struct {
-	Version                [32]byte
-	Pages, Outputs, Images int
+	Version                       [32]byte
+	SpareDir                      string
+	Pages, Outputs, Images, Spare int
 }
 
 type outputEntry struct {
@@ -187,7 +194,8 @@ func (ix *buildIndex) encode() ([]byte, error) {
 	buf.Write(make([]byte, sha256.Size))
 	buf.WriteString(cacheFormat + "\n")
 	enc := gob.NewEncoder(&buf)
-	if err := enc.Encode(indexHead{Version: ix.Version, Pages: len(ix.Pages), Outputs: len(ix.Outputs), Images: len(ix.Images)}); err != nil {
+	head := indexHead{Version: ix.Version, SpareDir: ix.SpareDir, Pages: len(ix.Pages), Outputs: len(ix.Outputs), Images: len(ix.Images), Spare: len(ix.Spare)}
+	if err := enc.Encode(head); err != nil {
 		return nil, err
 	}
 	sealed := func(v any) error {
@@ -210,6 +218,11 @@ func (ix *buildIndex) encode() ([]byte, error) {
 	for _, k := range slices.Sorted(maps.Keys(ix.Images)) {
 		if err := sealed(imageEntry{Key: k, Result: ix.Images[k]}); err != nil {
 			return nil, fmt.Errorf("image %s: %w", k, err)
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(ix.Spare)) {
+		if err := sealed(outputEntry{Path: p, Record: ix.Spare[p]}); err != nil {
+			return nil, fmt.Errorf("spare %s: %w", p, err)
 		}
 	}
 	data := buf.Bytes()
@@ -235,8 +248,11 @@ func decodeIndex(data []byte) (*buildIndex, error) {
 	}
 	// Each entry takes more than a byte: counts beyond the stream's size
 	// are damage, and they bound the loops below.
-	if head.Pages < 0 || head.Outputs < 0 || head.Images < 0 || head.Pages+head.Outputs+head.Images > len(stream) {
-		return nil, fmt.Errorf("head: impossible counts %d, %d, %d", head.Pages, head.Outputs, head.Images)
+	if head.Pages < 0 || head.Outputs < 0 || head.Images < 0 || head.Spare < 0 || head.Pages+head.Outputs+head.Images+head.Spare > len(stream) {
+		return nil, fmt.Errorf("head: impossible counts %d, %d, %d, %d", head.Pages, head.Outputs, head.Images, head.Spare)
+	}
+	if head.SpareDir != "" && (!strings.HasPrefix(head.SpareDir, spareDir) || filepath.Base(head.SpareDir) != head.SpareDir) {
+		return nil, fmt.Errorf("head: spare %q is not a spare tree's name", head.SpareDir)
 	}
 	entry := 0
 	unseal := func(v any) error {
@@ -277,6 +293,19 @@ func decodeIndex(data []byte) (*buildIndex, error) {
 			return nil, err
 		}
 		ix.Images[e.Key] = e.Result
+	}
+	if head.SpareDir != "" {
+		ix.SpareDir, ix.Spare = head.SpareDir, make(map[string]outputRecord, head.Spare)
+	}
+	for range head.Spare {
+		var e outputEntry
+		if err := unseal(&e); err != nil {
+			return nil, err
+		}
+		if ix.Spare == nil {
+			return nil, errors.New("spare records without a spare tree")
+		}
+		ix.Spare[e.Path] = e.Record
 	}
 	if r.off != len(stream) {
 		return nil, fmt.Errorf("%d bytes after the last entry", len(stream)-r.off)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 )
 
 // publish writes the plan to out and returns the index of what it wrote.
@@ -62,13 +63,20 @@ func publish(ctx context.Context, out string, p *plan, prev *buildIndex, rn *ren
 		return Result{}, nil, errors.Join(fmt.Errorf("%s: %w", step, err), os.RemoveAll(stage))
 	}
 	tmp := filepath.Join(stage, stagedSite)
-	// The site is meant to be read by servers (MkdirTemp makes 0700).
-	if err := os.Mkdir(tmp, 0o755); err != nil {
-		return fail("publish", err)
-	}
 	w := &writer{out: out, tmp: tmp, prev: prev, next: make(map[string]outputRecord, len(p.outputs))}
 	if fi, err := os.Stat(out); err == nil && fi.IsDir() && len(prev.Outputs) > 0 {
 		w.update = true
+	}
+	spare, err := takeSpare(cacheDir(out), prev, w.update, tmp, rn)
+	if err != nil {
+		return fail("publish", err)
+	}
+	w.spare = spare
+	if spare == nil {
+		// The site is meant to be read by servers (MkdirTemp makes 0700).
+		if err := os.Mkdir(tmp, 0o755); err != nil {
+			return fail("publish", err)
+		}
 	}
 	// Directories shared by many files are made once, up front; each
 	// page's own directory is made by the worker that writes it, so
@@ -78,6 +86,9 @@ func publish(ctx context.Context, out string, p *plan, prev *buildIndex, rn *ren
 	}
 	if err := p.render(ctx, w.output); err != nil {
 		return fail("render", err)
+	}
+	if err := w.prune(); err != nil {
+		return fail("publish", err)
 	}
 	// The saved index describes the tree about to be replaced: gone
 	// before the swap, so a build killed after it starts clean instead
@@ -90,9 +101,21 @@ func publish(ctx context.Context, out string, p *plan, prev *buildIndex, rn *ren
 	if err := place(stage, out, rn); err != nil {
 		return fail("publish", err)
 	}
-	// The previous tree, now inside stage. Failing to remove it does not
+	next := &buildIndex{Format: cacheFormat, Version: prev.Version, Outputs: w.next, dir: prev.dir}
+	// The previous tree, now at tmp, is the next build's spare when the
+	// index describes it (an update: prev.Outputs, checked file by file
+	// against its size and modification time then). Otherwise, or when
+	// it cannot be kept, it goes. Failing to remove it does not
 	// unpublish the site: the next build removes what is left (the lock
 	// file goes last, see removeTree).
+	if w.update {
+		name := spareDir + filepath.Ext(stage) // the stage's random part: unique among builds
+		if err := rn.do(func() error { return os.Rename(tmp, filepath.Join(prev.dir, name)) }); err == nil {
+			next.SpareDir, next.Spare = name, prev.Outputs
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			log.Warn("could not keep the previous build as the next one's spare", "error", err)
+		}
+	}
 	if err := removeTree(stage); err != nil {
 		log.Warn("could not remove the previous build", "dir", stage, "error", err)
 	}
@@ -100,7 +123,46 @@ func publish(ctx context.Context, out string, p *plan, prev *buildIndex, rn *ren
 		Files: int(w.files.Load()), Pages: int(w.pages.Load()), Bytes: w.size.Load(),
 		Rendered: int(w.rendered.Load()), Reused: int(w.reused.Load()), Written: int(w.written.Load()),
 	}
-	return res, &buildIndex{Format: cacheFormat, Version: prev.Version, Outputs: w.next, dir: prev.dir}, nil
+	return res, next, nil
+}
+
+// spareDir names the spare trees in the build cache's directory.
+const spareDir = "spare"
+
+// takeSpare moves the spare tree the previous build's index names into
+// place as tmp and returns the index's records of its files, or nil
+// when there is none to use (tmp is then not made). An incremental
+// build keeps the tree its swap took out of out (the build before the
+// previous one) and brings it up to date: unlinking and linking only
+// the files that changed since, where building a tree afresh links
+// every file and removes every one of the old tree, which on a loaded
+// disk costs seconds for a few thousand pages. Spare trees the index
+// does not name (a concurrent or killed build's) are removed.
+func takeSpare(cache string, prev *buildIndex, update bool, tmp string, rn *renamer) (map[string]outputRecord, error) {
+	entries, err := os.ReadDir(cache)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	use := update && prev.SpareDir != "" && prev.Spare != nil
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), spareDir) || (use && e.Name() == prev.SpareDir) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(cache, e.Name())); err != nil {
+			return nil, err
+		}
+	}
+	if !use {
+		return nil, nil
+	}
+	err = rn.do(func() error { return os.Rename(filepath.Join(cache, prev.SpareDir), tmp) })
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return prev.Spare, nil
 }
 
 // In a staging directory: the new tree while it is built, the previous
@@ -207,6 +269,9 @@ type writer struct {
 	out, tmp string
 	prev     *buildIndex
 	update   bool
+	// spare, when set, records the files tmp started with: the spare
+	// tree of the build before the previous one (see takeSpare).
+	spare map[string]outputRecord
 
 	mu   sync.Mutex
 	next map[string]outputRecord
@@ -230,25 +295,101 @@ func (w *writer) output(ctx context.Context, o output) error {
 		}
 	}
 	cur := filepath.Join(w.out, filepath.FromSlash(o.path))
+	spare, held := w.held(o.path)
 	// A link that fails (a file system without hard links, a file gone
 	// meanwhile) only costs the render.
-	if w.update && rec.Keyed && w.unchanged(o.path, rec.Key) && os.Link(cur, dst) == nil {
-		w.reused.Add(1)
-		return w.record(o.path, rec, dst)
+	if w.update && rec.Keyed && w.unchanged(o.path, rec.Key) {
+		if held && spare.Keyed && spare.Key == rec.Key {
+			w.reused.Add(1)
+			return w.record(o.path, rec, dst)
+		}
+		if w.link(cur, dst) == nil {
+			w.reused.Add(1)
+			return w.record(o.path, rec, dst)
+		}
 	}
 	data, err := o.render(ctx)
 	if err != nil {
 		return err
 	}
 	w.rendered.Add(1)
-	if w.update && sameBytes(cur, data) && os.Link(cur, dst) == nil {
+	if held && sameBytes(dst, data) {
+		// Written counts the files out gets new bytes in, wherever the
+		// bytes come from.
+		if !sameBytes(cur, data) {
+			w.written.Add(1)
+		}
 		return w.record(o.path, rec, dst)
+	}
+	if w.update && sameBytes(cur, data) && w.link(cur, dst) == nil {
+		return w.record(o.path, rec, dst)
+	}
+	// A spare's file may be a hard link to out's: it is replaced, never
+	// written into.
+	if err := w.clear(dst); err != nil {
+		return err
 	}
 	if err := os.WriteFile(dst, data, 0o644); err != nil {
 		return err
 	}
 	w.written.Add(1)
 	return w.record(o.path, rec, dst)
+}
+
+// held returns the spare's record for rel when the spare still holds
+// that file as recorded.
+func (w *writer) held(rel string) (outputRecord, bool) {
+	rec, ok := w.spare[rel]
+	if !ok {
+		return rec, false
+	}
+	fi, err := os.Lstat(filepath.Join(w.tmp, filepath.FromSlash(rel)))
+	return rec, err == nil && fi.Mode().IsRegular() && fi.Size() == rec.Size && fi.ModTime().UnixNano() == rec.ModTime
+}
+
+// clear removes what a spare holds at dst, if anything.
+func (w *writer) clear(dst string) error {
+	if w.spare == nil {
+		return nil
+	}
+	if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// link makes dst a hard link to out's file cur.
+func (w *writer) link(cur, dst string) error {
+	if err := w.clear(dst); err != nil {
+		return err
+	}
+	return os.Link(cur, dst)
+}
+
+// prune removes the spare's files this build does not have, and the
+// folders that leaves empty, so the tree is the one a clean build makes.
+func (w *writer) prune() error {
+	for rel := range w.spare {
+		if _, ok := w.next[rel]; ok {
+			continue
+		}
+		if err := os.Remove(filepath.Join(w.tmp, filepath.FromSlash(rel))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		// A removed page leaves its directory (x/ of x/index.html) empty,
+		// a removed bundle file perhaps its folders (img/ of img/a.png):
+		// remove them up to the first that still holds something.
+		for dir := path.Dir(rel); dir != "."; dir = path.Dir(dir) {
+			err := os.Remove(filepath.Join(w.tmp, filepath.FromSlash(dir)))
+			if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, fs.ErrExist) {
+				break
+			}
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // unchanged reports whether out's file for rel was rendered from key and

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/labfront/labfront/internal/sitetest"
@@ -72,12 +73,13 @@ func TestPublishStoppedAtEveryRename(t *testing.T) {
 		clean    bool
 		exchange func(a, b string) error
 		// missing are the stop points where dist/ may be missing: after
-		// the fallback's first rename and before its second.
+		// the fallback's first rename of out and before its second (an
+		// incremental build first renames the spare tree into place).
 		missing []int
 	}{
 		{"incremental", false, nil, nil},
 		{"full", true, nil, nil},
-		{"incremental fallback", false, noExchange, []int{2, 3}},
+		{"incremental fallback", false, noExchange, []int{4, 5}},
 		{"full fallback", true, noExchange, []int{2, 3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -89,6 +91,9 @@ func TestPublishStoppedAtEveryRename(t *testing.T) {
 				src := t.TempDir()
 				writeVersion(t, src, 1)
 				out := filepath.Join(t.TempDir(), "dist")
+				// Twice: the second keeps a spare tree, which the
+				// incremental build takes up (see takeSpare).
+				mustBuild(t, buildOpts(src, out, false))
 				mustBuild(t, buildOpts(src, out, false))
 				writeVersion(t, src, 2)
 				opts := buildOpts(src, out, tc.clean)
@@ -157,5 +162,69 @@ func TestPublishStoppedAtEveryRename(t *testing.T) {
 				t.Fatalf("stopped %d times; the hook does not bound the publish step", stopped)
 			}
 		})
+	}
+}
+
+// TestIncrementalSpareTree runs a series of incremental builds, so that
+// each one brings the spare tree (the build before the previous one) up
+// to date: after each, dist/ must be byte for byte a clean build of the
+// source, the spare must be in use, and only the changed files written.
+// One round vandalises a file of dist/ in place, which a hard link
+// shares with the spare: the spare must not pass it on.
+func TestIncrementalSpareTree(t *testing.T) {
+	src := t.TempDir()
+	if err := sitetest.WriteCorpus(src, crashPosts); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "dist")
+	mustBuild(t, buildOpts(src, out, false))
+	posts, err := filepath.Glob(filepath.Join(src, "content", "posts", "*.md"))
+	if err != nil || len(posts) != crashPosts {
+		t.Fatalf("corpus posts: %d, %v", len(posts), err)
+	}
+	rounds := []struct {
+		name string
+		edit func(t *testing.T)
+	}{
+		{"nothing", func(*testing.T) {}},
+		{"one post", func(t *testing.T) {
+			editFile(t, posts[2], func(s string) string { return s + "\nRound two.\n" })
+		}},
+		{"another post", func(t *testing.T) {
+			editFile(t, posts[5], func(s string) string { return s + "\nRound three.\n" })
+		}},
+		{"a vandalised page", func(t *testing.T) {
+			if err := os.WriteFile(filepath.Join(out, "index.html"), []byte("vandalised"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a deleted post", func(t *testing.T) {
+			if err := os.Remove(posts[len(posts)-1]); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"the corpus edit", func(t *testing.T) {
+			if err := sitetest.EditCorpus(src); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"nothing again", func(*testing.T) {}},
+	}
+	for i, r := range rounds {
+		r.edit(t)
+		res := mustBuild(t, buildOpts(src, out, false))
+		clean := filepath.Join(t.TempDir(), "dist")
+		mustBuild(t, buildOpts(src, clean, true))
+		sameTree(t, out, clean)
+		spares, err := filepath.Glob(filepath.Join(cacheDir(out), spareDir+"*"))
+		if err != nil || len(spares) != 1 {
+			t.Errorf("round %d (%s): spare trees %v, %v; want one", i, r.name, spares, err)
+		}
+		if strings.HasPrefix(r.name, "nothing") && res.Written != 0 {
+			t.Errorf("round %d (%s): wrote %d files, want none", i, r.name, res.Written)
+		}
+		if r.name == "a vandalised page" && res.Written != 1 {
+			t.Errorf("round %d (%s): wrote %d files, want the vandalised one", i, r.name, res.Written)
+		}
 	}
 }
