@@ -25,10 +25,12 @@ import (
 // rename(2) (see place). Out stays a real directory, so `labfront
 // serve`, the deploy walker and users' own scripts read it as before and
 // an existing out needs no migration. An incremental build (prev indexes
-// out) hard-links every unchanged file from out into the new tree and
-// renders only what changed (see writer), so it costs a link per file
-// rather than a write. A failure while rendering leaves out and the
-// build cache as they were.
+// out) starts the new tree from the spare (the tree the previous swap
+// took out of out, see takeSpare) or, without one, from nothing; it
+// renders only what changed and hard-links from out what the spare lacks
+// (see writer), so it costs a link or unlink per changed file, not a
+// write per file. A failure while rendering leaves out and the build
+// cache as they were.
 //
 // Build removes the staging directories killed builds left beside out
 // before it starts (see removeStale); this build's own holds a lock
