@@ -56,6 +56,13 @@ type Options struct {
 	// (live.Kinds.CheckLab), which the generator does not import. Nil
 	// checks nothing beyond lab's own rules.
 	CheckLab func(*lab.Lab) error
+	// AtRename, when set, is called just before and just after each
+	// rename that publishes the build (the swap into Out, the cache
+	// index), numbered from 1: a test hook, for stopping the process
+	// at every one of them (see cmd/labfront's crash tests).
+	AtRename func(n int, after bool)
+	// exchange replaces the atomic directory swap in tests (see place).
+	exchange func(a, b string) error
 }
 
 // Result summarises a finished build.
@@ -146,6 +153,9 @@ type plan struct {
 // starts from the build cache beside opts.Out and refreshes it.
 func Build(ctx context.Context, opts Options) (Result, error) {
 	start := time.Now()
+	// First, so that a build killed in the middle of the fallback swap
+	// has its dist/ back even when this build then fails on its input.
+	removeStale(opts.Out, opts.logger())
 	dir := cacheDir(opts.Out)
 	version, verr := opts.Cache.selfVersion()
 	if verr != nil {
@@ -168,7 +178,8 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	defer p.files.Close()
-	res, next, err := publish(ctx, opts.Out, p, ix, opts.logger())
+	rn := &renamer{hook: opts.AtRename, swap: opts.exchange}
+	res, next, err := publish(ctx, opts.Out, p, ix, rn, opts.logger())
 	if err != nil {
 		return Result{}, err
 	}
@@ -178,7 +189,7 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 	if verr == nil {
 		next.Pages = cachedPages(p.site)
 		next.Images = p.images
-		if err := next.save(); err != nil {
+		if err := next.save(rn); err != nil {
 			// The site is built; only the next build loses its head start.
 			opts.logger().Warn("build cache not saved", "dir", dir, "err", err)
 		}

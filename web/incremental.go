@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/gob"
@@ -9,8 +10,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/picture"
@@ -35,7 +39,7 @@ import (
 // result is byte-identical to a clean build; tests hold it to that.
 
 // cacheFormat changes whenever the index's shape or meaning does.
-const cacheFormat = "labfront-build-cache/3"
+const cacheFormat = "labfront-build-cache/4"
 
 const indexFile = "index.gob"
 
@@ -48,6 +52,11 @@ type buildIndex struct {
 	// without their bytes: the plan writes pages from the variant names,
 	// so an unchanged image is not decoded (see pictures.go).
 	Images map[string]picture.Result
+	// SpareDir names the spare tree in the cache's directory (see
+	// takeSpare), and Spare records its files as Outputs did when it was
+	// out; empty when there is none.
+	SpareDir string
+	Spare    map[string]outputRecord
 
 	dir string // where it is kept
 }
@@ -124,29 +133,209 @@ func goBuildID(exe string) []byte {
 
 // loadIndex reads the previous build's index. Any problem (none yet, a
 // different labfront, a damaged file) yields an empty index: the cache is
-// an optimisation and never a reason to fail a build.
+// an optimisation and never a reason to fail a build. A damaged file
+// (see decodeIndex) also returns an error, for the build to warn about.
 func loadIndex(dir string, version [32]byte) (*buildIndex, error) {
 	empty := &buildIndex{Format: cacheFormat, Version: version, Outputs: map[string]outputRecord{}, dir: dir}
-	f, err := os.Open(filepath.Join(dir, indexFile))
+	data, err := os.ReadFile(filepath.Join(dir, indexFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return empty, nil
 	}
 	if err != nil {
 		return empty, err
 	}
-	defer f.Close()
-	var ix buildIndex
-	if err := gob.NewDecoder(f).Decode(&ix); err != nil {
-		return empty, fmt.Errorf("build cache %s: %w", dir, err)
+	ix, err := decodeIndex(data)
+	if err != nil {
+		return empty, fmt.Errorf("build cache %s: %w", filepath.Join(dir, indexFile), err)
 	}
-	if ix.Format != cacheFormat || ix.Version != version {
+	if ix.Version != version {
 		return empty, nil
 	}
-	if ix.Outputs == nil {
-		ix.Outputs = map[string]outputRecord{}
-	}
 	ix.dir = dir
-	return &ix, nil
+	return ix, nil
+}
+
+// The index file is checksummed as a whole and entry by entry, because
+// a cache that decodes but holds wrong values gives wrong output for
+// every later build (a flipped bit in a cached title shows on every page
+// that lists the post). Its layout:
+//
+//	SHA-256 of everything after it (32 bytes)
+//	cacheFormat "\n"
+//	a gob stream: indexHead, then every page, output and image entry,
+//	each followed by the SHA-256 of the gob bytes that encode it
+//
+// Any mismatch, a format line that is not this one, or a stream that
+// does not decode is a cold start with a warning. The per-entry sums
+// guard each value up to the point it is decoded, at the cost of one
+// more hash over the payload.
+type indexHead struct {
+	Version                       [32]byte
+	SpareDir                      string
+	Pages, Outputs, Images, Spare int
+}
+
+type outputEntry struct {
+	Path   string
+	Record outputRecord
+}
+
+type imageEntry struct {
+	Key    string
+	Result picture.Result
+}
+
+var errChecksum = errors.New("checksum mismatch: the file is damaged; starting from scratch")
+
+// encode lays the index out as described above; outputs and images go
+// in key order, so equal indexes make equal files.
+func (ix *buildIndex) encode() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Write(make([]byte, sha256.Size))
+	buf.WriteString(cacheFormat + "\n")
+	enc := gob.NewEncoder(&buf)
+	head := indexHead{Version: ix.Version, SpareDir: ix.SpareDir, Pages: len(ix.Pages), Outputs: len(ix.Outputs), Images: len(ix.Images), Spare: len(ix.Spare)}
+	if err := enc.Encode(head); err != nil {
+		return nil, err
+	}
+	sealed := func(v any) error {
+		from := buf.Len()
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		return enc.Encode(sha256.Sum256(buf.Bytes()[from:]))
+	}
+	for _, pg := range ix.Pages {
+		if err := sealed(pg); err != nil {
+			return nil, fmt.Errorf("page %s: %w", pg.Path, err)
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(ix.Outputs)) {
+		if err := sealed(outputEntry{Path: p, Record: ix.Outputs[p]}); err != nil {
+			return nil, fmt.Errorf("output %s: %w", p, err)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(ix.Images)) {
+		if err := sealed(imageEntry{Key: k, Result: ix.Images[k]}); err != nil {
+			return nil, fmt.Errorf("image %s: %w", k, err)
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(ix.Spare)) {
+		if err := sealed(outputEntry{Path: p, Record: ix.Spare[p]}); err != nil {
+			return nil, fmt.Errorf("spare %s: %w", p, err)
+		}
+	}
+	data := buf.Bytes()
+	sum := sha256.Sum256(data[sha256.Size:])
+	copy(data, sum[:])
+	return data, nil
+}
+
+// decodeIndex checks and decodes what encode wrote.
+func decodeIndex(data []byte) (*buildIndex, error) {
+	if len(data) < sha256.Size || sha256.Sum256(data[sha256.Size:]) != [32]byte(data[:sha256.Size]) {
+		return nil, errChecksum
+	}
+	stream, ok := bytes.CutPrefix(data[sha256.Size:], []byte(cacheFormat+"\n"))
+	if !ok {
+		return nil, fmt.Errorf("not the format %s", cacheFormat)
+	}
+	r := &streamReader{data: stream}
+	dec := gob.NewDecoder(r)
+	var head indexHead
+	if err := dec.Decode(&head); err != nil {
+		return nil, fmt.Errorf("head: %w", err)
+	}
+	// Each entry takes more than a byte: counts beyond the stream's size
+	// are damage, and they bound the loops below.
+	if head.Pages < 0 || head.Outputs < 0 || head.Images < 0 || head.Spare < 0 || head.Pages+head.Outputs+head.Images+head.Spare > len(stream) {
+		return nil, fmt.Errorf("head: impossible counts %d, %d, %d, %d", head.Pages, head.Outputs, head.Images, head.Spare)
+	}
+	if head.SpareDir != "" && (!strings.HasPrefix(head.SpareDir, spareDir) || filepath.Base(head.SpareDir) != head.SpareDir) {
+		return nil, fmt.Errorf("head: spare %q is not a spare tree's name", head.SpareDir)
+	}
+	entry := 0
+	unseal := func(v any) error {
+		entry++
+		from := r.off
+		if err := dec.Decode(v); err != nil {
+			return fmt.Errorf("entry %d: %w", entry, err)
+		}
+		got := sha256.Sum256(stream[from:r.off])
+		var want [32]byte
+		if err := dec.Decode(&want); err != nil {
+			return fmt.Errorf("entry %d: %w", entry, err)
+		}
+		if got != want {
+			return fmt.Errorf("entry %d: %w", entry, errChecksum)
+		}
+		return nil
+	}
+	ix := &buildIndex{Format: cacheFormat, Version: head.Version, Pages: make([]*content.Page, 0, head.Pages),
+		Outputs: make(map[string]outputRecord, head.Outputs), Images: make(map[string]picture.Result, head.Images)}
+	for range head.Pages {
+		pg := new(content.Page)
+		if err := unseal(pg); err != nil {
+			return nil, err
+		}
+		ix.Pages = append(ix.Pages, pg)
+	}
+	for range head.Outputs {
+		var e outputEntry
+		if err := unseal(&e); err != nil {
+			return nil, err
+		}
+		ix.Outputs[e.Path] = e.Record
+	}
+	for range head.Images {
+		var e imageEntry
+		if err := unseal(&e); err != nil {
+			return nil, err
+		}
+		ix.Images[e.Key] = e.Result
+	}
+	if head.SpareDir != "" {
+		ix.SpareDir, ix.Spare = head.SpareDir, make(map[string]outputRecord, head.Spare)
+	}
+	for range head.Spare {
+		var e outputEntry
+		if err := unseal(&e); err != nil {
+			return nil, err
+		}
+		if ix.Spare == nil {
+			return nil, errors.New("spare records without a spare tree")
+		}
+		ix.Spare[e.Path] = e.Record
+	}
+	if r.off != len(stream) {
+		return nil, fmt.Errorf("%d bytes after the last entry", len(stream)-r.off)
+	}
+	return ix, nil
+}
+
+// streamReader reads a byte slice and tells how far it has read. Being
+// an io.ByteReader, gob reads from it exactly the bytes of each value
+// (it buffers other readers), so off marks where each entry ends.
+type streamReader struct {
+	data []byte
+	off  int
+}
+
+func (r *streamReader) Read(p []byte) (int, error) {
+	if r.off >= len(r.data) {
+		return 0, io.EOF
+	}
+	n := copy(p, r.data[r.off:])
+	r.off += n
+	return n, nil
+}
+
+func (r *streamReader) ReadByte() (byte, error) {
+	if r.off >= len(r.data) {
+		return 0, io.EOF
+	}
+	r.off++
+	return r.data[r.off-1], nil
 }
 
 // forget removes the saved index.
@@ -159,22 +348,38 @@ func (ix *buildIndex) forget() error {
 
 // save writes the index atomically: a crash leaves the old index or the
 // new one, never half of one. It is not synced to disk: after a power
-// loss a damaged index only costs a clean build.
-func (ix *buildIndex) save() error {
+// loss a damaged index only costs a clean build (its checksum says so).
+// The temporary files of saves killed before their rename are removed
+// first; one of a concurrent build's save may go with them, which costs
+// that build's successor its head start, never a wrong output.
+func (ix *buildIndex) save(rn *renamer) error {
 	dir := ix.dir
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
+	}
+	data, err := ix.encode()
+	if err != nil {
+		return err
+	}
+	stale, err := filepath.Glob(filepath.Join(dir, indexFile+".tmp-*"))
+	if err != nil {
+		return err
+	}
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
 	}
 	tmp, err := os.CreateTemp(dir, indexFile+".tmp-")
 	if err != nil {
 		return err
 	}
-	err = gob.NewEncoder(tmp).Encode(ix)
+	_, err = tmp.Write(data)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, indexFile))
+		err = rn.do(func() error { return os.Rename(tmp.Name(), filepath.Join(dir, indexFile)) })
 	}
 	if err != nil {
 		return errors.Join(err, os.Remove(tmp.Name()))

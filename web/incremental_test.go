@@ -1,7 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -238,7 +242,7 @@ func TestBuildCacheIndex(t *testing.T) {
 	dir := t.TempDir()
 	v1, v2 := [32]byte{1}, [32]byte{2}
 	ix := &buildIndex{Format: cacheFormat, Version: v1, Outputs: map[string]outputRecord{"a.html": {Keyed: true, Size: 3}}, dir: dir}
-	if err := ix.save(); err != nil {
+	if err := ix.save(nil); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -404,5 +408,98 @@ func TestIncrementalBundles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// copyTree copies the files of src into dst with their modification
+// times, which the build cache checks.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, data, 0o644); err != nil {
+			return err
+		}
+		return os.Chtimes(target, fi.ModTime(), fi.ModTime())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCorruptCacheIsColdStart flips one bit at each of 64 positions
+// spread over a saved build cache and builds again from the unchanged
+// source (the case where the cache is trusted most: pages come from it
+// unread): every build must equal a clean build and warn that the cache
+// was ignored. First with the file's checksum left as it is, then with
+// it recomputed over the damaged bytes, which leaves the per-entry sums
+// (or the decoder) to notice.
+func TestCorruptCacheIsColdStart(t *testing.T) {
+	src := t.TempDir()
+	if err := sitetest.WriteCorpus(src, 12); err != nil {
+		t.Fatal(err)
+	}
+	pristine := t.TempDir()
+	mustBuild(t, buildOpts(src, filepath.Join(pristine, "dist"), false))
+	want := sitetest.Tree(t, filepath.Join(pristine, "dist"))
+	index, err := os.ReadFile(filepath.Join(pristine, ".dist.cache", indexFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const flips = 64
+	for _, resum := range []bool{false, true} {
+		for i := range flips {
+			// Spread over the file, the first and last bytes included;
+			// with the sum recomputed, over what it covers.
+			from := 0
+			if resum {
+				from = sha256.Size
+			}
+			pos := from + i*(len(index)-1-from)/(flips-1)
+			bit := byte(1) << (i % 8)
+			parent := t.TempDir()
+			copyTree(t, pristine, parent)
+			out := filepath.Join(parent, "dist")
+			damaged := bytes.Clone(index)
+			damaged[pos] ^= bit
+			if resum {
+				sum := sha256.Sum256(damaged[sha256.Size:])
+				copy(damaged, sum[:])
+			}
+			if err := os.WriteFile(filepath.Join(cacheDir(out), indexFile), damaged, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var log bytes.Buffer
+			opts := buildOpts(src, out, false)
+			opts.Log = slog.New(slog.NewTextHandler(&log, nil))
+			mustBuild(t, opts)
+			if got := sitetest.Tree(t, out); !maps.Equal(got, want) {
+				t.Errorf("resum %v, bit %d of byte %d: output differs from a clean build", resum, i%8, pos)
+			}
+			if !strings.Contains(log.String(), "build cache ignored") {
+				t.Errorf("resum %v, bit %d of byte %d: no warning:\n%s", resum, i%8, pos, log.String())
+			}
+			if !resum && !strings.Contains(log.String(), "checksum mismatch") {
+				t.Errorf("bit %d of byte %d: the file's checksum did not catch it:\n%s", i%8, pos, log.String())
+			}
+		}
 	}
 }

@@ -37,8 +37,12 @@ func lockStaging(dir string) (*os.File, error) {
 
 // removeStale removes the staging directories (.dist.new-*) a killed
 // build left beside out, each only when its lock file exists and its
-// lock is free. It reports what it
-// removed; a directory it cannot judge or remove is logged and left.
+// lock is free. It reports what it removed; a directory it cannot judge
+// or remove is logged and left. A build killed in the middle of the
+// fallback swap (see place) left out missing and the previous tree
+// parked in its staging directory: that tree is put back first. So is,
+// or else removed, the previous site an older labfront's swap left (see
+// removeLegacyOld).
 func removeStale(out string, log *slog.Logger) int {
 	parent, base := filepath.Dir(filepath.Clean(out)), filepath.Base(filepath.Clean(out))
 	entries, err := os.ReadDir(parent)
@@ -51,6 +55,12 @@ func removeStale(out string, log *slog.Logger) int {
 			continue
 		}
 		dir := filepath.Join(parent, e.Name())
+		if legacyOld(e.Name(), base) {
+			if removeLegacyOld(dir, out, log) {
+				removed++
+			}
+			continue
+		}
 		free, err := lockFree(filepath.Join(dir, stagingLock))
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -61,7 +71,11 @@ func removeStale(out string, log *slog.Logger) int {
 		case !free:
 			continue // a build is using it
 		}
-		if err := os.RemoveAll(dir); err != nil {
+		if restore(dir, out, log) {
+			removed++
+			continue
+		}
+		if err := removeTree(dir); err != nil {
 			log.Warn("could not remove a stale staging directory", "dir", dir, "error", err)
 			continue
 		}
@@ -86,4 +100,72 @@ func lockFree(path string) (bool, error) {
 		return false, errors.Join(err, f.Close())
 	}
 	return true, f.Close() // closing lets the lock go
+}
+
+// restore puts back the tree a build killed in the middle of the
+// fallback swap parked in its (stale) staging directory dir, when out is
+// missing, and then removes dir. It reports whether it did.
+func restore(dir, out string, log *slog.Logger) bool {
+	old := filepath.Join(dir, stagedOld)
+	if _, err := os.Lstat(out); !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	if fi, err := os.Lstat(old); err != nil || !fi.IsDir() {
+		return false
+	}
+	if err := os.Rename(old, out); err != nil {
+		log.Warn("could not put back the previous build a stopped build left", "dir", old, "error", err)
+		return false
+	}
+	log.Info("put back the previous build a stopped build had moved aside", "out", out, "from", old)
+	if err := removeTree(dir); err != nil {
+		log.Warn("could not remove a stale staging directory", "dir", dir, "error", err)
+	}
+	return true
+}
+
+// legacyOld reports whether name is what labfront's earlier swap called
+// the previous site while it swapped: its staging directory's name, from
+// os.MkdirTemp (digits only), with ".old" added.
+func legacyOld(name, base string) bool {
+	id, ok := strings.CutPrefix(name, "."+base+".new-")
+	if !ok {
+		return false
+	}
+	id, ok = strings.CutSuffix(id, ".old")
+	if !ok || id == "" {
+		return false
+	}
+	for _, r := range id {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// removeLegacyOld handles a previous site an older labfront left at dir
+// (see legacyOld) when it was killed during its swap: between the swap's
+// two renames out is missing, and the tree is put back; after them, out
+// is the newer site and the tree is removed. Only a tree that looks like
+// a build (it has 404.html, the test guardOut applies before replacing
+// out) is touched. It reports whether it did anything.
+func removeLegacyOld(dir, out string, log *slog.Logger) bool {
+	if fi, err := os.Lstat(filepath.Join(dir, "404.html")); err != nil || !fi.Mode().IsRegular() {
+		return false // not provably a build
+	}
+	if _, err := os.Lstat(out); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(dir, out); err != nil {
+			log.Warn("could not put back the previous build a stopped build left", "dir", dir, "error", err)
+			return false
+		}
+		log.Info("put back the previous build a stopped build had moved aside", "out", out, "from", dir)
+		return true
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		log.Warn("could not remove the previous build a stopped build left", "dir", dir, "error", err)
+		return false
+	}
+	log.Info("removed the previous build a stopped build left", "dir", dir)
+	return true
 }

@@ -100,3 +100,65 @@ func TestLockFree(t *testing.T) {
 		t.Errorf("removed %d directories from a folder with none", n)
 	}
 }
+
+// TestLegacyOldTree: the previous site an older labfront's swap left as
+// .dist.new-<digits>.old when it was killed is put back when dist/ is
+// missing (even by a build that then fails on its input) and removed
+// when dist/ is there; a directory that does not look like a build, or
+// whose name os.MkdirTemp could not have made, is left alone.
+func TestLegacyOldTree(t *testing.T) {
+	src := sitetest.Write(t, testSite)
+	tests := []struct {
+		name      string
+		dir       string
+		build     bool // a 404.html inside
+		distThere bool
+		wantLeft  bool
+		wantBack  bool // becomes dist/
+	}{
+		{"after the swap", ".dist.new-123.old", true, true, false, false},
+		{"between the renames", ".dist.new-123.old", true, false, false, true},
+		{"not a build", ".dist.new-123.old", false, true, true, false},
+		{"not a temp name", ".dist.new-abc.old", true, true, true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			parent := t.TempDir()
+			out := filepath.Join(parent, "dist")
+			opts := Options{Src: src, Out: out, Static: static.FS(), Islands: Islands()}
+			if _, err := Build(context.Background(), opts); err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join(parent, tc.dir)
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			marker := "old site"
+			if tc.build {
+				if err := os.WriteFile(filepath.Join(dir, "404.html"), []byte(marker), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !tc.distThere {
+				if err := os.RemoveAll(out); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// A build that fails on its input: only the clean-up runs.
+			bad := Options{Src: t.TempDir(), Out: out, Static: static.FS(), Islands: Islands()}
+			if _, err := Build(context.Background(), bad); err == nil {
+				t.Fatal("a build of an empty source succeeded")
+			}
+			if _, err := os.Stat(dir); (err == nil) != tc.wantLeft {
+				t.Errorf("%s exists: %v, want %v", tc.dir, err == nil, tc.wantLeft)
+			}
+			got, err := os.ReadFile(filepath.Join(out, "404.html"))
+			if back := err == nil && string(got) == marker; back != tc.wantBack {
+				t.Errorf("put back as dist/: %v, want %v (%v)", back, tc.wantBack, err)
+			}
+			if tc.distThere && err != nil {
+				t.Errorf("dist/ lost: %v", err)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -205,7 +206,11 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	if err := noArgs("build", pos); err != nil {
 		return err
 	}
-	res, err := web.Build(ctx, web.Options{Src: *src, Out: *out, BaseURL: *baseURL, Drafts: *drafts, Snapshot: *snap, Static: staticFS(*src), Islands: islandsFS(*src), Clean: *clean, Log: e.log, CheckLab: live.Builtin().CheckLab})
+	hook, err := killAtRename(os.Getenv(killAtRenameEnv))
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	res, err := web.Build(ctx, web.Options{Src: *src, Out: *out, BaseURL: *baseURL, Drafts: *drafts, Snapshot: *snap, Static: staticFS(*src), Islands: islandsFS(*src), Clean: *clean, Log: e.log, AtRename: hook, CheckLab: live.Builtin().CheckLab})
 	printWarnings(e.stderr, res.Warnings)
 	return err
 }

@@ -234,3 +234,43 @@ Alone.
 		t.Errorf("check with an error: exit %d, stderr:\n%s", code, stderr)
 	}
 }
+
+// TestDamagedCacheWarns: a build whose cache index has a flipped bit
+// says on stderr that it ignored the cache, exits 0, and writes what a
+// clean build writes.
+func TestDamagedCacheWarns(t *testing.T) {
+	src := t.TempDir()
+	if err := sitetest.WriteCorpus(src, 8); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "dist")
+	if code, _, stderr := runCLI(t, "build", "--src", src, "--out", out); code != exitOK {
+		t.Fatalf("first build: exit %d\n%s", code, stderr)
+	}
+	want := sitetest.Tree(t, out)
+	index := filepath.Join(filepath.Dir(out), ".dist.cache", "index.gob")
+	data, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x10
+	if err := os.WriteFile(index, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "build", "--src", src, "--out", out)
+	if code != exitOK {
+		t.Fatalf("build over a damaged cache: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "build cache ignored") || !strings.Contains(stderr, "checksum mismatch") {
+		t.Errorf("no warning on stderr:\n%s", stderr)
+	}
+	if got := sitetest.Tree(t, out); len(got) != len(want) {
+		t.Fatalf("%d files, a clean build has %d", len(got), len(want))
+	} else {
+		for p, body := range want {
+			if got[p] != body {
+				t.Errorf("%s differs from the clean build", p)
+			}
+		}
+	}
+}

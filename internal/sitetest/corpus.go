@@ -70,3 +70,46 @@ func WriteCorpus(dir string, n int) error {
 	}
 	return nil
 }
+
+// EditCorpus turns a corpus WriteCorpus wrote into its second version:
+// the site's title changes (every page changes with it), the newest post
+// goes, one post arrives and an old one gains a paragraph. A tree that
+// is half one version and half the other differs from both, which the
+// crash tests rely on.
+func EditCorpus(dir string) error {
+	site := filepath.Join(dir, "content", "site.yaml")
+	data, err := os.ReadFile(site)
+	if err != nil {
+		return err
+	}
+	renamed := strings.Replace(string(data), "title: Benchmark Lab", "title: Renamed Lab", 1)
+	if renamed == string(data) {
+		return fmt.Errorf("%s: not a corpus's site.yaml", site)
+	}
+	if err := os.WriteFile(site, []byte(renamed), 0o644); err != nil {
+		return err
+	}
+	posts, err := filepath.Glob(filepath.Join(dir, "content", "posts", "*.md"))
+	if err != nil {
+		return err
+	}
+	if len(posts) < 4 {
+		return fmt.Errorf("%s: %d posts, want at least 4", dir, len(posts))
+	}
+	if err := os.Remove(posts[len(posts)-1]); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(posts[3], os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString("\nA paragraph added later.\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	body := "---\ntitle: A fresh post\ndate: 2030-01-01\ntags: [tag-1]\n---\nFresh words.\n"
+	return os.WriteFile(filepath.Join(dir, "content", "posts", "2030-01-01-fresh.md"), []byte(body), 0o644)
+}
