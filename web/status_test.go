@@ -60,7 +60,7 @@ func TestStatusPage(t *testing.T) {
 				`<title>Status — Lab Test</title>`,
 				`<h1 id="status-title">Lab status</h1>`,
 				`<div class="status-board" data-src="/api/v1/status">`,
-				`<h3 id="status-group-north">North <span class="muted">— primary</span></h3>`,
+				"<h3 id=\"status-group-north\">North<span class=\"muted\">\u00a0— primary</span></h3>",
 				`<h3 id="status-group-cloud">Cloud and edge</h3>`,
 			}
 			for _, want := range append(common, c.want...) {
