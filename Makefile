@@ -12,8 +12,11 @@ generate:
 
 # test installs what the browser tests need, checks generated code and
 # formatting, vets, and runs every test. With CI=true a missing tool fails.
+# The timeout is per package binary: the web package's privacy sweep builds
+# the example site once per lab field, which on a loaded 2-core machine has
+# taken over go test's default of 10 minutes.
 test: deps templ-check fmt-check vet
-	go test -count=1 ./...
+	go test -count=1 -timeout 30m ./...
 
 deps:
 	@sh e2e/install-deps.sh
