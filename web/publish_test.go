@@ -15,7 +15,7 @@ import (
 
 // crashPosts keeps the many builds of the crash tests quick while still
 // paginating and tagging.
-const crashPosts = 24
+const crashPosts = 12
 
 // writeVersion writes the corpus at src, version 2 edited (see
 // sitetest.EditCorpus).
