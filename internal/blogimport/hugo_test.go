@@ -309,3 +309,21 @@ Plain.
 		}
 	}
 }
+
+// TestNormalizeDate: the date forms real blogs were found to use.
+func TestNormalizeDate(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"2024-01-02", "2024-01-02"},
+		{"2025.12.20", "2025-12-20"},
+		{"2025/12/20", "2025-12-20"},
+		{"2021-04-07 23:56:18 +1000", "2021-04-07T23:56:18+10:00"},
+		{"2022-06-14 17:00:00 - 500", "2022-06-14T17:00:00-05:00"},
+		{"2022-06-14 17:00 -05:00", "2022-06-14T17:00:00-05:00"},
+		{"someday", ""},
+	} {
+		got, err := normalizeDate(c.in)
+		if got != c.want || (err != nil) != (c.want == "") {
+			t.Errorf("normalizeDate(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+}

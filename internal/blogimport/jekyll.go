@@ -322,12 +322,13 @@ func (j *jekyll) convert(p *post, r *resolver) string {
 		}
 		if comment {
 			// Jekyll renders nothing of a comment; neither does labfront.
+			// Its lines stay, empty, so later lines keep their numbers.
+			rest := ""
 			if m := endComment.FindStringIndex(line); m != nil {
 				comment = false
-				if rest := line[m[1]:]; strings.TrimSpace(rest) != "" {
-					out = append(out, rest)
-				}
+				rest = line[m[1]:]
 			}
+			out = append(out, rest)
 			continue
 		}
 		if hl != nil {
@@ -342,6 +343,7 @@ func (j *jekyll) convert(p *post, r *resolver) string {
 		}
 		if strings.TrimSpace(kramdownIAL.ReplaceAllString(line, "")) == "" && kramdownIAL.MatchString(line) {
 			s.rep.converted("kramdown attributes")
+			out = append(out, "") // kept as an empty line, for the line numbers
 			continue
 		}
 		if kramdownIAL.MatchString(line) {

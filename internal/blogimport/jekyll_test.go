@@ -39,6 +39,8 @@ echo {{ hi }}
 {% endhighlight %}
 
 {% include note.html %}
+
+<iframe width="560" src="https://www.youtube.com/embed/xyz" allowfullscreen></iframe>
 -- _posts/2023-03-01-html-post.html --
 ---
 title: HTML post
@@ -86,6 +88,7 @@ func TestJekyllLiquidAndHTMLPosts(t *testing.T) {
 		"Visible again.",
 		"```sh\necho {{ hi }}\n```",
 		"` {% include note.html %} `",
+		"[https://www.youtube.com/embed/xyz](https://www.youtube.com/embed/xyz)",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown post lacks %q:\n%s", want, md)
@@ -125,6 +128,7 @@ func TestJekyllLiquidAndHTMLPosts(t *testing.T) {
 	report := strings.ReplaceAll(out.String(), filepath.ToSlash(src)+"/", "")
 	for _, want := range []string{
 		"_posts/2023-01-05-md-post.md:19: Liquid tag {% include %} is not known to the import",
+		"_posts/2023-01-05-md-post.md:21: an <iframe> (an embed) is not shown by labfront: it is a link to https://www.youtube.com/embed/xyz now",
 		"_posts/2023-03-01-html-post.html:18: Liquid output {{ page.title }} is not known to the import",
 		"_posts/2023-03-01-html-post.html:19: Liquid tag {% include %} is not known to the import",
 		"_posts/2023-03-01-html-post.html:20: an <iframe> (an embed) is not shown by labfront: it is a link to https://www.youtube.com/embed/abc123 now",

@@ -58,6 +58,7 @@ var (
 	inlineLink = regexp.MustCompile(`(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*(<[^<>\n]*>|(?:[^\s()]|\([^\s()]*\))*)((?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?)\s*\)`)
 	refDef     = regexp.MustCompile(`^( {0,3}\[[^\]\n]+\]:[ \t]*)(<[^<>\n]*>|\S+)(.*)$`)
 	imgTag     = regexp.MustCompile(`(?i)<img\s[^<>]*?/?>`)
+	iframeTag  = regexp.MustCompile(`(?i)<iframe\s[^<>]*>\s*(?:</iframe\s*>)?`)
 	htmlAttr   = regexp.MustCompile(`([A-Za-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
 	htmlTag    = regexp.MustCompile(`</?([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?/?>`)
 	moreTag    = regexp.MustCompile(`<!--\s*more\s*-->`)
@@ -104,6 +105,22 @@ func rewriteBody(s *source, r *resolver, p *post, body string) string {
 				t = fmt.Sprintf(" %q", attrs["title"])
 			}
 			return fmt.Sprintf("![%s](%s%s)", mdText(attrs["alt"]), attrs["src"], t)
+		})
+		line = iframeTag.ReplaceAllStringFunc(line, func(tag string) string {
+			src := ""
+			for _, a := range htmlAttr.FindAllStringSubmatch(tag, -1) {
+				if strings.EqualFold(a[1], "src") {
+					src = a[2] + a[3] + a[4]
+				}
+			}
+			if !strings.HasPrefix(src, "https://") && !strings.HasPrefix(src, "http://") {
+				return tag
+			}
+			// An embed (a video, a map) that labfront will not run: a
+			// link to it keeps it one click away.
+			s.rep.converted("<iframe>")
+			s.rep.look(s.display(p.src), at, "an <iframe> (an embed) is not shown by labfront: it is a link to %s now", src)
+			return fmt.Sprintf("[%s](%s)", mdText(src), src)
 		})
 		masked := maskCode(line)
 		for _, m := range htmlTag.FindAllStringSubmatch(masked, -1) {

@@ -2,6 +2,7 @@ package blogimport
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -304,11 +305,14 @@ var dateLayouts = []string{
 	"2006.01.02",
 }
 
+var looseZone = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?)\s*([+-])\s*(\d{1,2}):?(\d{2})$`)
+
 // normalizeDate reads the date forms the three generators accept and
 // writes one labfront reads: YYYY-MM-DD for a bare date, RFC 3339 for a
 // time (a time without a zone is taken as UTC, as Hugo does by default).
 func normalizeDate(s string) (string, error) {
 	s = strings.TrimSpace(s)
+
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t.Format(time.DateOnly), nil
 	}
@@ -318,6 +322,14 @@ func normalizeDate(s string) (string, error) {
 				return t.Format(time.DateOnly), nil
 			}
 			return t.Format(time.RFC3339), nil
+		}
+	}
+	// "2022-06-14 17:00:00 - 500": a zone offset with a stray space and
+	// a dropped zero, which Jekyll's Time.parse reads all the same.
+	if m := looseZone.FindStringSubmatch(s); m != nil {
+		hm := m[3] + m[4]
+		if fixed := m[1] + " " + m[2] + strings.Repeat("0", 4-len(hm)) + hm; fixed != s {
+			return normalizeDate(fixed)
 		}
 	}
 	return "", fmt.Errorf("%q is not a date labfront can read", s)
