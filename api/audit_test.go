@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labfront/labfront/internal/cftest"
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/testkit/cftest"
 )
 
 func auditRec(action, target string) AuditRecord {

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/labfront/labfront/internal/cfapi"
-	"github.com/labfront/labfront/internal/cftest"
 	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/testkit/cftest"
 )
 
 const testTunnelID = "6ff42ae2-765d-4adf-8112-31c55c1551ef"

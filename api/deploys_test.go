@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labfront/labfront/internal/cftest"
+	"github.com/labfront/labfront/internal/testkit/cftest"
 )
 
 // postForm sends an action form with an identity and Sec-Fetch-Site.

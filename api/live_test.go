@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/internal/live"
-	"github.com/labfront/labfront/internal/live/proxmoxfake"
 	"github.com/labfront/labfront/internal/snapshot"
+	"github.com/labfront/labfront/internal/testkit/proxmoxfake"
 )
 
 // testClock is a settable time for tests.

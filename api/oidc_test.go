@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labfront/labfront/internal/oidctest"
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/oidctest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )

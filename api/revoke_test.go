@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labfront/labfront/internal/sitetest"
 	"github.com/labfront/labfront/internal/statefile"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )

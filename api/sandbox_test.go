@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labfront/labfront/internal/cftest"
+	"github.com/labfront/labfront/internal/testkit/cftest"
 )
 
 // TestWebhookBuildEnvironment: the webhook build cannot see the admin

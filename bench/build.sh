@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/build.sh — static build time and peak memory, labfront against
-# Debian's Hugo, on the same deterministic corpus (internal/sitetest).
+# Debian's Hugo, on the same deterministic corpus (internal/corpus).
 #
 #   bench/build.sh                      # N = 1000 and 10000, 3 rounds each
 #   SIZES="1000" ROUNDS=5 bench/build.sh

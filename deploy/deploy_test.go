@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/internal/cfapi"
-	"github.com/labfront/labfront/internal/cftest"
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/cftest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )

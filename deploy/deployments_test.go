@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labfront/labfront/internal/cftest"
+	"github.com/labfront/labfront/internal/testkit/cftest"
 )
 
 // TestDeploymentsAndRollback lists deployments newest first with the live

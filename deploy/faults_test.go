@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/internal/cfapi"
-	"github.com/labfront/labfront/internal/cftest"
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/cftest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // faultyClient is a deploy client that talks to s through p, with

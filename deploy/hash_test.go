@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labfront/labfront/internal/cftest"
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/cftest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // hashVector is a file and the key wrangler gives it.

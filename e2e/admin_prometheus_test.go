@@ -12,7 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/labfront/labfront/internal/live"
-	"github.com/labfront/labfront/internal/promtest"
+	"github.com/labfront/labfront/internal/testkit/promtest"
 )
 
 // TestAdminWithRealPrometheus: with a real Prometheus scraping a real node

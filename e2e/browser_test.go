@@ -17,9 +17,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"github.com/labfront/labfront/internal/sitetest"
-
 	"github.com/labfront/labfront/internal/pagesrv"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )

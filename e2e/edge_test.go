@@ -27,7 +27,7 @@ import (
 
 	"github.com/labfront/labfront/api"
 	"github.com/labfront/labfront/internal/live"
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )

@@ -72,13 +72,13 @@ npm_tool wrangler "$wrangler_version" "${LABFRONT_WRANGLER_DIR:-$cache/wrangler-
 
 # axe-core checks every page type for accessibility violations in the
 # browser tests (e2e/a11y_test.go); LABFRONT_AXE_DIR moves it. Keep the
-# version in step with internal/sitetest/axe.go.
+# version in step with internal/testkit/sitetest/axe.go.
 axe_version=4.14.1
 npm_tool axe-core "$axe_version" "${LABFRONT_AXE_DIR:-$cache/axe-core-$axe_version}" "accessibility tests"
 
 # Lighthouse scores the accessibility, best-practices and SEO of every page
 # type (e2e/lighthouse_test.go); LABFRONT_LIGHTHOUSE_DIR moves it. 12.2.3 is
 # the last line that runs on Node 20 (13 needs Node 22). Keep the version
-# in step with internal/sitetest/lighthouse.go.
+# in step with internal/testkit/sitetest/lighthouse.go.
 lighthouse_version=12.2.3
 npm_tool lighthouse "$lighthouse_version" "${LABFRONT_LIGHTHOUSE_DIR:-$cache/lighthouse-$lighthouse_version}" "Lighthouse tests"

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // lighthouseReport is the part of Lighthouse's JSON report the test reads.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/labfront/labfront/api"
 	"github.com/labfront/labfront/internal/live"
-	"github.com/labfront/labfront/internal/oidctest"
+	"github.com/labfront/labfront/internal/testkit/oidctest"
 )
 
 // oidcLog keeps the admin server's log for the test output and for the

@@ -14,7 +14,7 @@ import (
 
 	"github.com/labfront/labfront/deploy"
 	"github.com/labfront/labfront/internal/cfapi"
-	"github.com/labfront/labfront/internal/cftest"
+	"github.com/labfront/labfront/internal/testkit/cftest"
 )
 
 // TestProvisionThroughFaultyAPI: with creates whose answers are lost and

@@ -17,7 +17,7 @@ import (
 
 	"github.com/labfront/labfront/deploy"
 	"github.com/labfront/labfront/internal/cfapi"
-	"github.com/labfront/labfront/internal/cftest"
+	"github.com/labfront/labfront/internal/testkit/cftest"
 )
 
 // provisionClient is a client of s that logs into the returned buffer.

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/corpus"
 	"github.com/labfront/labfront/static"
 )
 
@@ -27,7 +27,7 @@ func BenchmarkBuildExample(b *testing.B) { benchBuild(b, "..") }
 // words with tags, code, tables and links.
 func BenchmarkBuild1000(b *testing.B) {
 	src := b.TempDir()
-	if err := sitetest.WriteCorpus(src, 1000); err != nil {
+	if err := corpus.Write(src, 1000); err != nil {
 		b.Fatal(err)
 	}
 	benchBuild(b, src)

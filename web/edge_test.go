@@ -11,7 +11,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // The worker's behaviour is tested under workerd in e2e/edge_test.go;

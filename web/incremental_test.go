@@ -12,7 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/corpus"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 )
 
@@ -129,7 +130,7 @@ func TestIncrementalMatchesCleanBuild(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			src := t.TempDir()
-			if err := sitetest.WriteCorpus(src, corpusPosts); err != nil {
+			if err := corpus.Write(src, corpusPosts); err != nil {
 				t.Fatal(err)
 			}
 			out := filepath.Join(t.TempDir(), "dist")
@@ -162,7 +163,7 @@ func TestIncrementalMatchesCleanBuild(t *testing.T) {
 // output by hand since the last build is rendered again, not kept.
 func TestIncrementalDistrustsTouchedOutput(t *testing.T) {
 	src := t.TempDir()
-	if err := sitetest.WriteCorpus(src, 12); err != nil {
+	if err := corpus.Write(src, 12); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "dist")
@@ -199,7 +200,7 @@ func TestIncrementalDistrustsTouchedOutput(t *testing.T) {
 // gives the same result as if the mistake never happened.
 func TestIncrementalFailureKeepsOutputAndCache(t *testing.T) {
 	src := t.TempDir()
-	if err := sitetest.WriteCorpus(src, 12); err != nil {
+	if err := corpus.Write(src, 12); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "dist")
@@ -455,7 +456,7 @@ func copyTree(t *testing.T, src, dst string) {
 func TestCorruptCacheIsColdStart(t *testing.T) {
 	src := t.TempDir()
 	// Few posts: 64+32 builds, and every entry kind is there all the same.
-	if err := sitetest.WriteCorpus(src, 4); err != nil {
+	if err := corpus.Write(src, 4); err != nil {
 		t.Fatal(err)
 	}
 	pristine := t.TempDir()

@@ -20,8 +20,8 @@ import (
 
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/pagesrv"
-	"github.com/labfront/labfront/internal/sitetest"
 	"github.com/labfront/labfront/internal/siteurl"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 )
 

@@ -21,7 +21,7 @@ import (
 
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/diag"
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 )
 

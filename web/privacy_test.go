@@ -11,7 +11,7 @@ import (
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/live"
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 )
 

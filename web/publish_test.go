@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/corpus"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // crashPosts keeps the many builds of the crash tests quick while still
@@ -18,14 +19,14 @@ import (
 const crashPosts = 12
 
 // writeVersion writes the corpus at src, version 2 edited (see
-// sitetest.EditCorpus).
+// corpus.Edit).
 func writeVersion(t *testing.T, src string, version int) {
 	t.Helper()
-	if err := sitetest.WriteCorpus(src, crashPosts); err != nil {
+	if err := corpus.Write(src, crashPosts); err != nil {
 		t.Fatal(err)
 	}
 	if version == 2 {
-		if err := sitetest.EditCorpus(src); err != nil {
+		if err := corpus.Edit(src); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -173,7 +174,7 @@ func TestPublishStoppedAtEveryRename(t *testing.T) {
 // shares with the spare: the spare must not pass it on.
 func TestIncrementalSpareTree(t *testing.T) {
 	src := t.TempDir()
-	if err := sitetest.WriteCorpus(src, crashPosts); err != nil {
+	if err := corpus.Write(src, crashPosts); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "dist")
@@ -204,7 +205,7 @@ func TestIncrementalSpareTree(t *testing.T) {
 			}
 		}},
 		{"the corpus edit", func(t *testing.T) {
-			if err := sitetest.EditCorpus(src); err != nil {
+			if err := corpus.Edit(src); err != nil {
 				t.Fatal(err)
 			}
 		}},

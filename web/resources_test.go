@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/labfront/labfront/internal/diag"
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 )
 

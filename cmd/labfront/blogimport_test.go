@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // jekyllBlog is a small Jekyll site without pictures (the fixtures of

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labfront/labfront/internal/cftest"
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/cftest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 const deployWrangler = `name = "labfront"

@@ -12,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/corpus"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // TestKilledBuildLeavesNoStaging SIGKILLs real builds while they write
@@ -26,7 +27,7 @@ func TestKilledBuildLeavesNoStaging(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	src := t.TempDir()
-	if err := sitetest.WriteCorpus(src, 1500); err != nil {
+	if err := corpus.Write(src, 1500); err != nil {
 		t.Fatal(err)
 	}
 	parent := t.TempDir()
@@ -103,7 +104,7 @@ func newCrashSite(t *testing.T, bin string, posts int) *crashSite {
 	t.Helper()
 	s := &crashSite{bin: bin, src: t.TempDir(), parent: t.TempDir()}
 	s.out = filepath.Join(s.parent, "dist")
-	if err := sitetest.WriteCorpus(s.src, posts); err != nil {
+	if err := corpus.Write(s.src, posts); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -192,7 +193,7 @@ func cleanVersions(t *testing.T, bin string, posts int) (v1, v2 map[string]strin
 	s := newCrashSite(t, bin, posts)
 	s.mustBuild(t, "--clean")
 	v1 = sitetest.Tree(t, s.out)
-	if err := sitetest.EditCorpus(s.src); err != nil {
+	if err := corpus.Edit(s.src); err != nil {
 		t.Fatal(err)
 	}
 	s.mustBuild(t, "--clean")
@@ -234,7 +235,7 @@ func TestBuildKilledAtEveryRename(t *testing.T) {
 					// which the next incremental build takes up.
 					s.mustBuild(t)
 					s.mustBuild(t)
-					if err := sitetest.EditCorpus(s.src); err != nil {
+					if err := corpus.Edit(s.src); err != nil {
 						t.Fatal(err)
 					}
 					cmd := s.build(mode.args...)
@@ -284,7 +285,7 @@ func TestBuildKilledAtRandomMoments(t *testing.T) {
 	start := time.Now()
 	s.mustBuild(t)
 	took := time.Since(start)
-	if err := sitetest.EditCorpus(s.src); err != nil {
+	if err := corpus.Edit(s.src); err != nil {
 		t.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(20, 2))

@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/corpus"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -240,7 +241,7 @@ Alone.
 // clean build writes.
 func TestDamagedCacheWarns(t *testing.T) {
 	src := t.TempDir()
-	if err := sitetest.WriteCorpus(src, 8); err != nil {
+	if err := corpus.Write(src, 8); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "dist")

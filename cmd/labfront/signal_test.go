@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // bigExport writes a legitimate export of n published posts, each a few

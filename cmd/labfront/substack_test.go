@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // substackSite is a site with a publication URL and a lab that has the

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // secretMark is in every file outside the site the tests link to, so a

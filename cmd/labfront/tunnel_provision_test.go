@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labfront/labfront/internal/cftest"
+	"github.com/labfront/labfront/internal/testkit/cftest"
 )
 
 func TestTunnelProvisionCommand(t *testing.T) {

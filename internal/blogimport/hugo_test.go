@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // TestHugoConfigFolderAndLanguageDirs: the configuration in

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )

@@ -14,7 +14,7 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v6"
 
-	"github.com/labfront/labfront/internal/cftest"
+	"github.com/labfront/labfront/internal/testkit/cftest"
 )
 
 // createTunnel makes a tunnel in the fake API, as provisioning would.

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/labfront/labfront/internal/diag"
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // TestLoadBundles: a folder in posts/ or notes/ is a page whose slug comes

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/labfront/labfront/internal/diag"
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 func TestSlugFromFile(t *testing.T) {

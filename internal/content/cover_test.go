@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // TestCoverFrontMatter: the shape of cover: and the required cover_alt:

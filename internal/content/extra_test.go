@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/labfront/labfront/internal/sitefs"
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 func TestMoreFrontMatterKeys(t *testing.T) {

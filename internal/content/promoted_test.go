@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 const promotedNote = `---

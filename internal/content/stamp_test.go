@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 func TestStampVouches(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 	"github.com/cloudflare/cloudflare-go/v6/option"
 
 	"github.com/labfront/labfront/internal/cfapi"
-	"github.com/labfront/labfront/internal/cftest"
+	"github.com/labfront/labfront/internal/testkit/cftest"
 )
 
 // fakeCloudflared serves /ready as cloudflared's metrics server does.

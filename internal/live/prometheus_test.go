@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/internal/lab"
-	"github.com/labfront/labfront/internal/promtest"
+	"github.com/labfront/labfront/internal/testkit/promtest"
 )
 
 // promTestNow is the clock of the fake-server tests; the fixtures in

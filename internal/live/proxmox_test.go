@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/internal/lab"
-	"github.com/labfront/labfront/internal/live/proxmoxfake"
+	"github.com/labfront/labfront/internal/testkit/proxmoxfake"
 )
 
 // pxTestLab maps lab nodes onto the fake's cluster (pve-io online, pve-ni

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // TestHandlerSymlinks: a symlink in the served tree never serves a file

@@ -13,7 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // hits counts the requests payloads make to /…/hit/NAME.

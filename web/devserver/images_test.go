@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )

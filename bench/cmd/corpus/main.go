@@ -1,5 +1,5 @@
 // Command corpus writes the deterministic benchmark corpus of
-// internal/sitetest.WriteCorpus: content/site.yaml and n posts under
+// internal/corpus.Write: content/site.yaml and n posts under
 // content/posts, the same files bench/build.sh feeds to labfront and Hugo.
 package main
 
@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/labfront/labfront/internal/sitetest"
+	"github.com/labfront/labfront/internal/corpus"
 )
 
 func main() {
@@ -19,7 +19,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: corpus -n N -out DIR")
 		os.Exit(2)
 	}
-	if err := sitetest.WriteCorpus(*out, *n); err != nil {
+	if err := corpus.Write(*out, *n); err != nil {
 		fmt.Fprintln(os.Stderr, "corpus:", err)
 		os.Exit(1)
 	}

@@ -1,4 +1,4 @@
-package sitetest
+package corpus
 
 import (
 	"fmt"
@@ -14,11 +14,11 @@ build drone orchestrator kernel package compile cores memory disk volume replica
 pipeline commit review static render template feed sitemap worker origin fallback health probe
 we it is was and or but with from into over under after before while because so then also`)
 
-// WriteCorpus writes a deterministic site of n posts of about 900 words
+// Write writes a deterministic site of n posts of about 900 words
 // each — front matter with tags from a pool of 50, a code block, a table,
 // lists and links — the corpus the build benchmarks and the Hugo
 // comparison use.
-func WriteCorpus(dir string, n int) error {
+func Write(dir string, n int) error {
 	r := rand.New(rand.NewPCG(1, uint64(n)))
 	posts := filepath.Join(dir, "content", "posts")
 	if err := os.MkdirAll(posts, 0o755); err != nil {
@@ -71,12 +71,12 @@ func WriteCorpus(dir string, n int) error {
 	return nil
 }
 
-// EditCorpus turns a corpus WriteCorpus wrote into its second version:
+// Edit turns a corpus Write wrote into its second version:
 // the site's title changes (every page changes with it), the newest post
 // goes, one post arrives and an old one gains a paragraph. A tree that
 // is half one version and half the other differs from both, which the
 // crash tests rely on.
-func EditCorpus(dir string) error {
+func Edit(dir string) error {
 	site := filepath.Join(dir, "content", "site.yaml")
 	data, err := os.ReadFile(site)
 	if err != nil {
