@@ -17,33 +17,9 @@ import (
 	"github.com/labfront/labfront/internal/testkit/cftest"
 )
 
-// createTunnel makes a tunnel in the fake API, as provisioning would.
-func createTunnel(t *testing.T, s *cftest.Server) string {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.APIBase+"accounts/"+cftest.DefaultAccountID+"/cfd_tunnel", bytes.NewReader([]byte(`{"name":"labfront","config_src":"cloudflare"}`)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+cftest.DefaultToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var env struct {
-		Result struct {
-			ID string `json:"id"`
-		} `json:"result"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || env.Result.ID == "" {
-		t.Fatalf("create a tunnel: HTTP %d, %v", resp.StatusCode, err)
-	}
-	return env.Result.ID
-}
-
 func TestTunnelConnections(t *testing.T) {
 	s := cftest.New(t, cftest.Options{})
-	id := createTunnel(t, s)
+	id := s.CreateTunnel(t, "labfront")
 	opened := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	s.SetConnections(id, []cftest.Connection{
 		{ClientID: "c1", ColoName: "ams01", OpenedAt: opened},
@@ -82,7 +58,7 @@ func TestTunnelConnections(t *testing.T) {
 // requests 503, as Cloudflare's edge does in an incident.
 func TestTunnelConnectionsRetry(t *testing.T) {
 	s := cftest.New(t, cftest.Options{})
-	id := createTunnel(t, s)
+	id := s.CreateTunnel(t, "labfront")
 	p := cftest.NewFaultProxy(t, s, 1, cftest.Faults{Unavailable: 1})
 	creds := Credentials{APIToken: cftest.DefaultToken, AccountID: cftest.DefaultAccountID, BaseURL: p.APIBase}
 	r, err := NewTunnels(creds, nil)

@@ -1,9 +1,7 @@
 package live
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -53,30 +51,6 @@ func readyBody(n int) string {
 	return `{"status":` + strconv.Itoa(status) + `,"readyConnections":` + strconv.Itoa(n) + `,"connectorId":"0b4d2f0e-5d0a-4c7f-9c61-3a4e8c0d1f2a"}`
 }
 
-// cftestTunnel creates a tunnel in s and returns its id.
-func cftestTunnel(t *testing.T, s *cftest.Server) string {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.APIBase+"accounts/"+cftest.DefaultAccountID+"/cfd_tunnel", bytes.NewReader([]byte(`{"name":"labfront","config_src":"cloudflare"}`)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+cftest.DefaultToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var env struct {
-		Result struct {
-			ID string `json:"id"`
-		} `json:"result"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || env.Result.ID == "" {
-		t.Fatalf("create tunnel: HTTP %d, %v", resp.StatusCode, err)
-	}
-	return env.Result.ID
-}
-
 func TestCloudflaredCollect(t *testing.T) {
 	opened := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	four := []cftest.Connection{
@@ -117,7 +91,7 @@ func TestCloudflaredCollect(t *testing.T) {
 			src := Source{Name: "tunnel", Type: "cloudflared", URL: srv.URL, Timeout: 2 * time.Second}
 			if tc.api {
 				api := cftest.New(t, cftest.Options{})
-				id := cftestTunnel(t, api)
+				id := api.CreateTunnel(t, "labfront")
 				api.SetConnections(id, tc.conns)
 				src.Secret = cftest.DefaultToken
 				if tc.token != "" {

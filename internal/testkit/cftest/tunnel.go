@@ -1,11 +1,13 @@
 package cftest
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -31,6 +33,36 @@ type Connection struct {
 	ColoName      string
 	OriginIP      string
 	OpenedAt      time.Time
+}
+
+// CreateTunnel makes a remotely managed tunnel through the fake's own API,
+// as provisioning would, and returns its id: for tests of what reads
+// tunnels and never creates one.
+func (s *Server) CreateTunnel(t testing.TB, name string) string {
+	t.Helper()
+	body, err := json.Marshal(map[string]string{"name": name, "config_src": "cloudflare"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, s.APIBase+"accounts/"+s.Options().AccountID+"/cfd_tunnel", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.Options().Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env struct {
+		Result struct {
+			ID string `json:"id"`
+		} `json:"result"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || env.Result.ID == "" {
+		t.Fatalf("create a tunnel: HTTP %d, %v", resp.StatusCode, err)
+	}
+	return env.Result.ID
 }
 
 // Tunnels returns the account's tunnels, oldest first.
