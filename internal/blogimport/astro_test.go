@@ -68,5 +68,5 @@ heroImageAlt: The cover
 			t.Errorf("not carried: %v", err)
 		}
 	}
-	importAndBuild(t, dest)
+	importAndBuild(t, dest, false)
 }

@@ -40,28 +40,7 @@ func TestImportThenBuild(t *testing.T) {
 			if _, err := g.run(context.Background(), src, Options{Dest: dest}); err != nil {
 				t.Fatal(err)
 			}
-			opts := web.Options{Src: dest, Static: static.FS(), Islands: web.Islands()}
-			if _, err := web.Check(opts); err != nil {
-				t.Fatalf("check of the import: %v", err)
-			}
-			opts.Out = filepath.Join(t.TempDir(), "dist")
-			opts.Drafts = true
-			if _, err := web.Build(context.Background(), opts); err != nil {
-				t.Fatalf("build of the import: %v", err)
-			}
-			tree := sitetest.Tree(t, opts.Out)
-			for name, doc := range tree {
-				if !strings.HasSuffix(name, ".html") {
-					continue
-				}
-				for _, ref := range sitetest.Refs(doc) {
-					if target, ok := localFile(name, ref); ok {
-						if _, found := tree[target]; !found {
-							t.Errorf("%s: %s points at no file of dist/ (%s)", name, ref, target)
-						}
-					}
-				}
-			}
+			tree := importAndBuild(t, dest, true)
 			lines := strings.Split(tree["_redirects"], "\n")
 			for _, want := range redirects[g.name] {
 				if !containsLine(lines, want) {
@@ -70,6 +49,35 @@ func TestImportThenBuild(t *testing.T) {
 			}
 		})
 	}
+}
+
+// importAndBuild checks and builds an imported site, and fails on any
+// link or image of a built page that points at no file of dist/.
+func importAndBuild(t *testing.T, dest string, drafts bool) map[string]string {
+	t.Helper()
+	opts := web.Options{Src: dest, Static: static.FS(), Islands: web.Islands()}
+	if _, err := web.Check(opts); err != nil {
+		t.Fatalf("check of the import: %v", err)
+	}
+	opts.Out = filepath.Join(t.TempDir(), "dist")
+	opts.Drafts = drafts
+	if _, err := web.Build(context.Background(), opts); err != nil {
+		t.Fatalf("build of the import: %v", err)
+	}
+	tree := sitetest.Tree(t, opts.Out)
+	for name, doc := range tree {
+		if !strings.HasSuffix(name, ".html") {
+			continue
+		}
+		for _, ref := range sitetest.Refs(doc) {
+			if target, ok := localFile(name, ref); ok {
+				if _, found := tree[target]; !found {
+					t.Errorf("%s: %s points at no file of dist/ (%s)", name, ref, target)
+				}
+			}
+		}
+	}
+	return tree
 }
 
 func containsLine(lines []string, want string) bool {

@@ -230,7 +230,7 @@ Nothing shared.
 		}
 	}
 
-	tree := importAndBuild(t, dest)
+	tree := importAndBuild(t, dest, false)
 	if page := tree["blog/uses-shared/index.html"]; !strings.Contains(page, "/media/shared/") {
 		t.Errorf("built post does not use the pictures of /media/shared/:\n%s", page)
 	}

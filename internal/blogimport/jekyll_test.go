@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/labfront/labfront/internal/testkit/sitetest"
-	"github.com/labfront/labfront/static"
-	"github.com/labfront/labfront/web"
 )
 
 const jekyllLiquidFixture = `
@@ -139,36 +137,8 @@ func TestJekyllLiquidAndHTMLPosts(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}
 	}
-	tree := importAndBuild(t, dest)
+	tree := importAndBuild(t, dest, false)
 	if page := tree["blog/html-post/index.html"]; !strings.Contains(page, "Wiring") || !strings.Contains(page, `href="/blog/md-post/"`) {
 		t.Errorf("built HTML post:\n%s", page)
 	}
-}
-
-// importAndBuild checks and builds an imported site, and fails on any
-// link or image of a built page that points at no file of dist/.
-func importAndBuild(t *testing.T, dest string) map[string]string {
-	t.Helper()
-	opts := web.Options{Src: dest, Static: static.FS(), Islands: web.Islands()}
-	if _, err := web.Check(opts); err != nil {
-		t.Fatalf("check of the import: %v", err)
-	}
-	opts.Out = filepath.Join(t.TempDir(), "dist")
-	if _, err := web.Build(context.Background(), opts); err != nil {
-		t.Fatalf("build of the import: %v", err)
-	}
-	tree := sitetest.Tree(t, opts.Out)
-	for name, doc := range tree {
-		if !strings.HasSuffix(name, ".html") {
-			continue
-		}
-		for _, ref := range sitetest.Refs(doc) {
-			if target, ok := localFile(name, ref); ok {
-				if _, found := tree[target]; !found {
-					t.Errorf("%s: %s points at no file of dist/ (%s)", name, ref, target)
-				}
-			}
-		}
-	}
-	return tree
 }
