@@ -127,7 +127,7 @@ func layoutProblems(t *testing.T, rows []layoutRow, lastLine int) []string {
 		}
 	}
 	missing := func(dir string) {
-		probs = append(probs, fmt.Sprintf("README.md:%d: the layout table has no row for %s/: add\n| `%s` | %s |", lastLine, dir, dir, describe(t, dir)))
+		probs = append(probs, fmt.Sprintf("README.md:%d: the layout table (its last row is here) has no row for %s: add\n| `%s` | %s |", lastLine, dir, dir, describe(t, dir)))
 	}
 	ignored := gitignored(t)
 	for _, name := range subdirs(t, ".") {
