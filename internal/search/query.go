@@ -83,8 +83,8 @@ type Query struct {
 
 // Hit is one result.
 type Hit struct {
-	ID    int
-	Score float64
+	ID                     int
+	Score                  float64
 	URL, Title, Kind, Date string
 	Tags                   []string
 	Excerpt                string

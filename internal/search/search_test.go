@@ -70,7 +70,7 @@ func TestWords(t *testing.T) {
 func TestEditDistance(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
-		a, b     string
+		a, b      string
 		max, want int
 	}{
 		{"ollama", "olama", 1, 1}, {"proxmox", "proxmix", 1, 1}, {"kitten", "sitting", 3, 3},
