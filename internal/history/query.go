@@ -137,7 +137,7 @@ func (s *Store) reader(ctx context.Context, q querier, ov Overlay, now time.Time
 // own is subject's recorded timeline over [from, to).
 func (r *reader) own(ctx context.Context, subject string, from, to time.Time) (Timeline, error) {
 	rows, err := r.q.QueryContext(ctx, `SELECT run, at, state FROM changes JOIN subjects ON subjects.id = changes.subject
-		WHERE subjects.name = ? AND at < ? ORDER BY at, rowid`, subject, to.UnixMilli())
+		WHERE subjects.name = ? AND at < ? ORDER BY at, changes.rowid`, subject, to.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("history: changes of %s: %w", subject, err)
 	}
