@@ -51,7 +51,7 @@ func TestCronNext(t *testing.T) {
 	}{
 		{"0 3 * * 0", "2026-12-03T10:00:00Z", time.UTC, []string{"2026-12-06T03:00:00Z", "2026-12-13T03:00:00Z"}, false},
 		{"0 3 * * sun", "2026-12-06T03:00:00Z", time.UTC, []string{"2026-12-06T03:00:00Z"}, false}, // at t fires
-		{"0 3 * * 7", "2026-12-03T00:00:00Z", time.UTC, []string{"2026-12-06T03:00:00Z"}, false},  // 7 is Sunday
+		{"0 3 * * 7", "2026-12-03T00:00:00Z", time.UTC, []string{"2026-12-06T03:00:00Z"}, false},   // 7 is Sunday
 		{"*/20 9-10 * * mon-fri", "2026-12-04T10:30:00Z", time.UTC, []string{"2026-12-04T10:40:00Z", "2026-12-07T09:00:00Z", "2026-12-07T09:20:00Z"}, false},
 		// Both day fields restricted: either matches (the 1st, or a Monday).
 		{"0 0 1 * mon", "2026-12-01T00:00:01Z", time.UTC, []string{"2026-12-07T00:00:00Z", "2026-12-14T00:00:00Z"}, false},
