@@ -400,7 +400,7 @@ func (p *plan) addArticles(pages []*content.Page) {
 		if pg.Canonical != "" {
 			h.Canonical = pg.Canonical
 		}
-		if pg.Cover == "" {
+		if pg.Cover == "" && p.site.Config.PageCards {
 			h.Image = p.addPageCard(pg)
 		}
 		// The body is fetched when the page is rendered: a page the build
