@@ -326,3 +326,12 @@ func TestSecretsNeverLogged(t *testing.T) {
 	}
 	t.Logf("records:\n%s", records.String())
 }
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -78,7 +78,10 @@ func StartMailpit(t testing.TB) *Mailpit {
 		"--smtp", fmt.Sprintf("127.0.0.1:%d", m.SMTPPort), "--listen", fmt.Sprintf("127.0.0.1:%d", api),
 		"--database", filepath.Join(dir, "mail.db"),
 		"--smtp-tls-cert", m.CAFile, "--smtp-tls-key", key, "--smtp-require-starttls",
-		"--smtp-auth-file", auth, "--smtp-disable-rdns", "--quiet")
+		"--smtp-auth-file", auth, "--smtp-disable-rdns", "--quiet",
+		// It would ask its project's release page for a newer version:
+		// tests reach nothing beyond loopback.
+		"--disable-version-check")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
