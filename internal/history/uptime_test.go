@@ -3,6 +3,7 @@ package history
 import (
 	"testing"
 	"time"
+
 	// Tests name IANA zones; the binary must not depend on the machine's.
 	_ "time/tzdata"
 )

@@ -89,6 +89,13 @@ func (ws Windows) At(system string, t time.Time) (Occurrence, bool) {
 	return best, found
 }
 
+// InMaintenance reports whether system is in a window at t: what the
+// incident tracker asks.
+func (ws Windows) InMaintenance(system string, t time.Time) bool {
+	_, in := ws.At(system, t)
+	return in
+}
+
 // Next is system's first window that is under way at t or starts after
 // it, looking a year ahead.
 func (ws Windows) Next(system string, t time.Time) (Occurrence, bool) {

@@ -7,6 +7,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/labfront/labfront/internal/diag"
+	"github.com/labfront/labfront/internal/history"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
 
@@ -184,6 +185,14 @@ func TestWindows(t *testing.T) {
 	}
 	if want := []string{"nas@2026-12-20T03:00:00Z", "pve-io@2026-12-24T02:00:00Z"}; !slices.Equal(got, want) {
 		t.Errorf("upcoming = %v, want %v", got, want)
+	}
+	if !ws.InMaintenance("nas", d("2026-12-06T03:00:00Z")) || ws.InMaintenance("nas", d("2026-12-06T02:59:59Z")) {
+		t.Error("InMaintenance disagrees with At")
+	}
+	// The windows plug straight into the uptime arithmetic.
+	ov := history.Overlay{Windows: ws.For}
+	if got := ov.Windows("pve-io", d("2026-12-24T00:00:00Z"), d("2026-12-25T00:00:00Z")); len(got) != 1 || got[0].To.Sub(got[0].From) != 2*time.Hour {
+		t.Errorf("overlay windows: %v", got)
 	}
 	if iv := ws.For("nas", d("2026-12-01T00:00:00Z"), d("2026-12-31T00:00:00Z")); len(iv) != 4 {
 		t.Errorf("nas has %d windows in December before the 31st, want 4", len(iv))
