@@ -142,6 +142,8 @@ type plan struct {
 	// unknown are URLs left out because their input has problems
 	// (reported): a page, the lab pages, a refused image. See isUnknown.
 	unknown []string
+	// search is the site's search index (see search.go).
+	search *siteSearch
 	// warnings are the load's and assemble's warnings, for the caller
 	// to show; a build with only warnings goes ahead.
 	warnings diag.List
@@ -186,6 +188,9 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 	res.ImagesProcessed = int(p.processed.Load())
 	res.CardsDrawn = int(p.drawn.Load())
 	res.Warnings = p.warnings
+	if err := p.search.save(); err != nil {
+		opts.logger().Warn("search cache not saved", "dir", dir, "err", err)
+	}
 	if verr == nil {
 		next.Pages = cachedPages(p.site)
 		next.Images = p.images
@@ -287,6 +292,9 @@ func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site, image
 		return nil, err
 	}
 	p.addStatus()
+	if err := p.addSearch(opts); err != nil {
+		return nil, err
+	}
 	p.addFeeds()
 	p.addMeta()
 	p.addWorker()

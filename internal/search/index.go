@@ -96,35 +96,59 @@ type TermWeight struct {
 	Weight uint32
 }
 
+// Body is an analysed body text: its excerpt and how often each term
+// occurs in it. It depends on the text alone, so a build caches it by the
+// page's source and does not convert an unchanged page again.
+type Body struct {
+	Excerpt string
+	Counts  []TermWeight // sorted by term
+}
+
+// AnalyzeBody analyses a body text.
+func AnalyzeBody(text string) Body {
+	counts := map[string]int{}
+	for _, w := range Words(text) {
+		counts[Stem(w)]++
+	}
+	b := Body{Excerpt: excerpt(text)}
+	for term, n := range counts {
+		b.Counts = append(b.Counts, TermWeight{Term: term, Weight: uint32(n)})
+	}
+	slices.SortFunc(b.Counts, func(a, b TermWeight) int { return strings.Compare(a.Term, b.Term) })
+	return b
+}
+
 // Analyze turns a document into its index entry.
-func Analyze(d Document) Entry {
-	counts := map[string][4]int{}
-	add := func(field int, text string) {
+func Analyze(d Document) Entry { return AnalyzeWith(d, AnalyzeBody(d.Body)) }
+
+// AnalyzeWith turns a document into its index entry with its body
+// analysed already (d.Body is not read).
+func AnalyzeWith(d Document, body Body) Entry {
+	weights := map[string]int{}
+	add := func(weight int, text string) {
+		counts := map[string]int{}
 		for _, w := range Words(text) {
-			c := counts[Stem(w)]
-			c[field]++
-			counts[Stem(w)] = c
+			counts[Stem(w)]++
+		}
+		for term, n := range counts {
+			weights[term] += weight * min(n, maxCount)
 		}
 	}
-	add(0, d.Title)
+	add(weightTitle, d.Title)
+	var tags []string
 	for _, t := range d.Tags {
-		add(1, t.Name)
+		tags = append(tags, t.Name)
 	}
-	for _, h := range d.Headings {
-		add(2, h)
+	add(weightTag, strings.Join(tags, " "))
+	add(weightHeading, strings.Join(d.Headings, " "))
+	for _, c := range body.Counts {
+		weights[c.Term] += weightBody * min(int(c.Weight), maxCount)
 	}
-	add(3, d.Body)
-	e := Entry{URL: d.URL, Title: d.Title, Kind: d.Kind, Date: d.Date, Excerpt: excerpt(d.Body)}
+	e := Entry{URL: d.URL, Title: d.Title, Kind: d.Kind, Date: d.Date, Excerpt: body.Excerpt, Tags: tags}
 	for _, t := range d.Tags {
-		e.Tags = append(e.Tags, t.Name)
 		e.TagSlugs = append(e.TagSlugs, t.Slug)
 	}
-	weights := [4]int{weightTitle, weightTag, weightHeading, weightBody}
-	for term, c := range counts {
-		w := 0
-		for f, n := range c {
-			w += weights[f] * min(n, maxCount)
-		}
+	for term, w := range weights {
 		e.Terms = append(e.Terms, TermWeight{Term: term, Weight: uint32(w)})
 	}
 	slices.SortFunc(e.Terms, func(a, b TermWeight) int { return strings.Compare(a.Term, b.Term) })
