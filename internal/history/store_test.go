@@ -337,3 +337,53 @@ func TestCrashLosesAtMostASecond(t *testing.T) {
 		t.Errorf("after the crash the state reads %s, want unknown", st)
 	}
 }
+
+// TestCompactionHalfHourZone: in a zone whose midnight is not on the UTC
+// hour, the sample block the compaction mark splits keeps its later
+// samples, and every sample is counted once, in a rollup or raw.
+func TestCompactionHalfHourZone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	kolkata, err := time.LoadLocation("Asia/Kolkata") // UTC+5:30
+	must(t, err)
+	c := &clock{t: t0}
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "h.db"), Options{Now: c.Now, CompactEvery: -1,
+		Config: Config{RawDays: 7, RetentionDays: 90, Location: kolkata}})
+	must(t, err)
+	defer s.Close()
+	// A sample every 10 minutes for 10 days.
+	n := 0
+	for at := t0; at.Before(t0.AddDate(0, 0, 10)); at = at.Add(10 * time.Minute) {
+		c.Set(at)
+		must(t, s.Change("nas", at, Up, ""))
+		must(t, s.Sample("nas", at, 5*time.Millisecond))
+		n++
+	}
+	must(t, s.Flush(ctx))
+	now := t0.AddDate(0, 0, 10)
+	c.Set(now)
+	must(t, s.Compact(ctx, now))
+	l := now.In(kolkata)
+	cut := time.Date(l.Year(), l.Month(), l.Day()-7, 0, 0, 0, 0, kolkata)
+	if cut.UTC().Minute() != 30 {
+		t.Fatalf("the mark %v should fall on a UTC half hour", cut.UTC())
+	}
+	var rolled int
+	must(t, s.db.QueryRow("SELECT coalesce(sum(samples), 0) FROM daily").Scan(&rolled))
+	raw := 0
+	must(t, s.eachSample(ctx, s.db, "nas", t0.AddDate(-1, 0, 0), now, func(sm sample) {
+		if sm.at.Before(cut) {
+			t.Errorf("a raw sample at %v is before the mark %v", sm.at, cut)
+		}
+		raw++
+	}))
+	if rolled+raw != n {
+		t.Errorf("%d samples rolled up and %d raw, want %d in all", rolled, raw, n)
+	}
+	// The split block still exists and starts at the mark.
+	var blocks int
+	must(t, s.db.QueryRow("SELECT count(*) FROM samples WHERE hour < ?", cut.UnixMilli()).Scan(&blocks))
+	if blocks != 1 {
+		t.Errorf("%d blocks before the mark, want the one it splits", blocks)
+	}
+}
