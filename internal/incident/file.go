@@ -138,7 +138,7 @@ func Load(dir string) ([]Incident, error) {
 		}
 		out = append(out, inc)
 	}
-	slices.SortFunc(out, func(a, b Incident) int { return a.Started.Compare(b.Started) })
+	slices.SortFunc(out, byStart)
 	return out, probs.Err()
 }
 
@@ -292,4 +292,41 @@ func Publish(inc Incident, pub func(id string) (publicID, name string)) Incident
 		}
 	}
 	return out
+}
+
+// Files keeps incidents on disk: the admin's complete record, with lab
+// ids, in Dir (under state_dir), and the public copy of each incident
+// that affects a public system in PublicDir (content/incidents/), so it
+// lives in git like posts.
+type Files struct {
+	Dir, PublicDir string
+	// Pub maps a node id to its public id and shown name ("" for a hidden
+	// node), as for Publish.
+	Pub func(id string) (publicID, name string)
+}
+
+// Save writes the incident's record and, when it affects a public system
+// (one Pub gives a public id), its public copy; each write is atomic.
+func (fs Files) Save(inc Incident) error {
+	if _, err := Write(fs.Dir, inc); err != nil {
+		return err
+	}
+	if fs.PublicDir == "" || fs.Pub == nil || !slices.ContainsFunc(inc.Systems, func(s string) bool { id, _ := fs.Pub(s); return id != "" }) {
+		return nil
+	}
+	_, err := Write(fs.PublicDir, Publish(inc, fs.Pub))
+	return err
+}
+
+// Load reads the admin's records back (for Tracker.Restore).
+func (fs Files) Load() ([]Incident, error) { return Load(fs.Dir) }
+
+// SetPostmortem stores the operator's postmortem (Markdown) on an
+// incident, open or resolved, in the record and the public copy.
+func (fs Files) SetPostmortem(id, text string) (Incident, error) {
+	inc, err := Edit(fs.Dir, id, func(i *Incident) error { i.Postmortem = text; return nil })
+	if err != nil {
+		return inc, err
+	}
+	return inc, fs.Save(inc)
 }

@@ -194,6 +194,8 @@ func (t *Tracker) Restore(incidents []Incident) {
 		t.taken[inc.ID] = true
 		if inc.Open() {
 			c := inc
+			// Files do not store it: the lab says it.
+			c.Public = slices.ContainsFunc(c.Systems, t.topo.Public)
 			t.open[inc.Cause] = &c
 		}
 	}
@@ -205,7 +207,7 @@ func (t *Tracker) Open() []Incident {
 	for _, inc := range t.open {
 		out = append(out, *inc)
 	}
-	slices.SortFunc(out, func(a, b Incident) int { return a.Started.Compare(b.Started) })
+	slices.SortFunc(out, byStart)
 	return out
 }
 
@@ -377,6 +379,14 @@ func list(s []string) string {
 		return s[0] + " and " + s[1]
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// byStart orders incidents by start, then id.
+func byStart(a, b Incident) int {
+	if c := a.Started.Compare(b.Started); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -358,3 +358,53 @@ func TestPublish(t *testing.T) {
 		t.Errorf("wording:\n%s", data)
 	}
 }
+
+// TestFiles: the admin's record keeps lab ids; the public copy, written
+// only for incidents that touch a public system, names no hidden node;
+// a postmortem reaches both; a restart restores from the records.
+func TestFiles(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	fs := Files{Dir: filepath.Join(root, "state", "incidents"), PublicDir: filepath.Join(root, "content", "incidents"),
+		Pub: func(id string) (string, string) {
+			if id == "pve" || id == "vault" {
+				return "", ""
+			}
+			return id, strings.ToUpper(id[:1]) + id[1:]
+		}}
+	s := newSim(t, defaults, nil)
+	s.step(6, "pve", "app")
+	if len(s.events) != 1 {
+		t.Fatalf("events: %v", s.kinds())
+	}
+	inc := s.events[0].Incident
+	if err := fs.Save(inc); err != nil {
+		t.Fatal(err)
+	}
+	private := Incident{ID: "2026-12-03-vault", Cause: "vault", Systems: []string{"vault"}, Title: "vault is down", Status: Investigating, Started: start}
+	if err := fs.Save(private); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.SetPostmortem(inc.ID, "The PSU."); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := os.ReadFile(filepath.Join(fs.PublicDir, inc.ID+".md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(pub), "pve") || !strings.Contains(string(pub), "App is unreachable because an internal system is down.") || !strings.Contains(string(pub), "The PSU.") {
+		t.Errorf("public copy:\n%s", pub)
+	}
+	if _, err := os.Stat(filepath.Join(fs.PublicDir, private.ID+".md")); err == nil {
+		t.Error("an incident of hidden systems only was published")
+	}
+	recs, err := fs.Load()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("records: %v %v", recs, err)
+	}
+	tr := NewTracker(defaults, NewTopology(testLab(), "admin"), nil)
+	tr.Restore(recs)
+	if open := tr.Open(); len(open) != 2 || open[0].Cause != "pve" || !open[0].Public || open[0].Postmortem != "The PSU." || open[1].Public {
+		t.Errorf("restored: %+v", open)
+	}
+}

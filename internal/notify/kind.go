@@ -52,9 +52,10 @@ func (c Config) secrets() []string {
 			out = append(out, s)
 		}
 	}
-	// A webhook URL is itself the credential (Discord, Slack): its path
-	// is secret, only scheme and host may be shown.
-	if c.URL != "" && c.Type != "ntfy" {
+	// A webhook URL is itself the credential (Discord, Slack; an ntfy
+	// topic without a token): its path is secret, only scheme and host
+	// may be shown.
+	if c.URL != "" {
 		out = append(out, c.URL)
 		if i := strings.Index(c.URL, "://"); i >= 0 {
 			if j := strings.IndexByte(c.URL[i+3:], '/'); j >= 0 && len(c.URL[i+3+j:]) > 1 {
