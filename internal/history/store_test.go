@@ -206,6 +206,18 @@ func TestCompaction(t *testing.T) {
 			t.Errorf("window %s: %+v before, %+v after", Windows[i].Name, before.Windows[i], after.Windows[i])
 		}
 	}
+	// Many systems at once are read in one query each (preload): the
+	// same numbers.
+	both, err := s.Report(ctx, []string{"app", "pve"}, ov, now, 30)
+	must(t, err)
+	for i := range after.Days {
+		if both[0].Days[i] != after.Days[i] {
+			t.Errorf("day %s: %+v alone, %+v with pve", after.Days[i].Date, after.Days[i].Span, both[0].Days[i].Span)
+		}
+	}
+	if both[0].Windows[3] != after.Windows[3] || both[1].Days[11].Span.Maintenance != time.Hour {
+		t.Errorf("preloaded report: %+v / %+v", both[0].Windows[3], both[1].Days[11])
+	}
 	// The third day has the maintenance hour of pve.
 	if d := after.Days[11]; d.Date != "2026-12-03" || d.Span.Maintenance != time.Hour || d.Span.Down != 2*time.Hour {
 		t.Errorf("day with maintenance: %+v", d)
