@@ -399,3 +399,38 @@ func TestCompactionHalfHourZone(t *testing.T) {
 		t.Errorf("%d blocks before the mark, want the one it splits", blocks)
 	}
 }
+
+// TestFailedCommitIsRetried: while commits fail (a trigger stands in for
+// a full disk), what was recorded stays queued and Err says why; the
+// first commit that works writes all of it.
+func TestFailedCommitIsRetried(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := &clock{t: at(0)}
+	s := openAt(t, filepath.Join(t.TempDir(), "h.db"), c)
+	defer s.Close()
+	_, err := s.db.Exec(`CREATE TRIGGER full BEFORE INSERT ON changes BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+	must(t, err)
+	must(t, s.Change("nas", at(0), Up, ""))
+	must(t, s.Change("nas", at(1), Down, ""))
+	if err := s.Flush(ctx); err == nil || !strings.Contains(err.Error(), "disk is full") || s.Err() == nil {
+		t.Fatalf("flush with a full disk: %v, Err %v", err, s.Err())
+	}
+	must(t, s.Change("nas", at(2), Up, ""))
+	_, err = s.db.Exec(`DROP TRIGGER full`)
+	must(t, err)
+	must(t, s.Flush(ctx))
+	if s.Err() != nil {
+		t.Errorf("Err after a good commit: %v", s.Err())
+	}
+	var n int
+	must(t, s.db.QueryRow("SELECT count(*) FROM changes").Scan(&n))
+	if n != 3 {
+		t.Errorf("%d changes committed, want all 3", n)
+	}
+	tl, err := s.Timeline(ctx, "nas", Overlay{}, at(0), at(3))
+	must(t, err)
+	if sp := tl.Span(at(0), at(3)); sp.Up != hours(2) || sp.Down != hours(1) {
+		t.Errorf("span %+v", sp)
+	}
+}
