@@ -213,6 +213,33 @@ func TestTrackerRestoreAndUpdates(t *testing.T) {
 	}
 }
 
+// TestPublicID: a hidden cause does not name the public copy either.
+func TestPublicID(t *testing.T) {
+	t.Parallel()
+	l := testLab()
+	for i := range l.Nodes {
+		if l.Nodes[i].ID == "switch" {
+			l.Nodes[i].Public = false
+		}
+	}
+	tr := NewTracker(defaults, NewTopology(l, "admin"), nil)
+	var evs []Event
+	for i := range 6 {
+		evs = append(evs, tr.Observe(start.Add(time.Duration(i)*30*time.Second), map[string]history.State{"switch": history.Down, "cam": history.Down})...)
+	}
+	if len(evs) != 1 {
+		t.Fatalf("events %+v", evs)
+	}
+	inc := evs[0].Incident
+	if inc.ID != "2026-12-03-switch" || inc.PublicID != "2026-12-03-internal" || !inc.Public || !slices.Equal(inc.Systems, []string{"switch", "cam"}) {
+		t.Errorf("incident %+v", inc)
+	}
+	out := Publish(inc, func(id string) (string, string) { return NewTopology(l, "").PublicID(id), id })
+	if out.ID != "2026-12-03-internal" || out.PublicID != "" || slices.Contains(out.Systems, "switch") {
+		t.Errorf("public copy %+v", out)
+	}
+}
+
 func TestParseConfig(t *testing.T) {
 	t.Parallel()
 	var probs diag.List
@@ -388,15 +415,15 @@ func TestFiles(t *testing.T) {
 	if _, err := fs.SetPostmortem(inc.ID, "The PSU."); err != nil {
 		t.Fatal(err)
 	}
-	pub, err := os.ReadFile(filepath.Join(fs.PublicDir, inc.ID+".md"))
+	pub, err := os.ReadFile(filepath.Join(fs.PublicDir, inc.PublicID+".md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(string(pub), "pve") || !strings.Contains(string(pub), "App is unreachable because an internal system is down.") || !strings.Contains(string(pub), "The PSU.") {
 		t.Errorf("public copy:\n%s", pub)
 	}
-	if _, err := os.Stat(filepath.Join(fs.PublicDir, private.ID+".md")); err == nil {
-		t.Error("an incident of hidden systems only was published")
+	if files, err := os.ReadDir(fs.PublicDir); err != nil || len(files) != 1 {
+		t.Errorf("public files %v %v: an incident of hidden systems only was published", files, err)
 	}
 	recs, err := fs.Load()
 	if err != nil || len(recs) != 2 {

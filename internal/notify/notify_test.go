@@ -335,3 +335,36 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestPublicNotifier: a notifier marked public gets the public copy (no
+// hidden name), the others the admin's record; filtering is on lab ids
+// either way.
+func TestPublicNotifier(t *testing.T) {
+	t.Parallel()
+	open := notifytest.Webhook(t, nil)
+	shared := notifytest.Webhook(t, nil)
+	cfgs, probs := parse(t, "notify:\n  - {name: own, type: webhook, url: "+open.URL+"/x}\n  - {name: friends, type: webhook, url: "+shared.URL+"/x, public: true, systems: [pve-io]}\n", nil, nil)
+	if probs != nil {
+		t.Fatal(probs)
+	}
+	if _, err := notify.NewDispatcher(notify.Builtin(), cfgs, nil, notify.DispatcherOptions{}); err == nil {
+		t.Error("a public notifier without Publish was accepted")
+	}
+	pub := func(inc incident.Incident) incident.Incident {
+		return incident.Publish(inc, func(id string) (string, string) {
+			if id == "pve-io" {
+				return "", ""
+			}
+			return id, "Jellyfin"
+		})
+	}
+	d := dispatcher(t, cfgs, nil, notify.DispatcherOptions{Publish: pub})
+	d.Dispatch(context.Background(), opened())
+	if got := string(open.Requests()[0].Body); !strings.Contains(got, `"cause":"pve-io"`) {
+		t.Errorf("the operator's own notifier:\n%s", got)
+	}
+	got := string(shared.Requests()[0].Body)
+	if strings.Contains(got, "pve-io") || !strings.Contains(got, "Jellyfin is unreachable because an internal system is down.") {
+		t.Errorf("the public notifier:\n%s", got)
+	}
+}
