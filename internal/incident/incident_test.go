@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,8 +13,12 @@ import (
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/history"
 	"github.com/labfront/labfront/internal/lab"
+	"github.com/labfront/labfront/internal/testkit/golden"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
+
+// update is -update: rewrite the golden files.
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // testLab: the admin server runs on "admin", behind the router; the
 // switch connects pve (with guest app) and nas; nas also has a tailscale
@@ -300,19 +305,7 @@ func TestIncidentFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "incident.md")
-	if os.Getenv("UPDATE_GOLDEN") != "" {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("file:\n%s\nwant:\n%s", got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "incident.md"), got)
 	all, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,9 +22,14 @@ import (
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/incident"
 	"github.com/labfront/labfront/internal/notify"
+	"github.com/labfront/labfront/internal/testkit/golden"
 	"github.com/labfront/labfront/internal/testkit/notifytest"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
+
+// update is -update: rewrite the golden files (this binary's tests all
+// read it through golden.Check).
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // parse reads a notify: list with env as the environment and files as
 // the file system, returning the configs and the problems.
@@ -185,19 +191,7 @@ func TestPayloads(t *testing.T) {
 				got.WriteString(r.Dump(tc.headers...))
 				got.WriteString("----\n")
 			}
-			golden := filepath.Join("testdata", tc.kind+".golden")
-			if os.Getenv("UPDATE_GOLDEN") != "" {
-				if err := os.WriteFile(golden, []byte(got.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.String() != string(want) {
-				t.Errorf("requests:\n%s\nwant:\n%s", got.String(), want)
-			}
+			golden.Check(t, filepath.Join("testdata", tc.kind+".golden"), []byte(got.String()))
 		})
 	}
 }

@@ -1,13 +1,13 @@
 package notify
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/labfront/labfront/internal/incident"
+	"github.com/labfront/labfront/internal/testkit/golden"
 )
 
 // TestMailGolden: the message the smtp notifier sends (headers and
@@ -27,17 +27,5 @@ func TestMailGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = regexp.MustCompile(`Message-ID: <[0-9a-f]+@`).ReplaceAll(got, []byte("Message-ID: <MASKED@"))
-	golden := filepath.Join("testdata", "smtp.golden")
-	if os.Getenv("UPDATE_GOLDEN") != "" {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("mail:\n%s\nwant:\n%s", got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "smtp.golden"), got)
 }
