@@ -41,6 +41,13 @@ func (s *Store) Report(ctx context.Context, systems []string, ov Overlay, now ti
 	if err != nil {
 		return nil, err
 	}
+	// Two queries for the whole lab instead of two per system: the raw
+	// window holds few changes, and rollups are a row per system and day.
+	if len(systems) > 1 {
+		if err := r.preload(ctx); err != nil {
+			return nil, err
+		}
+	}
 	loc := s.opt.Config.Location
 	buckets := Days(now, loc, days)
 	from := now.Add(-Windows[len(Windows)-1].Len)
@@ -90,6 +97,12 @@ type reader struct {
 	runs  []run
 	memo  map[memoKey]Timeline
 	daily map[string][]rollup
+	// preloaded: daily holds every subject's rollups (one without any
+	// has none).
+	preloaded bool
+	// changes holds every subject's changes once preload ran; nil means
+	// each subject is queried on its own.
+	changes map[string][]change
 }
 
 type memoKey struct {
@@ -134,8 +147,50 @@ func (s *Store) reader(ctx context.Context, q querier, ov Overlay, now time.Time
 	return r, rows.Err()
 }
 
+// preload reads every subject's changes and rollups in one query each.
+func (r *reader) preload(ctx context.Context) error {
+	r.changes = map[string][]change{}
+	rows, err := r.q.QueryContext(ctx, `SELECT subjects.name, run, at, state FROM changes JOIN subjects ON subjects.id = changes.subject
+		WHERE at < ? ORDER BY changes.subject, at, changes.rowid`, r.now.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("history: changes: %w", err)
+	}
+	for rows.Next() {
+		var name, st string
+		var c change
+		var at int64
+		if err := rows.Scan(&name, &c.run, &at, &st); err != nil {
+			return errJoinClose(err, rows)
+		}
+		c.at, c.state = time.UnixMilli(at), State(st)
+		r.changes[name] = append(r.changes[name], c)
+	}
+	if err := errJoinClose(rows.Err(), rows); err != nil {
+		return err
+	}
+	rows, err = r.q.QueryContext(ctx, `SELECT subjects.name, start, end, up, degraded, down, maintenance, unknown FROM daily
+		JOIN subjects ON subjects.id = daily.subject ORDER BY daily.subject, start`)
+	if err != nil {
+		return fmt.Errorf("history: rollups: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		u, err := scanRollup(rows, &name)
+		if err != nil {
+			return err
+		}
+		r.daily[name] = append(r.daily[name], u)
+	}
+	r.preloaded = true
+	return rows.Err()
+}
+
 // own is subject's recorded timeline over [from, to).
 func (r *reader) own(ctx context.Context, subject string, from, to time.Time) (Timeline, error) {
+	if r.changes != nil && !to.After(r.now) {
+		return ownTimeline(r.runs, r.changes[subject], from, to), nil
+	}
 	rows, err := r.q.QueryContext(ctx, `SELECT run, at, state FROM changes JOIN subjects ON subjects.id = changes.subject
 		WHERE subjects.name = ? AND at < ? ORDER BY at, changes.rowid`, subject, to.UnixMilli())
 	if err != nil {
@@ -225,7 +280,7 @@ func (r *reader) span(ctx context.Context, id string, from, a, b time.Time) (Spa
 }
 
 func (r *reader) rollups(ctx context.Context, id string) ([]rollup, error) {
-	if ups, ok := r.daily[id]; ok {
+	if ups, ok := r.daily[id]; ok || r.preloaded {
 		return ups, nil
 	}
 	rows, err := r.q.QueryContext(ctx, `SELECT start, end, up, degraded, down, maintenance, unknown FROM daily
@@ -236,13 +291,23 @@ func (r *reader) rollups(ctx context.Context, id string) ([]rollup, error) {
 	defer rows.Close()
 	var ups []rollup
 	for rows.Next() {
-		var a, b, up, dg, dn, mt, un int64
-		if err := rows.Scan(&a, &b, &up, &dg, &dn, &mt, &un); err != nil {
+		u, err := scanRollup(rows)
+		if err != nil {
 			return nil, err
 		}
-		ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
-		ups = append(ups, rollup{from: time.UnixMilli(a), to: time.UnixMilli(b), span: Span{ms(up), ms(dg), ms(dn), ms(mt), ms(un)}})
+		ups = append(ups, u)
 	}
 	r.daily[id] = ups
 	return ups, rows.Err()
+}
+
+// scanRollup reads a rollup row: the leading columns into lead, then
+// start, end and the five durations.
+func scanRollup(rows *sql.Rows, lead ...any) (rollup, error) {
+	var a, b, up, dg, dn, mt, un int64
+	if err := rows.Scan(append(lead, &a, &b, &up, &dg, &dn, &mt, &un)...); err != nil {
+		return rollup{}, err
+	}
+	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
+	return rollup{from: time.UnixMilli(a), to: time.UnixMilli(b), span: Span{ms(up), ms(dg), ms(dn), ms(mt), ms(un)}}, nil
 }

@@ -58,6 +58,9 @@ type Store struct {
 	stop     chan struct{}
 	exited   chan struct{}
 
+	// loggedAt is when a failing flush was last logged; the writer's.
+	loggedAt time.Time
+
 	// subjects caches subject ids and fresh holds those the open
 	// transaction created, cached only once it commits (a rolled-back id
 	// may be given to another name); both are the writer's alone.
@@ -80,6 +83,10 @@ type compactReq struct {
 	now  time.Time
 	done chan error
 }
+
+// maxQueuedSamples bounds the samples kept queued while commits fail
+// (about an hour of a 500-node lab polled every 30 s).
+const maxQueuedSamples = 100000
 
 // maxPending is how many queued records make the writer commit before its
 // tick, which bounds the queue's memory when a whole lab reports at once.
@@ -293,9 +300,9 @@ func (s *Store) write() {
 		case <-s.stop:
 			return
 		case <-tick.C:
-			s.flushLogged(ctx, false)
+			s.flushLogged(ctx)
 		case <-s.kick:
-			s.flushLogged(ctx, false)
+			s.flushLogged(ctx)
 		case done := <-s.flushReq:
 			done <- s.flush(ctx, true)
 		case r := <-s.compReq:
@@ -316,10 +323,24 @@ func (s *Store) logCompact(err error) {
 	}
 }
 
-func (s *Store) flushLogged(ctx context.Context, heartbeat bool) {
-	if err := s.flush(ctx, heartbeat); err != nil {
-		s.opt.Logger.Error("history write failed; the records stay queued", "err", err)
+// flushLogged flushes on the writer's tick. A failure that keeps
+// happening (a full disk fails every second) is logged once a minute.
+func (s *Store) flushLogged(ctx context.Context) {
+	err := s.flush(ctx, false)
+	if err == nil {
+		s.loggedAt = time.Time{}
+		return
 	}
+	if now := time.Now(); now.Sub(s.loggedAt) >= time.Minute {
+		s.loggedAt = now
+		s.opt.Logger.Error("history write failed; the records stay queued and are retried", "err", err, "queued", s.queued())
+	}
+}
+
+func (s *Store) queued() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.changes) + len(s.samples)
 }
 
 // flush commits the queue and the heartbeat in one transaction. On
@@ -339,6 +360,11 @@ func (s *Store) flush(ctx context.Context, force bool) error {
 	if err != nil {
 		s.changes = append(changes, s.changes...)
 		s.samples = append(samples, s.samples...)
+		// While the disk refuses, latency samples are the part to lose:
+		// the oldest go first, state changes are all kept.
+		if over := len(s.samples) - maxQueuedSamples; over > 0 {
+			s.samples = append(s.samples[:0:0], s.samples[over:]...)
+		}
 		s.err = err
 		return err
 	}

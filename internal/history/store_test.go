@@ -206,6 +206,18 @@ func TestCompaction(t *testing.T) {
 			t.Errorf("window %s: %+v before, %+v after", Windows[i].Name, before.Windows[i], after.Windows[i])
 		}
 	}
+	// Many systems at once are read in one query each (preload): the
+	// same numbers.
+	both, err := s.Report(ctx, []string{"app", "pve"}, ov, now, 30)
+	must(t, err)
+	for i := range after.Days {
+		if both[0].Days[i] != after.Days[i] {
+			t.Errorf("day %s: %+v alone, %+v with pve", after.Days[i].Date, after.Days[i].Span, both[0].Days[i].Span)
+		}
+	}
+	if both[0].Windows[3] != after.Windows[3] || both[1].Days[11].Span.Maintenance != time.Hour {
+		t.Errorf("preloaded report: %+v / %+v", both[0].Windows[3], both[1].Days[11])
+	}
 	// The third day has the maintenance hour of pve.
 	if d := after.Days[11]; d.Date != "2026-12-03" || d.Span.Maintenance != time.Hour || d.Span.Down != 2*time.Hour {
 		t.Errorf("day with maintenance: %+v", d)
@@ -335,5 +347,90 @@ func TestCrashLosesAtMostASecond(t *testing.T) {
 	must(t, err)
 	if st := tl.At(time.UnixMilli(alive).Add(10 * time.Millisecond)); st != Unknown {
 		t.Errorf("after the crash the state reads %s, want unknown", st)
+	}
+}
+
+// TestCompactionHalfHourZone: in a zone whose midnight is not on the UTC
+// hour, the sample block the compaction mark splits keeps its later
+// samples, and every sample is counted once, in a rollup or raw.
+func TestCompactionHalfHourZone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	kolkata, err := time.LoadLocation("Asia/Kolkata") // UTC+5:30
+	must(t, err)
+	c := &clock{t: t0}
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "h.db"), Options{Now: c.Now, CompactEvery: -1,
+		Config: Config{RawDays: 7, RetentionDays: 90, Location: kolkata}})
+	must(t, err)
+	defer s.Close()
+	// A sample every 10 minutes for 10 days.
+	n := 0
+	for at := t0; at.Before(t0.AddDate(0, 0, 10)); at = at.Add(10 * time.Minute) {
+		c.Set(at)
+		must(t, s.Change("nas", at, Up, ""))
+		must(t, s.Sample("nas", at, 5*time.Millisecond))
+		n++
+	}
+	must(t, s.Flush(ctx))
+	now := t0.AddDate(0, 0, 10)
+	c.Set(now)
+	must(t, s.Compact(ctx, now))
+	l := now.In(kolkata)
+	cut := time.Date(l.Year(), l.Month(), l.Day()-7, 0, 0, 0, 0, kolkata)
+	if cut.UTC().Minute() != 30 {
+		t.Fatalf("the mark %v should fall on a UTC half hour", cut.UTC())
+	}
+	var rolled int
+	must(t, s.db.QueryRow("SELECT coalesce(sum(samples), 0) FROM daily").Scan(&rolled))
+	raw := 0
+	must(t, s.eachSample(ctx, s.db, "nas", t0.AddDate(-1, 0, 0), now, func(sm sample) {
+		if sm.at.Before(cut) {
+			t.Errorf("a raw sample at %v is before the mark %v", sm.at, cut)
+		}
+		raw++
+	}))
+	if rolled+raw != n {
+		t.Errorf("%d samples rolled up and %d raw, want %d in all", rolled, raw, n)
+	}
+	// The split block still exists and starts at the mark.
+	var blocks int
+	must(t, s.db.QueryRow("SELECT count(*) FROM samples WHERE hour < ?", cut.UnixMilli()).Scan(&blocks))
+	if blocks != 1 {
+		t.Errorf("%d blocks before the mark, want the one it splits", blocks)
+	}
+}
+
+// TestFailedCommitIsRetried: while commits fail (a trigger stands in for
+// a full disk), what was recorded stays queued and Err says why; the
+// first commit that works writes all of it.
+func TestFailedCommitIsRetried(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := &clock{t: at(0)}
+	s := openAt(t, filepath.Join(t.TempDir(), "h.db"), c)
+	defer s.Close()
+	_, err := s.db.Exec(`CREATE TRIGGER full BEFORE INSERT ON changes BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+	must(t, err)
+	must(t, s.Change("nas", at(0), Up, ""))
+	must(t, s.Change("nas", at(1), Down, ""))
+	if err := s.Flush(ctx); err == nil || !strings.Contains(err.Error(), "disk is full") || s.Err() == nil {
+		t.Fatalf("flush with a full disk: %v, Err %v", err, s.Err())
+	}
+	must(t, s.Change("nas", at(2), Up, ""))
+	_, err = s.db.Exec(`DROP TRIGGER full`)
+	must(t, err)
+	must(t, s.Flush(ctx))
+	if s.Err() != nil {
+		t.Errorf("Err after a good commit: %v", s.Err())
+	}
+	var n int
+	must(t, s.db.QueryRow("SELECT count(*) FROM changes").Scan(&n))
+	if n != 3 {
+		t.Errorf("%d changes committed, want all 3", n)
+	}
+	tl, err := s.Timeline(ctx, "nas", Overlay{}, at(0), at(3))
+	must(t, err)
+	if sp := tl.Span(at(0), at(3)); sp.Up != hours(2) || sp.Down != hours(1) {
+		t.Errorf("span %+v", sp)
 	}
 }

@@ -45,6 +45,7 @@ import (
 
 type frontMatter struct {
 	Title    string   `yaml:"title"`
+	PublicID string   `yaml:"public_id,omitempty"`
 	Status   Status   `yaml:"status"`
 	Cause    string   `yaml:"cause"`
 	Systems  []string `yaml:"systems,flow"`
@@ -59,7 +60,7 @@ const (
 
 // Render is the incident's file.
 func Render(inc Incident) ([]byte, error) {
-	fm := frontMatter{Title: inc.Title, Status: inc.Status, Cause: inc.Cause, Systems: inc.Systems,
+	fm := frontMatter{Title: inc.Title, PublicID: inc.PublicID, Status: inc.Status, Cause: inc.Cause, Systems: inc.Systems,
 		Started: inc.Started.UTC().Format(time.RFC3339)}
 	if !inc.Resolved.IsZero() {
 		fm.Resolved = inc.Resolved.UTC().Format(time.RFC3339)
@@ -138,7 +139,7 @@ func Load(dir string) ([]Incident, error) {
 		}
 		out = append(out, inc)
 	}
-	slices.SortFunc(out, func(a, b Incident) int { return a.Started.Compare(b.Started) })
+	slices.SortFunc(out, byStart)
 	return out, probs.Err()
 }
 
@@ -156,9 +157,10 @@ func Parse(data []byte, display string) (Incident, error) {
 	}
 	doc := &yamldoc.Doc{Path: display, LineOffset: 1, Problems: &probs}
 	if root := doc.Parse([]byte(head)); root != nil {
-		f := doc.Map(root, "", "title", "status", "cause", "systems", "started", "resolved")
+		f := doc.Map(root, "", "title", "public_id", "status", "cause", "systems", "started", "resolved")
 		f.Require("title", "status", "started")
 		inc.Title, inc.Cause, inc.Systems = f.String("title"), f.String("cause"), f.Strings("systems")
+		inc.PublicID = f.String("public_id")
 		inc.Status = Status(f.String("status"))
 		if inc.Status != "" && !slices.Contains(Statuses, inc.Status) {
 			doc.Errorf(f.Node("status"), "status", "must be one of %s, found %q", joinStatuses(), inc.Status)
@@ -266,6 +268,16 @@ func Edit(dir, id string, change func(*Incident) error) (Incident, error) {
 // node id to its public id and shown name, both "" for a hidden node.
 func Publish(inc Incident, pub func(id string) (publicID, name string)) Incident {
 	out := inc
+	// The copy is named by its public id; with none (an incident made by
+	// hand), by the date and the cause's public id.
+	out.ID, out.PublicID = inc.PublicID, ""
+	if out.ID == "" {
+		c, _ := pub(inc.Cause)
+		if c == "" {
+			c = "internal"
+		}
+		out.ID = inc.Started.UTC().Format(time.DateOnly) + "-" + c
+	}
 	out.Systems = nil
 	names := map[string]string{}
 	for _, s := range inc.Systems {
@@ -292,4 +304,41 @@ func Publish(inc Incident, pub func(id string) (publicID, name string)) Incident
 		}
 	}
 	return out
+}
+
+// Files keeps incidents on disk: the admin's complete record, with lab
+// ids, in Dir (under state_dir), and the public copy of each incident
+// that affects a public system in PublicDir (content/incidents/), so it
+// lives in git like posts.
+type Files struct {
+	Dir, PublicDir string
+	// Pub maps a node id to its public id and shown name ("" for a hidden
+	// node), as for Publish.
+	Pub func(id string) (publicID, name string)
+}
+
+// Save writes the incident's record and, when it affects a public system
+// (one Pub gives a public id), its public copy; each write is atomic.
+func (fs Files) Save(inc Incident) error {
+	if _, err := Write(fs.Dir, inc); err != nil {
+		return err
+	}
+	if fs.PublicDir == "" || fs.Pub == nil || !slices.ContainsFunc(inc.Systems, func(s string) bool { id, _ := fs.Pub(s); return id != "" }) {
+		return nil
+	}
+	_, err := Write(fs.PublicDir, Publish(inc, fs.Pub))
+	return err
+}
+
+// Load reads the admin's records back (for Tracker.Restore).
+func (fs Files) Load() ([]Incident, error) { return Load(fs.Dir) }
+
+// SetPostmortem stores the operator's postmortem (Markdown) on an
+// incident, open or resolved, in the record and the public copy.
+func (fs Files) SetPostmortem(id, text string) (Incident, error) {
+	inc, err := Edit(fs.Dir, id, func(i *Incident) error { i.Postmortem = text; return nil })
+	if err != nil {
+		return inc, err
+	}
+	return inc, fs.Save(inc)
 }

@@ -114,6 +114,10 @@ var Statuses = []Status{Investigating, Identified, Monitoring, Resolved}
 type Incident struct {
 	// ID is the file name without .md: date of the start and the cause.
 	ID string
+	// PublicID names the public copy: the date and the cause's public id
+	// ("internal" for a hidden cause), so a file name leaks no hidden
+	// name either.
+	PublicID string
 	// Cause is the system whose outage this is; Systems are every system
 	// it took down, the cause first, then the others sorted.
 	Cause   string
@@ -173,7 +177,7 @@ type Tracker struct {
 	// incident's cause was first seen up again.
 	open    map[string]*Incident
 	upSince map[string]time.Time
-	taken   map[string]bool // incident ids in use
+	taken   map[string]bool // incident ids and public ids in use
 }
 
 // NewTracker follows a lab's topology; inMaintenance reports declared
@@ -192,8 +196,11 @@ func NewTracker(cfg Config, topo *Topology, inMaintenance func(id string, t time
 func (t *Tracker) Restore(incidents []Incident) {
 	for _, inc := range incidents {
 		t.taken[inc.ID] = true
+		t.taken["public:"+inc.PublicID] = true
 		if inc.Open() {
 			c := inc
+			// Files do not store it: the lab says it.
+			c.Public = slices.ContainsFunc(c.Systems, t.topo.Public)
 			t.open[inc.Cause] = &c
 		}
 	}
@@ -205,7 +212,7 @@ func (t *Tracker) Open() []Incident {
 	for _, inc := range t.open {
 		out = append(out, *inc)
 	}
-	slices.SortFunc(out, func(a, b Incident) int { return a.Started.Compare(b.Started) })
+	slices.SortFunc(out, byStart)
 	return out
 }
 
@@ -323,7 +330,17 @@ func (t *Tracker) newIncident(cause string, systems []string, since time.Time) *
 		id = fmt.Sprintf("%s-%d", base, n)
 	}
 	t.taken[id] = true
-	inc := &Incident{ID: id, Cause: cause, Status: Investigating, Started: since}
+	pc := t.topo.PublicID(cause)
+	if pc == "" {
+		pc = "internal"
+	}
+	pbase := since.UTC().Format(time.DateOnly) + "-" + pc
+	pid := pbase
+	for n := 2; t.taken["public:"+pid]; n++ {
+		pid = fmt.Sprintf("%s-%d", pbase, n)
+	}
+	t.taken["public:"+pid] = true
+	inc := &Incident{ID: id, PublicID: pid, Cause: cause, Status: Investigating, Started: since}
 	t.setSystems(inc, systems)
 	return inc
 }
@@ -377,6 +394,14 @@ func list(s []string) string {
 		return s[0] + " and " + s[1]
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// byStart orders incidents by start, then id.
+func byStart(a, b Incident) int {
+	if c := a.Started.Compare(b.Started); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

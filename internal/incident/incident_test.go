@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,8 +13,12 @@ import (
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/history"
 	"github.com/labfront/labfront/internal/lab"
+	"github.com/labfront/labfront/internal/testkit/golden"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
+
+// update is -update: rewrite the golden files.
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // testLab: the admin server runs on "admin", behind the router; the
 // switch connects pve (with guest app) and nas; nas also has a tailscale
@@ -213,6 +218,33 @@ func TestTrackerRestoreAndUpdates(t *testing.T) {
 	}
 }
 
+// TestPublicID: a hidden cause does not name the public copy either.
+func TestPublicID(t *testing.T) {
+	t.Parallel()
+	l := testLab()
+	for i := range l.Nodes {
+		if l.Nodes[i].ID == "switch" {
+			l.Nodes[i].Public = false
+		}
+	}
+	tr := NewTracker(defaults, NewTopology(l, "admin"), nil)
+	var evs []Event
+	for i := range 6 {
+		evs = append(evs, tr.Observe(start.Add(time.Duration(i)*30*time.Second), map[string]history.State{"switch": history.Down, "cam": history.Down})...)
+	}
+	if len(evs) != 1 {
+		t.Fatalf("events %+v", evs)
+	}
+	inc := evs[0].Incident
+	if inc.ID != "2026-12-03-switch" || inc.PublicID != "2026-12-03-internal" || !inc.Public || !slices.Equal(inc.Systems, []string{"switch", "cam"}) {
+		t.Errorf("incident %+v", inc)
+	}
+	out := Publish(inc, func(id string) (string, string) { return NewTopology(l, "").PublicID(id), id })
+	if out.ID != "2026-12-03-internal" || out.PublicID != "" || slices.Contains(out.Systems, "switch") {
+		t.Errorf("public copy %+v", out)
+	}
+}
+
 func TestParseConfig(t *testing.T) {
 	t.Parallel()
 	var probs diag.List
@@ -273,19 +305,7 @@ func TestIncidentFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "incident.md")
-	if os.Getenv("UPDATE_GOLDEN") != "" {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("file:\n%s\nwant:\n%s", got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "incident.md"), got)
 	all, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -356,5 +376,55 @@ func TestPublish(t *testing.T) {
 	}
 	if !strings.Contains(string(data), "Media server is unreachable because an internal system is down.") {
 		t.Errorf("wording:\n%s", data)
+	}
+}
+
+// TestFiles: the admin's record keeps lab ids; the public copy, written
+// only for incidents that touch a public system, names no hidden node;
+// a postmortem reaches both; a restart restores from the records.
+func TestFiles(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	fs := Files{Dir: filepath.Join(root, "state", "incidents"), PublicDir: filepath.Join(root, "content", "incidents"),
+		Pub: func(id string) (string, string) {
+			if id == "pve" || id == "vault" {
+				return "", ""
+			}
+			return id, strings.ToUpper(id[:1]) + id[1:]
+		}}
+	s := newSim(t, defaults, nil)
+	s.step(6, "pve", "app")
+	if len(s.events) != 1 {
+		t.Fatalf("events: %v", s.kinds())
+	}
+	inc := s.events[0].Incident
+	if err := fs.Save(inc); err != nil {
+		t.Fatal(err)
+	}
+	private := Incident{ID: "2026-12-03-vault", Cause: "vault", Systems: []string{"vault"}, Title: "vault is down", Status: Investigating, Started: start}
+	if err := fs.Save(private); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.SetPostmortem(inc.ID, "The PSU."); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := os.ReadFile(filepath.Join(fs.PublicDir, inc.PublicID+".md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(pub), "pve") || !strings.Contains(string(pub), "App is unreachable because an internal system is down.") || !strings.Contains(string(pub), "The PSU.") {
+		t.Errorf("public copy:\n%s", pub)
+	}
+	if files, err := os.ReadDir(fs.PublicDir); err != nil || len(files) != 1 {
+		t.Errorf("public files %v %v: an incident of hidden systems only was published", files, err)
+	}
+	recs, err := fs.Load()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("records: %v %v", recs, err)
+	}
+	tr := NewTracker(defaults, NewTopology(testLab(), "admin"), nil)
+	tr.Restore(recs)
+	if open := tr.Open(); len(open) != 2 || open[0].Cause != "pve" || !open[0].Public || open[0].Postmortem != "The PSU." || open[1].Public {
+		t.Errorf("restored: %+v", open)
 	}
 }

@@ -16,7 +16,7 @@ var pathLinks = []string{"lan", "tailscale", "tunnel", "uplink"}
 type Topology struct {
 	parent   map[string]string
 	adj      map[string][]string
-	public   map[string]bool
+	public   map[string]string // node id -> public id, for public nodes
 	observer string
 }
 
@@ -24,15 +24,12 @@ type Topology struct {
 // node the admin server runs on ("" when not declared: then only parents
 // explain outages).
 func NewTopology(l *lab.Lab, observer string) *Topology {
-	tp := &Topology{parent: map[string]string{}, adj: map[string][]string{}, public: map[string]bool{}, observer: observer}
+	tp := &Topology{parent: map[string]string{}, adj: map[string][]string{}, public: l.PublicIDs(), observer: observer}
 	for _, n := range l.Nodes {
 		if n.Parent != "" {
 			tp.parent[n.ID] = n.Parent
 			tp.link(n.ID, n.Parent)
 		}
-	}
-	for id := range l.PublicIDs() {
-		tp.public[id] = true
 	}
 	for _, k := range l.Links {
 		if slices.Contains(pathLinks, k.Type) {
@@ -55,7 +52,10 @@ func (tp *Topology) link(a, b string) {
 func (tp *Topology) Parent(id string) string { return tp.parent[id] }
 
 // Public reports whether a system appears on public pages.
-func (tp *Topology) Public(id string) bool { return tp.public[id] }
+func (tp *Topology) Public(id string) bool { return tp.public[id] != "" }
+
+// PublicID is a system's public id, "" for a hidden one.
+func (tp *Topology) PublicID(id string) string { return tp.public[id] }
 
 // Causes explains each down system: the root causes of its outage, itself
 // when it is down on its own account. A system is down because of X

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/labfront/labfront/internal/incident"
 )
 
 // Backoff is how failed deliveries are retried: Attempts tries in all,
@@ -53,6 +55,7 @@ type Dispatcher struct {
 	backoff Backoff
 	now     func() time.Time
 	timeout time.Duration
+	publish func(incident.Incident) incident.Incident
 }
 
 type target struct {
@@ -69,6 +72,10 @@ type DispatcherOptions struct {
 	Timeout time.Duration
 	Now     func() time.Time
 	Logger  *slog.Logger
+	// Publish makes the public copy of an incident (incident.Publish
+	// with the lab's public ids) for notifiers with public: true; a
+	// public notifier is refused without it.
+	Publish func(incident.Incident) incident.Incident
 }
 
 // NewDispatcher builds the senders of the configured notifiers.
@@ -88,8 +95,11 @@ func NewDispatcher(ks Kinds, cfgs []Config, rec Recorder, opt DispatcherOptions)
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	d := &Dispatcher{rec: rec, log: opt.Logger, backoff: opt.Backoff, now: opt.Now, timeout: opt.Timeout}
+	d := &Dispatcher{rec: rec, log: opt.Logger, backoff: opt.Backoff, now: opt.Now, timeout: opt.Timeout, publish: opt.Publish}
 	for _, c := range cfgs {
+		if c.Public && opt.Publish == nil {
+			return nil, fmt.Errorf("notifier %q: public: true needs the lab's public names (DispatcherOptions.Publish)", c.Name)
+		}
 		s, err := ks.New(c, opt.Client)
 		if err != nil {
 			return nil, err
@@ -110,7 +120,11 @@ func (d *Dispatcher) Dispatch(ctx context.Context, m Message) []Delivery {
 			continue
 		}
 		sent[i] = true
-		wg.Go(func() { out[i] = d.deliver(ctx, t, m) })
+		tm := m
+		if t.cfg.Public {
+			tm.Incident = d.publish(m.Incident)
+		}
+		wg.Go(func() { out[i] = d.deliver(ctx, t, tm) })
 	}
 	wg.Wait()
 	var final []Delivery

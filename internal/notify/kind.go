@@ -41,7 +41,10 @@ type Config struct {
 	// Password the SMTP password; all secrets.
 	Token, Secret, Password string
 	SMTP                    SMTPOptions
-	Line                    int
+	// Public sends the incident as public pages show it (public ids, no
+	// hidden node): for a channel other people read.
+	Public bool
+	Line   int
 }
 
 // secrets are the values that must never be printed.
@@ -52,9 +55,10 @@ func (c Config) secrets() []string {
 			out = append(out, s)
 		}
 	}
-	// A webhook URL is itself the credential (Discord, Slack): its path
-	// is secret, only scheme and host may be shown.
-	if c.URL != "" && c.Type != "ntfy" {
+	// A webhook URL is itself the credential (Discord, Slack; an ntfy
+	// topic without a token): its path is secret, only scheme and host
+	// may be shown.
+	if c.URL != "" {
 		out = append(out, c.URL)
 		if i := strings.Index(c.URL, "://"); i >= 0 {
 			if j := strings.IndexByte(c.URL[i+3:], '/'); j >= 0 && len(c.URL[i+3+j:]) > 1 {
@@ -134,7 +138,7 @@ func (ks Kinds) Lookup(name string) (Kind, bool) {
 	return ks[i], true
 }
 
-var commonKeys = []string{"name", "type", "url", "url_env", "url_file", "systems", "events", "send_resolved"}
+var commonKeys = []string{"name", "type", "url", "url_env", "url_file", "systems", "events", "send_resolved", "public"}
 
 var allEvents = []incident.EventKind{incident.Opened, incident.Updated, incident.ResolvedEvt}
 
@@ -156,7 +160,7 @@ func (ks Kinds) Parse(doc *yamldoc.Doc, list []*yaml.Node, env Env, known func(s
 		prefix := fmt.Sprintf("notify[%d]", i)
 		f := doc.Map(n, prefix, allowed...)
 		f.Require("name", "type")
-		c := Config{Name: f.String("name"), Type: f.String("type"), Systems: f.Strings("systems"), Line: doc.Line(n)}
+		c := Config{Name: f.String("name"), Type: f.String("type"), Systems: f.Strings("systems"), Public: f.Bool("public"), Line: doc.Line(n)}
 		kind, ok := ks.Lookup(c.Type)
 		if c.Type != "" && !ok {
 			doc.Errorf(f.Node("type"), prefix+".type", "must be one of %s, found %q", strings.Join(names, ", "), c.Type)

@@ -18,15 +18,16 @@ type Message struct {
 	// At is when the event happened.
 	At       time.Time
 	Incident incident.Incident
-	// Systems are the incident's systems (for filtering).
+	// Systems are the incident's systems by lab id, for filtering; they
+	// stay so in a public notifier's copy.
 	Systems []string
 	// URL is the status page, for links ("" for none).
 	URL string
 }
 
-// FromEvent is the message of an incident event. The caller passes the
-// incident as the notifier may show it (incident.Publish for channels
-// others read).
+// FromEvent is the message of an incident event, with the admin's record
+// of the incident (lab ids: notifiers filter on them); notifiers marked
+// public get the public copy (DispatcherOptions.Publish).
 func FromEvent(ev incident.Event, statusURL string) Message {
 	return Message{Event: string(ev.Kind), At: ev.At, Incident: ev.Incident, Systems: ev.Incident.Systems, URL: statusURL}
 }

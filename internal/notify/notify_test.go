@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,9 +22,14 @@ import (
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/incident"
 	"github.com/labfront/labfront/internal/notify"
+	"github.com/labfront/labfront/internal/testkit/golden"
 	"github.com/labfront/labfront/internal/testkit/notifytest"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
+
+// update is -update: rewrite the golden files (this binary's tests all
+// read it through golden.Check).
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // parse reads a notify: list with env as the environment and files as
 // the file system, returning the configs and the problems.
@@ -185,19 +191,7 @@ func TestPayloads(t *testing.T) {
 				got.WriteString(r.Dump(tc.headers...))
 				got.WriteString("----\n")
 			}
-			golden := filepath.Join("testdata", tc.kind+".golden")
-			if os.Getenv("UPDATE_GOLDEN") != "" {
-				if err := os.WriteFile(golden, []byte(got.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.String() != string(want) {
-				t.Errorf("requests:\n%s\nwant:\n%s", got.String(), want)
-			}
+			golden.Check(t, filepath.Join("testdata", tc.kind+".golden"), []byte(got.String()))
 		})
 	}
 }
@@ -334,4 +328,37 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestPublicNotifier: a notifier marked public gets the public copy (no
+// hidden name), the others the admin's record; filtering is on lab ids
+// either way.
+func TestPublicNotifier(t *testing.T) {
+	t.Parallel()
+	open := notifytest.Webhook(t, nil)
+	shared := notifytest.Webhook(t, nil)
+	cfgs, probs := parse(t, "notify:\n  - {name: own, type: webhook, url: "+open.URL+"/x}\n  - {name: friends, type: webhook, url: "+shared.URL+"/x, public: true, systems: [pve-io]}\n", nil, nil)
+	if probs != nil {
+		t.Fatal(probs)
+	}
+	if _, err := notify.NewDispatcher(notify.Builtin(), cfgs, nil, notify.DispatcherOptions{}); err == nil {
+		t.Error("a public notifier without Publish was accepted")
+	}
+	pub := func(inc incident.Incident) incident.Incident {
+		return incident.Publish(inc, func(id string) (string, string) {
+			if id == "pve-io" {
+				return "", ""
+			}
+			return id, "Jellyfin"
+		})
+	}
+	d := dispatcher(t, cfgs, nil, notify.DispatcherOptions{Publish: pub})
+	d.Dispatch(context.Background(), opened())
+	if got := string(open.Requests()[0].Body); !strings.Contains(got, `"cause":"pve-io"`) {
+		t.Errorf("the operator's own notifier:\n%s", got)
+	}
+	got := string(shared.Requests()[0].Body)
+	if strings.Contains(got, "pve-io") || !strings.Contains(got, "Jellyfin is unreachable because an internal system is down.") {
+		t.Errorf("the public notifier:\n%s", got)
+	}
 }

@@ -92,16 +92,17 @@ func StartMailpit(t testing.TB) *Mailpit {
 		}
 		_ = cmd.Wait() // killed: the error is the signal
 	})
-	// Ready when the API answers; bounded.
+	// Ready when the API answers; bounded (30 s: a loaded CI machine).
+	client := &http.Client{Timeout: 2 * time.Second}
 	for i := 0; ; i++ {
-		resp, err := http.Get(m.API + "/api/v1/info")
+		resp, err := client.Get(m.API + "/api/v1/info")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				break
 			}
 		}
-		if i == 200 {
+		if i == 600 {
 			t.Fatalf("mailpit did not start: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -143,7 +144,7 @@ func (m *Mailpit) Messages(t testing.TB) []Mail {
 
 func (m *Mailpit) get(t testing.TB, path string, v any) {
 	t.Helper()
-	resp, err := http.Get(m.API + path)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(m.API + path)
 	if err != nil {
 		t.Fatal(err)
 	}
