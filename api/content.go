@@ -100,33 +100,28 @@ func refused(code int, target, msg string) promoteResult {
 }
 
 // contentPromote promotes an inbox article (the route table has already
-// checked identity, the admin role and the origin): it writes the note,
-// commits the note and the inbox file in the site checkout and pushes the
-// branch when the checkout has a remote. It asks for confirmation, runs one
-// promotion at a time, audits every confirmed attempt, and answers with
-// the content page carrying the outcome.
-func (s *Server) contentPromote(c echo.Context) error {
+// checked identity, the admin role and the origin, and audits it): it
+// writes the note, commits the note and the inbox file in the site
+// checkout and pushes the branch when the checkout has a remote. It asks
+// for confirmation, runs one promotion at a time, and answers with the
+// content page carrying the outcome.
+func (s *Server) contentPromote(c echo.Context) (*actionWork, error) {
 	if c.FormValue("confirm") != "yes" {
 		o := templates.PromoteOutcome{Title: "Confirm the promotion first: tick the box next to the button."}
-		return render(c, http.StatusBadRequest, templates.AdminContent(s.contentView(c, &o)))
+		return nil, render(c, http.StatusBadRequest, templates.AdminContent(s.contentView(c, &o)))
 	}
-	if err := s.audit.reserve(); err != nil {
-		return s.auditRefused("promote", err)
-	}
-	id := identity(c)
-	// The promotion must finish, or roll back, even if the browser goes away.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), actionTimeout)
-	res := s.promote(ctx, id, c.FormValue("file"), c.FormValue("as"))
-	cancel()
-	rec := AuditRecord{Time: s.now().UTC(), Who: id.Email, Action: "promote", Target: res.target, Result: res.result}
-	if !res.outcome.OK {
-		rec.Error = strings.Join(append([]string{res.outcome.Title}, res.outcome.Details...), " · ")
-	}
-	if err := s.audit.append(rec); err != nil {
-		return s.auditLost("promote", rec.Result, err)
-	}
-	s.log.Info("admin action", "who", rec.Who, "action", rec.Action, "target", rec.Target, "result", rec.Result)
-	return render(c, res.code, templates.AdminContent(s.contentView(c, &res.outcome)))
+	return &actionWork{name: "promote", run: func() actionOutcome {
+		// The promotion must finish, or roll back, even if the browser goes away.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), actionTimeout)
+		res := s.promote(ctx, identity(c), c.FormValue("file"), c.FormValue("as"))
+		cancel()
+		o := actionOutcome{target: res.target, result: res.result}
+		if !res.outcome.OK {
+			o.err = strings.Join(append([]string{res.outcome.Title}, res.outcome.Details...), " · ")
+		}
+		o.answer = func() error { return render(c, res.code, templates.AdminContent(s.contentView(c, &res.outcome))) }
+		return o
+	}}, nil
 }
 
 // promote does the work of contentPromote under the promotion lock.

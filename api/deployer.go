@@ -572,9 +572,6 @@ func (d *deployer) perform(ctx context.Context, r *deployRun) (*deploy.Result, e
 	if err := cf.CheckCredentials(); err != nil {
 		return nil, fmt.Errorf("cloudflare: %w", err)
 	}
-	logger := slog.New(&runLog{d: d, r: r})
-
-	d.stage(r, "build")
 	out := filepath.Join(d.cfg.WorkDir, "builds", "run-"+strconv.Itoa(r.ID))
 	// A fresh output directory per run; its build cache sits beside it.
 	defer func() {
@@ -584,37 +581,52 @@ func (d *deployer) perform(ctx context.Context, r *deployRun) (*deploy.Result, e
 			}
 		}
 	}()
-	// The pushed tree is untrusted: it is built by a child process that
-	// has none of this server's environment (the webhook secret, the
+	// The same pipeline as labfront deploy's; only the build differs. The
+	// pushed tree is untrusted: it is built and checked by a child process
+	// that has none of this server's environment (the webhook secret, the
 	// Cloudflare token), so nothing the build is tricked into reading or
 	// running can publish them.
-	args := []string{"build", "--src", repo, "--out", out}
-	if snap := filepath.Join(d.stateDir, "snapshot.json"); fileExists(snap) {
-		args = append(args, "--snapshot", snap)
-	}
-	if err := d.labfront(ctx, r, args...); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
-	}
-
-	d.stage(r, "check")
-	if err := d.labfront(ctx, r, "check", "--src", repo); err != nil {
-		return nil, fmt.Errorf("check: %w", err)
-	}
-
-	d.stage(r, "deploy")
-	client, err := deploy.NewClient(cf, logger)
-	if err != nil {
-		return nil, err
-	}
+	built := false
+	p := deploy.Pipeline{Config: cf, Log: slog.New(&runLog{d: d, r: r}), Build: func(ctx context.Context, out string) error {
+		d.stage(r, "build")
+		args := []string{"build", "--src", repo, "--out", out}
+		if snap := filepath.Join(d.stateDir, "snapshot.json"); fileExists(snap) {
+			args = append(args, "--snapshot", snap)
+		}
+		if err := d.labfront(ctx, r, args...); err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
+		d.stage(r, "check")
+		if err := d.labfront(ctx, r, "check", "--src", repo); err != nil {
+			return fmt.Errorf("check: %w", err)
+		}
+		d.stage(r, "deploy")
+		built = true
+		return nil
+	}}
 	clean := false
-	dep, err := client.Deploy(ctx, deploy.Options{
+	pub, err := p.Run(ctx, deploy.Options{
 		Dir: out, Branch: d.cfg.Branch, CommitHash: commit, CommitMessage: message, CommitDirty: &clean,
 		Progress: runProgress{d: d, r: r},
 	})
-	if err != nil {
+	if pub == nil || pub.Result == nil {
+		if !built {
+			return nil, err // build: or check:, said by Build
+		}
 		return nil, fmt.Errorf("deploy: %w", err)
 	}
+	dep := pub.Result
 	d.logf(r, "%d files, %d uploaded, %d already on Cloudflare", dep.Files, len(dep.Uploaded), dep.Skipped)
+	switch {
+	case err != nil:
+		// The deployment is live: the run is a success, and the KV pusher
+		// refreshes the edge's snapshot at its next tick.
+		d.logf(r, "warning: %v", err)
+	case pub.Snapshot != "":
+		d.logf(r, "pushed snapshot.json to KV namespace %s, key %q", pub.Snapshot, deploy.SnapshotKey)
+	default:
+		d.logf(r, "snapshot not pushed to KV: %s", pub.NoSnapshot)
+	}
 	return dep, nil
 }
 

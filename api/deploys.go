@@ -159,24 +159,25 @@ type deployAction struct {
 	outcome templates.DeployOutcome
 }
 
-// finishAction audits a confirmed attempt and answers with the deploys
-// page carrying the outcome.
-func (s *Server) finishAction(c echo.Context, action string, a deployAction) error {
-	rec := AuditRecord{Time: s.now().UTC(), Who: identity(c).Email, Action: action, Target: a.target, Result: a.result}
+// answer is the outcome of a deploy action: its audit record, and the
+// deploys page carrying it.
+func (s *Server) answer(c echo.Context, a deployAction) actionOutcome {
+	o := actionOutcome{target: a.target, result: a.result}
 	if a.result != "ok" {
-		rec.Error = strings.TrimSpace(a.outcome.Title + " " + a.outcome.Detail)
+		o.err = strings.TrimSpace(a.outcome.Title + " " + a.outcome.Detail)
 	}
-	if err := s.audit.append(rec); err != nil {
-		return s.auditLost(action, rec.Result, err)
-	}
-	s.log.Info("admin action", "who", rec.Who, "action", rec.Action, "target", rec.Target, "result", rec.Result)
-	return render(c, a.code, templates.AdminDeploys(s.deploysView(c, &a.outcome)))
+	o.answer = func() error { return render(c, a.code, templates.AdminDeploys(s.deploysView(c, &a.outcome))) }
+	return o
 }
 
-// unconfirmed answers a form sent without its confirmation box ticked.
-func (s *Server) unconfirmed(c echo.Context) error {
+// confirmed answers a form sent without its confirmation box ticked, and
+// says whether it was.
+func (s *Server) confirmed(c echo.Context) (bool, error) {
+	if c.FormValue("confirm") == "yes" {
+		return true, nil
+	}
 	o := templates.DeployOutcome{Title: "Confirm the action first: tick the box next to the button."}
-	return render(c, http.StatusBadRequest, templates.AdminDeploys(s.deploysView(c, &o)))
+	return false, render(c, http.StatusBadRequest, templates.AdminDeploys(s.deploysView(c, &o)))
 }
 
 func refusedAction(code int, target, title, detail string) deployAction {
@@ -186,88 +187,85 @@ func refusedAction(code int, target, title, detail string) deployAction {
 // deploysRollback makes an earlier production deployment live again (the
 // route table has already checked identity, the admin role and the
 // origin).
-func (s *Server) deploysRollback(c echo.Context) error {
-	if c.FormValue("confirm") != "yes" {
-		return s.unconfirmed(c)
+func (s *Server) deploysRollback(c echo.Context) (*actionWork, error) {
+	if ok, err := s.confirmed(c); !ok {
+		return nil, err
 	}
-	if err := s.audit.reserve(); err != nil {
-		return s.auditRefused("rollback", err)
-	}
-	id := c.Param("id")
-	target := "deployment " + strconv.QuoteToASCII(id[:min(len(id), 64)])
-	client, cf, err := s.cloudflareClient()
-	if err != nil {
-		return s.finishAction(c, "rollback", refusedAction(http.StatusServiceUnavailable, target, "Not rolled back: Cloudflare cannot be reached from this server.", err.Error()))
-	}
-	target = "deployment " + id + " of " + cf.Project()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), cloudflareTimeout)
-	d, err := client.Rollback(ctx, id)
-	cancel()
-	if err != nil {
-		return s.finishAction(c, "rollback", deployAction{code: http.StatusBadGateway, result: "failed", target: target,
-			outcome: templates.DeployOutcome{Title: "Rollback failed.", Detail: err.Error()}})
-	}
-	return s.finishAction(c, "rollback", deployAction{code: http.StatusOK, result: "ok", target: target,
-		outcome: templates.DeployOutcome{OK: true, Title: "Rolled back: deployment " + d.ShortID + " is live again.", Detail: d.URL}})
+	return &actionWork{name: "rollback", run: func() actionOutcome {
+		id := c.Param("id")
+		target := "deployment " + strconv.QuoteToASCII(id[:min(len(id), 64)])
+		client, cf, err := s.cloudflareClient()
+		if err != nil {
+			return s.answer(c, refusedAction(http.StatusServiceUnavailable, target, "Not rolled back: Cloudflare cannot be reached from this server.", err.Error()))
+		}
+		target = "deployment " + id + " of " + cf.Project()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), cloudflareTimeout)
+		d, err := client.Rollback(ctx, id)
+		cancel()
+		if err != nil {
+			return s.answer(c, deployAction{code: http.StatusBadGateway, result: "failed", target: target,
+				outcome: templates.DeployOutcome{Title: "Rollback failed.", Detail: err.Error()}})
+		}
+		return s.answer(c, deployAction{code: http.StatusOK, result: "ok", target: target,
+			outcome: templates.DeployOutcome{OK: true, Title: "Rolled back: deployment " + d.ShortID + " is live again.", Detail: d.URL}})
+	}}, nil
 }
 
 // deploysDeployNow queues a deploy of the configured branch's head.
-func (s *Server) deploysDeployNow(c echo.Context) error {
-	if c.FormValue("confirm") != "yes" {
-		return s.unconfirmed(c)
+func (s *Server) deploysDeployNow(c echo.Context) (*actionWork, error) {
+	if ok, err := s.confirmed(c); !ok {
+		return nil, err
 	}
-	if err := s.audit.reserve(); err != nil {
-		return s.auditRefused("deploy-now", err)
-	}
-	branch := s.cfg.Deploys.Branch
-	target := "head of " + branch
-	if s.deploys == nil {
-		return s.finishAction(c, "deploy-now", refusedAction(http.StatusConflict, "head of the site's branch", "Not queued: git-push deploys are not configured.", "Add a deploys: key to the admin config."))
-	}
-	if _, _, err := s.cloudflareClient(); err != nil {
-		return s.finishAction(c, "deploy-now", refusedAction(http.StatusServiceUnavailable, target, "Not queued: Cloudflare cannot be reached from this server.", err.Error()))
-	}
-	if err := s.deploys.roomToDeploy(); err != nil {
-		return s.finishAction(c, "deploy-now", refusedAction(http.StatusInsufficientStorage, target, "Not queued: the disk is full.", err.Error()))
-	}
-	run, reason := s.deploys.enqueue(deployJob{trigger: "manual", who: identity(c).Email})
-	if run == nil {
-		return s.finishAction(c, "deploy-now", refusedAction(http.StatusConflict, target, "Not queued.", reason))
-	}
-	return s.finishAction(c, "deploy-now", deployAction{code: http.StatusOK, result: "ok", target: fmt.Sprintf("run %d: %s", run.ID, target),
-		outcome: templates.DeployOutcome{OK: true, Title: fmt.Sprintf("Queued run %d: the head of %s will be fetched, built, checked and deployed.", run.ID, branch),
-			Link: "/admin/deploys/" + strconv.Itoa(run.ID)}})
+	return &actionWork{name: "deploy-now", run: func() actionOutcome {
+		branch := s.cfg.Deploys.Branch
+		target := "head of " + branch
+		if s.deploys == nil {
+			return s.answer(c, refusedAction(http.StatusConflict, "head of the site's branch", "Not queued: git-push deploys are not configured.", "Add a deploys: key to the admin config."))
+		}
+		if _, _, err := s.cloudflareClient(); err != nil {
+			return s.answer(c, refusedAction(http.StatusServiceUnavailable, target, "Not queued: Cloudflare cannot be reached from this server.", err.Error()))
+		}
+		if err := s.deploys.roomToDeploy(); err != nil {
+			return s.answer(c, refusedAction(http.StatusInsufficientStorage, target, "Not queued: the disk is full.", err.Error()))
+		}
+		run, reason := s.deploys.enqueue(deployJob{trigger: "manual", who: identity(c).Email})
+		if run == nil {
+			return s.answer(c, refusedAction(http.StatusConflict, target, "Not queued.", reason))
+		}
+		return s.answer(c, deployAction{code: http.StatusOK, result: "ok", target: fmt.Sprintf("run %d: %s", run.ID, target),
+			outcome: templates.DeployOutcome{OK: true, Title: fmt.Sprintf("Queued run %d: the head of %s will be fetched, built, checked and deployed.", run.ID, branch),
+				Link: "/admin/deploys/" + strconv.Itoa(run.ID)}})
+	}}, nil
 }
 
 // deploysPurge purges Cloudflare's cache under the prefixes of the form.
-func (s *Server) deploysPurge(c echo.Context) error {
-	if c.FormValue("confirm") != "yes" {
-		return s.unconfirmed(c)
+func (s *Server) deploysPurge(c echo.Context) (*actionWork, error) {
+	if ok, err := s.confirmed(c); !ok {
+		return nil, err
 	}
-	if err := s.audit.reserve(); err != nil {
-		return s.auditRefused("purge", err)
-	}
-	prefixes, err := purgePrefixes(c.FormValue("prefixes"))
-	target := strings.Join(prefixes, " ")
-	if err != nil {
-		return s.finishAction(c, "purge", refusedAction(http.StatusBadRequest, "cache", "Not purged: "+err.Error(), ""))
-	}
-	client, cf, err := s.cloudflareClient()
-	if err != nil {
-		return s.finishAction(c, "purge", refusedAction(http.StatusServiceUnavailable, target, "Not purged: Cloudflare cannot be reached from this server.", err.Error()))
-	}
-	if cf.ZoneID == "" {
-		return s.finishAction(c, "purge", refusedAction(http.StatusServiceUnavailable, target, "Not purged: purging needs the zone.", "Set "+cfapi.EnvZoneID+"."))
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), cloudflareTimeout)
-	err = client.PurgePrefixes(ctx, prefixes)
-	cancel()
-	if err != nil {
-		return s.finishAction(c, "purge", deployAction{code: http.StatusBadGateway, result: "failed", target: target,
-			outcome: templates.DeployOutcome{Title: "Purge failed.", Detail: err.Error()}})
-	}
-	return s.finishAction(c, "purge", deployAction{code: http.StatusOK, result: "ok", target: target,
-		outcome: templates.DeployOutcome{OK: true, Title: fmt.Sprintf("Purged %d prefixes from the cache.", len(prefixes)), Detail: target}})
+	return &actionWork{name: "purge", run: func() actionOutcome {
+		prefixes, err := purgePrefixes(c.FormValue("prefixes"))
+		target := strings.Join(prefixes, " ")
+		if err != nil {
+			return s.answer(c, refusedAction(http.StatusBadRequest, "cache", "Not purged: "+err.Error(), ""))
+		}
+		client, cf, err := s.cloudflareClient()
+		if err != nil {
+			return s.answer(c, refusedAction(http.StatusServiceUnavailable, target, "Not purged: Cloudflare cannot be reached from this server.", err.Error()))
+		}
+		if cf.ZoneID == "" {
+			return s.answer(c, refusedAction(http.StatusServiceUnavailable, target, "Not purged: purging needs the zone.", "Set "+cfapi.EnvZoneID+"."))
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), cloudflareTimeout)
+		err = client.PurgePrefixes(ctx, prefixes)
+		cancel()
+		if err != nil {
+			return s.answer(c, deployAction{code: http.StatusBadGateway, result: "failed", target: target,
+				outcome: templates.DeployOutcome{Title: "Purge failed.", Detail: err.Error()}})
+		}
+		return s.answer(c, deployAction{code: http.StatusOK, result: "ok", target: target,
+			outcome: templates.DeployOutcome{OK: true, Title: fmt.Sprintf("Purged %d prefixes from the cache.", len(prefixes)), Detail: target}})
+	}}, nil
 }
 
 // purgePrefixes reads the form's prefixes: one a line (or separated by

@@ -58,6 +58,7 @@ func TestDeployActions(t *testing.T) {
 			t.Fatalf("run %d %s at %s: %s\n%s", i, run.State, run.Commit, run.Error, logText(run))
 		}
 	}
+	checkKVSnapshot(t, e.cf)
 	deps := e.cf.Deployments(cftest.DefaultProject)
 	if len(deps) != 2 || deps[0].CommitHash != head || e.cf.Canonical(cftest.DefaultProject) != deps[1].ID {
 		t.Fatalf("%d deployments", len(deps))

@@ -153,13 +153,13 @@ func newOIDCAuth(ctx context.Context, cfg AuthConfig, files *statefile.Files, st
 
 func (a *oidcAuth) routes() []route {
 	return []route{
-		{http.MethodGet, "/auth/login", public, a.login},
-		{http.MethodGet, callbackPath, public, a.callback},
+		{http.MethodGet, "/auth/login", public, a.login, nil},
+		{http.MethodGet, callbackPath, public, a.callback, nil},
 		// Signing out is a POST behind the cross-origin check: a GET would
 		// let any page sign the user out with an <img>. The GET is the page
 		// a logout ends on, with a sign-out button while signed in.
-		{http.MethodPost, logoutPath, public, a.logout},
-		{http.MethodGet, logoutPath, public, a.logoutPage},
+		{http.MethodPost, logoutPath, public, a.logout, nil},
+		{http.MethodGet, logoutPath, public, a.logoutPage, nil},
 	}
 }
 

@@ -3,11 +3,17 @@ package api
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/labfront/labfront/internal/live"
 )
 
 // publicRoutes is the explicit list of what answers without an identity.
@@ -137,6 +143,125 @@ func TestRouteTable(t *testing.T) {
 		h.ServeHTTP(rec, req)
 		if rec.Code >= 400 {
 			t.Errorf("%s: %d", p, rec.Code)
+		}
+	}
+}
+
+// TestActionsAuditedOnce walks the route table's actions: every confirmed
+// action writes exactly one audit record, whatever its result, and every
+// refused request none — no identity, a viewer, another origin, no
+// confirmation, an unknown target, and an audit log that cannot be
+// written (503, and the action does not run). An action that forgot its
+// record, or wrote its own besides the route table's, fails here.
+func TestActionsAuditedOnce(t *testing.T) {
+	iss := newAccessIssuer(t)
+	src := live.Source{Name: "pve-io", Type: "proxmox", Interval: time.Minute, Timeout: time.Second}
+	actor := &recordingActor{stubCollector: stubCollector{res: &live.Result{Nodes: map[string]live.NodeData{"orch-io": {Status: live.Up}}}}}
+	cfg := accessConfig(iss)
+	cfg.Sources = []live.Source{src}
+	s := newServer(t, cfg, map[string]live.Collector{src.Name: actor})
+	if err := s.poller().Once(t.Context(), src, actor); err != nil {
+		t.Fatal(err)
+	}
+	h := s.Handler()
+	admin := iss.token(t, tokenOpts{email: "ops@lab.test"})
+	viewer := iss.token(t, tokenOpts{email: "guest@lab.test"})
+	records := func() int {
+		t.Helper()
+		recs, damaged, err := s.audit.recent(1000)
+		if err != nil || damaged != 0 {
+			t.Fatalf("audit log: %v, %d damaged", err, damaged)
+		}
+		return len(recs)
+	}
+	path := func(p string) string {
+		return strings.NewReplacer(":id/actions/:action", "orch-io/actions/reboot", ":id", "abc").Replace(p)
+	}
+	yes := url.Values{"confirm": {"yes"}, "file": {"absent.md"}, "prefixes": {"lab.example.dev/"}}
+	actions := 0
+	for _, rt := range s.routes() {
+		if rt.access != action {
+			continue
+		}
+		actions++
+		key := rt.method + " " + rt.path
+		t.Run(key, func(t *testing.T) {
+			for _, tc := range []struct {
+				name        string
+				path        string
+				form        url.Values
+				token, site string
+			}{
+				{"no identity", path(rt.path), yes, "", "same-origin"},
+				{"viewer", path(rt.path), yes, viewer, "same-origin"},
+				{"cross-origin", path(rt.path), yes, admin, "cross-site"},
+				{"unconfirmed", path(rt.path), url.Values{"file": {"absent.md"}}, admin, "same-origin"},
+			} {
+				before := records()
+				rec := postForm(t, h, tc.path, tc.form, tc.token, tc.site)
+				if rec.Code < 400 {
+					t.Errorf("%s: %d, want a refusal", tc.name, rec.Code)
+				}
+				if n := records() - before; n != 0 {
+					t.Errorf("%s: %d audit records, want none", tc.name, n)
+				}
+			}
+			if strings.Contains(rt.path, ":action") {
+				before := records()
+				if rec := postForm(t, h, "/admin/nodes/orch-io/actions/none", yes, admin, "same-origin"); rec.Code != http.StatusNotFound || records() != before {
+					t.Errorf("unknown action: %d, %d records", rec.Code, records()-before)
+				}
+			}
+			// The reservation is refused: 503, no record, the action not run.
+			repair := breakAudit(t, s.audit.path)
+			ran := actor.count()
+			rec := postForm(t, h, path(rt.path), yes, admin, "same-origin")
+			repair()
+			if rec.Code != http.StatusServiceUnavailable || actor.count() != ran {
+				t.Errorf("audit log unwritable: %d, ran %d times", rec.Code, actor.count()-ran)
+			}
+			if _, err := os.Stat(s.audit.path); err == nil {
+				t.Errorf("audit log unwritable: a record was written")
+			}
+
+			before := records()
+			rec = postForm(t, h, path(rt.path), yes, admin, "same-origin")
+			if n := records() - before; n != 1 {
+				t.Fatalf("confirmed (answer %d): %d audit records, want exactly 1", rec.Code, n)
+			}
+			last, _, err := s.audit.recent(1)
+			if err != nil || last[0].Who != "ops@lab.test" || last[0].Action == "" || last[0].Result == "" {
+				t.Errorf("record %+v (%v)", last, err)
+			}
+		})
+	}
+	if actions != 5 {
+		t.Errorf("%d action routes walked, want 5", actions)
+	}
+	if actor.count() != 1 {
+		t.Errorf("the node action ran %d times, want once (the confirmed request)", actor.count())
+	}
+}
+
+// TestRouteCheck: the route table refuses an action route that could
+// answer without the audited branch, and a handler-less route.
+func TestRouteCheck(t *testing.T) {
+	t.Parallel()
+	h := func(echo.Context) error { return nil }
+	act := func(echo.Context) (*actionWork, error) { return nil, nil }
+	for _, tc := range []struct {
+		rt route
+		ok bool
+	}{
+		{route{http.MethodPost, "/a", action, nil, act}, true},
+		{route{http.MethodGet, "/v", viewer, h, nil}, true},
+		{route{http.MethodPost, "/a", action, h, nil}, false},
+		{route{http.MethodPost, "/a", action, h, act}, false},
+		{route{http.MethodGet, "/v", viewer, nil, act}, false},
+		{route{http.MethodGet, "/p", public, nil, nil}, false},
+	} {
+		if err := tc.rt.check(); (err == nil) != tc.ok {
+			t.Errorf("%s %s (%s): %v", tc.rt.method, tc.rt.path, tc.rt.access, err)
 		}
 	}
 }

@@ -183,7 +183,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	}
 	s.metrics = newMetrics(s.store, s.now)
 	s.kv = s.newKVPush()
-	s.echo = s.newEcho()
+	if s.echo, err = s.newEcho(); err != nil {
+		return nil, err
+	}
 	s.handler = hosts.Handler(s.echo, s.log)
 	return s, nil
 }
@@ -192,7 +194,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 // refuses a Host that is not on the allowlist before any route sees it.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-func (s *Server) newEcho() *echo.Echo {
+func (s *Server) newEcho() (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -207,8 +209,10 @@ func (s *Server) newEcho() *echo.Echo {
 		}
 	})
 	e.Use(s.observe, s.securityHeaders)
-	s.register(e)
-	return e
+	if err := s.register(e); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 // Run polls the sources and serves until ctx is done, then shuts down

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labfront/labfront/deploy"
 	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/testkit/cftest"
 	"github.com/labfront/labfront/static"
@@ -63,6 +64,9 @@ func newDeployEnv(t *testing.T, o deployEnvOpts) *deployEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The SNAPSHOTS namespace of the local API, so that every deploy
+	// pushes its snapshot there, as labfront deploy does.
+	wr = bytes.Replace(wr, []byte(`id = "00000000000000000000000000000000"`), []byte(`id = "`+cftest.DefaultKVNamespace+`"`), 1)
 	writeT(t, filepath.Join(e.work, "wrangler.toml"), string(wr))
 	e.commit(t, "the example site")
 	gitT(t, e.work, "remote", "add", "origin", e.remote)
@@ -108,6 +112,24 @@ func newDeployEnv(t *testing.T, o deployEnvOpts) *deployEnv {
 	})
 	e.srv = s
 	return e
+}
+
+// checkKVSnapshot fails unless a deploy pushed a build's snapshot.json
+// to the local API's SNAPSHOTS namespace, under the key the edge reads.
+func checkKVSnapshot(t *testing.T, cf *cftest.Server) {
+	t.Helper()
+	data, ok := cf.KV(cftest.DefaultKVNamespace, deploy.SnapshotKey)
+	if !ok {
+		t.Fatalf("no snapshot in KV namespace %s under %q; keys %v", cftest.DefaultKVNamespace, deploy.SnapshotKey, cf.KVKeys(cftest.DefaultKVNamespace))
+	}
+	// What the build wrote: without a live snapshot, every node unknown.
+	var snap struct {
+		Version int            `json:"version"`
+		Nodes   map[string]any `json:"nodes"`
+	}
+	if err := json.Unmarshal(data, &snap); err != nil || snap.Version != 1 || len(snap.Nodes) == 0 {
+		t.Errorf("the KV snapshot is not a build's snapshot.json (%v):\n%.300s", err, data)
+	}
 }
 
 func gitT(t *testing.T, dir string, args ...string) string {
@@ -311,11 +333,15 @@ func TestGitPushDeploys(t *testing.T) {
 		t.Errorf("manifest %d files, %d uploaded, worker %d bytes", len(d.Manifest), len(files), len(d.WorkerJS))
 	}
 	log := logText(run)
-	for _, want := range []string{"== fetch", "== build", "== check", "== deploy", "checked out " + sha[:12], "deployed " + sha[:12]} {
+	for _, want := range []string{"== fetch", "== build", "== check", "== deploy", "checked out " + sha[:12], "deployed " + sha[:12],
+		"pushed snapshot.json to KV namespace " + cftest.DefaultKVNamespace} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
 	}
+	// The pipeline of labfront deploy: the build's snapshot reaches the
+	// edge's KV fallback with the deployment.
+	checkKVSnapshot(t, e.cf)
 	if _, err := os.Stat(filepath.Join(e.srv.cfg.Deploys.WorkDir, "builds", "run-1")); !os.IsNotExist(err) {
 		t.Errorf("the run's build output was left behind: %v", err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -34,25 +33,16 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	p := deploy.Pipeline{Config: cfg, Log: e.log}
 	if !*noBuild {
 		// The build command itself, so a deploy builds exactly what
 		// `labfront build` would.
-		if err := cmdBuild(ctx, e, []string{"--src", *src, "--out", *out}); err != nil {
-			return err
+		p.Build = func(ctx context.Context, out string) error {
+			return cmdBuild(ctx, e, []string{"--src", *src, "--out", out})
 		}
 	}
-	if *dryRun && cfg.CheckCredentials() != nil {
-		return offlineDryRun(e.stdout, *out, cfg)
-	}
-	if err := cfg.CheckCredentials(); err != nil {
-		return err
-	}
-	client, err := deploy.NewClient(cfg, e.log)
-	if err != nil {
-		return err
-	}
 	git := gitInfo(ctx, *src)
-	opts := deploy.Options{
+	pub, err := p.Run(ctx, deploy.Options{
 		Dir:           *out,
 		Branch:        git.branch,
 		CommitHash:    git.hash,
@@ -60,44 +50,31 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 		CommitDirty:   git.dirty,
 		DryRun:        *dryRun,
 		Progress:      deploy.NewProgress(e.stdout, isTerminal(e.stdout)),
-	}
-	res, err := client.Deploy(ctx, opts)
-	if err != nil {
+	})
+	switch {
+	case pub == nil:
 		return err
-	}
-	if res.DryRun {
-		printDryRun(e.stdout, res, cfg)
+	case pub.Offline != nil:
+		return offlineDryRun(e.stdout, *out, cfg)
+	case pub.DryRun:
+		printDryRun(e.stdout, pub.Result, cfg)
 		return nil
 	}
+	res := pub.Result
 	fmt.Fprintf(e.stdout, "deployed %d files to %s (%d uploaded, %s; %d already on Cloudflare)\n",
 		res.Files, cfg.Project(), len(res.Uploaded), sizeOf(res.UploadBytes), res.Skipped)
 	fmt.Fprintf(e.stdout, "live at %s (%s)\n", res.URL, res.Environment)
 	for _, a := range res.Aliases {
 		fmt.Fprintf(e.stdout, "  alias %s\n", a)
 	}
-	return pushSnapshot(ctx, e, client, cfg, *out)
-}
-
-// pushSnapshot writes the build's public snapshot to the SNAPSHOTS
-// namespace, so the edge worker's KV fallback is as fresh as the site.
-func pushSnapshot(ctx context.Context, e *env, client *deploy.Client, cfg deploy.Config, out string) error {
-	ns := cfg.Wrangler.SnapshotsNamespace
-	if ns == "" {
-		e.log.Info("no SNAPSHOTS KV namespace in wrangler.toml (or only the placeholder id); snapshot not pushed")
-		return nil
-	}
-	snap, err := os.ReadFile(filepath.Join(out, "snapshot.json"))
-	if errors.Is(err, os.ErrNotExist) {
-		e.log.Warn("the build has no snapshot.json; KV not updated", "out", out)
-		return nil
-	}
 	if err != nil {
 		return err
 	}
-	if err := client.PushSnapshot(ctx, ns, snap); err != nil {
-		return fmt.Errorf("the site is deployed, but %w", err)
+	if pub.Snapshot == "" {
+		e.log.Info("snapshot not pushed to KV", "reason", pub.NoSnapshot)
+		return nil
 	}
-	fmt.Fprintf(e.stdout, "pushed snapshot.json to KV namespace %s, key %q\n", ns, deploy.SnapshotKey)
+	fmt.Fprintf(e.stdout, "pushed snapshot.json to KV namespace %s, key %q\n", pub.Snapshot, deploy.SnapshotKey)
 	return nil
 }
 
