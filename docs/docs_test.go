@@ -40,7 +40,6 @@ const layoutHeading = "## Repository layout"
 var pendingDocs = map[string]bool{
 	"docs/admin-internals.md": true,
 	"docs/search.md":          true,
-	"docs/status-history.md":  true,
 	"docs/topology.md":        true,
 }
 

@@ -82,3 +82,26 @@ npm_tool axe-core "$axe_version" "${LABFRONT_AXE_DIR:-$cache/axe-core-$axe_versi
 # in step with internal/testkit/sitetest/lighthouse.go.
 lighthouse_version=12.2.3
 npm_tool lighthouse "$lighthouse_version" "${LABFRONT_LIGHTHOUSE_DIR:-$cache/lighthouse-$lighthouse_version}" "Lighthouse tests"
+
+# mailpit is the real SMTP server (STARTTLS, AUTH) of the notifier tests
+# (internal/notify); LABFRONT_MAILPIT names another binary. Built with go
+# install into the cache, beside the target and renamed like the npm
+# tools. Keep the version in step with internal/testkit/notifytest/mailpit.go.
+mailpit_version=v1.33.1
+mailpit_dir=$cache/mailpit-$mailpit_version
+if [ -z "${LABFRONT_MAILPIT:-}" ] && [ ! -x "$mailpit_dir/mailpit" ]; then
+	echo "installing mailpit $mailpit_version into $mailpit_dir for the notifier tests"
+	mkdir -p "$cache"
+	tmp=$(mktemp -d "$mailpit_dir.new-XXXXXX")
+	if GOBIN=$tmp go install "github.com/axllent/mailpit@$mailpit_version" >/dev/null &&
+		rm -rf "$mailpit_dir" && mv "$tmp" "$mailpit_dir"; then
+		:
+	else
+		rm -rf "$tmp"
+		if [ "${CI:-}" = true ]; then
+			echo "could not install mailpit $mailpit_version" >&2
+			exit 1
+		fi
+		echo "note: could not install mailpit; the notifier end-to-end test will be skipped" >&2
+	fi
+fi
