@@ -20,7 +20,6 @@ import (
 	"github.com/labfront/labfront/internal/atomicfile"
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/search"
-	"github.com/labfront/labfront/internal/topology"
 	"github.com/labfront/labfront/templates"
 )
 
@@ -188,7 +187,7 @@ func (p *plan) labDocuments() []search.Document {
 	}
 	pub := p.lab.pub
 	var out []search.Document
-	for _, n := range topology.Details(pub) {
+	for _, n := range NodeDetails(pub) {
 		parts := []string{n.TypeLabel, n.SiteName, n.ParentName, n.Description}
 		for _, s := range n.Specs {
 			parts = append(parts, s.Label+" "+s.Value)
