@@ -1,7 +1,8 @@
 // Package docs holds labfront's documentation pages. Its test keeps them
 // honest: the README's layout table lists exactly the folders that exist,
-// and every relative link of README.md and docs/*.md leads to a file of
-// the repository (and to a heading of it, when it names one).
+// its command list is the binary's, and every relative link of README.md,
+// SECURITY.md and docs/*.md leads to a file of the repository (and to a
+// heading of it, when it names one).
 package docs
 
 import (
