@@ -1,7 +1,8 @@
 // Package docs holds labfront's documentation pages. Its test keeps them
 // honest: the README's layout table lists exactly the folders that exist,
-// and every relative link of README.md and docs/*.md leads to a file of
-// the repository (and to a heading of it, when it names one).
+// its command list is the binary's, and every relative link of README.md,
+// SECURITY.md and docs/*.md leads to a file of the repository (and to a
+// heading of it, when it names one).
 package docs
 
 import (
@@ -9,6 +10,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	goast "go/ast"
 	"go/doc"
 	"go/parser"
 	"go/token"
@@ -18,6 +20,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -397,4 +400,110 @@ func slugify(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestCommandList keeps the README's command list in step with the
+// binary's usage text (cmd/labfront/run.go): the same commands, each
+// with the same subcommands.
+func TestCommandList(t *testing.T) {
+	t.Parallel()
+	usage := usageCommands(t)
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n## Commands\n")
+	if !ok {
+		t.Fatal("README.md has no ## Commands section")
+	}
+	block, ok := codeBlock(section)
+	if !ok {
+		t.Fatal("README.md's ## Commands section has no code block")
+	}
+	listed := commandNames(block)
+	for _, c := range usage {
+		if !slices.Contains(listed, c) {
+			t.Errorf("README.md: ## Commands does not list `%s`, which the usage text in cmd/labfront/run.go has", c)
+		}
+	}
+	for _, c := range listed {
+		if !slices.Contains(usage, c) {
+			t.Errorf("README.md: ## Commands lists `%s`, which the usage text in cmd/labfront/run.go does not have", c)
+		}
+	}
+}
+
+// usageCommands reads the usageText constant of cmd/labfront/run.go.
+func usageCommands(t *testing.T) []string {
+	t.Helper()
+	file := filepath.Join(root, "cmd", "labfront", "run.go")
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, decl := range f.Decls {
+		gd, ok := decl.(*goast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			vs := spec.(*goast.ValueSpec)
+			if len(vs.Names) != 1 || vs.Names[0].Name != "usageText" || len(vs.Values) != 1 {
+				continue
+			}
+			lit, ok := vs.Values[0].(*goast.BasicLit)
+			if !ok {
+				t.Fatalf("%s: usageText is not a literal", file)
+			}
+			text, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return commandNames(text)
+		}
+	}
+	t.Fatalf("%s: no const usageText", file)
+	return nil
+}
+
+// codeBlock is the first fenced code block of s.
+func codeBlock(s string) (string, bool) {
+	_, rest, ok := strings.Cut(s, "```")
+	if !ok {
+		return "", false
+	}
+	_, rest, _ = strings.Cut(rest, "\n") // the fence's info string
+	body, _, ok := strings.Cut(rest, "```")
+	return body, ok
+}
+
+var (
+	commandWord     = regexp.MustCompile(`^[a-z]+$`)
+	subcommandWords = regexp.MustCompile(`^[a-z]+(\|[a-z]+)*$`)
+)
+
+// commandNames lists the commands of the lines that start with
+// "labfront": the command, and the subcommand when the next word names
+// one or several ("tunnel config", "import hugo|jekyll|astro" is three),
+// sorted, once each.
+func commandNames(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		words := strings.Fields(line)
+		if len(words) < 2 || words[0] != "labfront" || !commandWord.MatchString(words[1]) {
+			continue
+		}
+		subs := []string{""}
+		if len(words) > 2 && subcommandWords.MatchString(words[2]) {
+			subs = strings.Split(words[2], "|")
+		}
+		for _, sub := range subs {
+			name := strings.TrimSpace(words[1] + " " + sub)
+			if !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -52,6 +52,7 @@ func readyBody(n int) string {
 }
 
 func TestCloudflaredCollect(t *testing.T) {
+	t.Parallel()
 	opened := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	four := []cftest.Connection{
 		{ClientID: "c1", ColoName: "fra02", OpenedAt: opened}, {ClientID: "c1", ColoName: "ams01", OpenedAt: opened},
@@ -123,6 +124,7 @@ func TestCloudflaredCollect(t *testing.T) {
 // The poller records the outcome: a tunnel that goes down turns the
 // source stale with the reason, one that comes back turns it live.
 func TestCloudflaredThroughPoller(t *testing.T) {
+	t.Parallel()
 	fake := &fakeCloudflared{status: 200, body: readyBody(4)}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
@@ -160,6 +162,7 @@ func TestCloudflaredThroughPoller(t *testing.T) {
 }
 
 func TestNewCloudflared(t *testing.T) {
+	t.Parallel()
 	c, err := NewCloudflared(Source{Name: "tunnel"})
 	if err != nil || c.ready != "http://"+cfapi.CloudflaredMetrics+"/ready" {
 		t.Errorf("default URL: %v, %v", c, err)
@@ -173,6 +176,7 @@ func TestNewCloudflared(t *testing.T) {
 }
 
 func TestSummariseConnections(t *testing.T) {
+	t.Parallel()
 	var conns []cfapi.Connection
 	for _, colo := range []string{"lhr01", "ams01", "fra02", "cdg03", "ams01", "waw01"} {
 		conns = append(conns, cfapi.Connection{Colo: colo})

@@ -34,6 +34,7 @@ func parseSources(t *testing.T, ks Kinds, yaml string, env map[string]string) ([
 }
 
 func TestParseSources(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, yaml string
 		env        map[string]string
@@ -96,6 +97,7 @@ func TestParseSources(t *testing.T) {
 }
 
 func TestCheckLab(t *testing.T) {
+	t.Parallel()
 	const head = "sites:\n  - {id: home, name: Home}\nlinks: []\nnodes:\n  - id: pve\n    name: PVE\n    type: hypervisor\n    site: home\n    live:\n"
 	for _, tc := range []struct {
 		name, live string
@@ -179,6 +181,7 @@ func (e errorString) Error() string { return string(e) }
 // the config parser takes its keys, lab.yaml checks its live: key and the
 // registry builds its collector. Nothing outside this file knows "toy".
 func TestAddACollector(t *testing.T) {
+	t.Parallel()
 	ks := append(Builtin(), toyKind())
 	srcs, probs := parseSources(t, ks, "sources:\n  - {name: t, type: toy, colour: blue}\n", nil)
 	if len(probs) > 0 {
@@ -217,6 +220,7 @@ func TestAddACollector(t *testing.T) {
 // TestSchemaLiveKeys keeps the editor schema's live: keys equal to the
 // registry's, since lab no longer lists them.
 func TestSchemaLiveKeys(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("../../content/lab.schema.json")
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		interval time.Duration
 		failures int
@@ -92,6 +93,7 @@ func secs(s ...float64) []time.Duration {
 // capped at 4 intervals (at most 2 minutes), back to the interval after
 // the first success — whether it fails fast or hangs until its timeout.
 func TestPollerBackoffSchedule(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		interval time.Duration
@@ -140,6 +142,7 @@ func TestPollerBackoffSchedule(t *testing.T) {
 // long an outage, the poller sees it within one capped wait, and no gap
 // between attempts ever exceeds the cap.
 func TestPollerRecoversWithinCap(t *testing.T) {
+	t.Parallel()
 	const interval = 15 * time.Second
 	limit := backoffCap(interval)
 	for _, back := range []time.Duration{time.Second, 14 * time.Second, 16 * time.Second, 44 * time.Second, 46 * time.Second, 106 * time.Second, 10 * time.Minute, time.Hour + 7*time.Second} {

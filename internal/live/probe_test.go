@@ -61,6 +61,7 @@ func probeClosedPort(t *testing.T) string {
 }
 
 func TestProbeCollect(t *testing.T) {
+	t.Parallel()
 	ok := probeServer(t, func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprint(w, "ok")
 	})
@@ -331,6 +332,7 @@ func TestProbeContext(t *testing.T) {
 }
 
 func TestNewProbeRejectsBadTargets(t *testing.T) {
+	t.Parallel()
 	for _, target := range []string{
 		"ftp://nas.lan/",
 		"tcp://nas.lan",

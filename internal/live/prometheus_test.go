@@ -150,6 +150,7 @@ func newTestPrometheus(t *testing.T, url string, l *lab.Lab) *Prometheus {
 }
 
 func TestPrometheusCollect(t *testing.T) {
+	t.Parallel()
 	f, srv := newFakeProm(t, "/prometheus")
 	// A path prefix, as behind a reverse proxy, with the trailing slash
 	// people copy from the browser.
@@ -250,6 +251,7 @@ func promDump(m map[string]NodeData) string {
 // TestPrometheusNoNodes: a lab without live.prometheus still gets the
 // alerts, and Prometheus is asked nothing else.
 func TestPrometheusNoNodes(t *testing.T) {
+	t.Parallel()
 	f, srv := newFakeProm(t, "")
 	p := newTestPrometheus(t, srv.URL, &lab.Lab{Nodes: []lab.Node{{ID: "router"}}})
 	res, err := p.Collect(t.Context())
@@ -269,6 +271,7 @@ func TestPrometheusNoNodes(t *testing.T) {
 // TestPrometheusEmpty: a Prometheus that has none of the series is data
 // (every node down, nothing measured), not a failure.
 func TestPrometheusEmpty(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/api/v1/query":
@@ -297,6 +300,7 @@ func TestPrometheusEmpty(t *testing.T) {
 }
 
 func TestPrometheusErrors(t *testing.T) {
+	t.Parallel()
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closedURL := closed.URL
 	closed.Close()
@@ -415,6 +419,7 @@ func TestPrometheusDeadline(t *testing.T) {
 }
 
 func TestPrometheusCollectDoneContext(t *testing.T) {
+	t.Parallel()
 	_, srv := newFakeProm(t, "")
 	p := newTestPrometheus(t, srv.URL, promTestLab())
 	ctx, cancel := context.WithCancel(t.Context())
@@ -425,6 +430,7 @@ func TestPrometheusCollectDoneContext(t *testing.T) {
 }
 
 func TestNewPrometheusURL(t *testing.T) {
+	t.Parallel()
 	for _, u := range []string{"", "localhost:9090", "ftp://mon.lab", "http://", "//mon.lab:9090", "http://mon lab:9090", "%"} {
 		if _, err := NewPrometheus(Source{Name: "prom", URL: u}, promTestLab()); err == nil {
 			t.Errorf("NewPrometheus accepted url %q", u)
@@ -499,6 +505,7 @@ const promDeadInstance = "127.0.0.1:1"
 // TestPrometheusReal runs the collector against Debian's prometheus and
 // prometheus-node-exporter.
 func TestPrometheusReal(t *testing.T) {
+	t.Parallel()
 	url, instance, stop := startPrometheus(t)
 	l := &lab.Lab{Nodes: []lab.Node{
 		{ID: "box", Live: lab.Live{"prometheus": {Value: instance}}},

@@ -107,6 +107,7 @@ func wantNil(t *testing.T, what string, got *float64) {
 }
 
 func TestProxmoxCollectMapsNodesAndGuests(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	p := newTestProxmox(t, pve, pxTestLab(), nil)
 
@@ -152,6 +153,7 @@ func TestProxmoxCollectMapsNodesAndGuests(t *testing.T) {
 }
 
 func TestProxmoxCollectFractions(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	p := newTestProxmox(t, pve, pxTestLab(), nil)
 	res, err := p.Collect(context.Background())
@@ -195,6 +197,7 @@ func TestProxmoxCollectFractions(t *testing.T) {
 }
 
 func TestProxmoxCollectSeries(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	p := newTestProxmox(t, pve, pxTestLab(), nil)
 	res, err := p.Collect(context.Background())
@@ -224,6 +227,7 @@ func TestProxmoxCollectSeries(t *testing.T) {
 }
 
 func TestProxmoxCollectHistoryFailureKeepsState(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	pve.Fail(http.MethodGet, "/nodes/pve-io/rrddata", 595, "No route to host")
 	p := newTestProxmox(t, pve, pxTestLab(), nil)
@@ -242,6 +246,7 @@ func TestProxmoxCollectHistoryFailureKeepsState(t *testing.T) {
 }
 
 func TestProxmoxCollectFollowsClusterChanges(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	p := newTestProxmox(t, pve, pxTestLab(), nil)
 	pve.SetNodeStatus("pve-ni", "online")
@@ -272,6 +277,7 @@ func TestProxmoxCollectFollowsClusterChanges(t *testing.T) {
 }
 
 func TestProxmoxCollectWrongCluster(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	l := &lab.Lab{Nodes: []lab.Node{{ID: "titan", Type: "hypervisor", Live: lab.Live{"proxmox": {Value: "pve-titan"}}}}}
 	p := newTestProxmox(t, pve, l, nil)
@@ -282,6 +288,7 @@ func TestProxmoxCollectWrongCluster(t *testing.T) {
 }
 
 func TestProxmoxRejectedTokenIsClearAndSecret(t *testing.T) {
+	t.Parallel()
 	const wrongSecret = "0d1e2f3a-dead-4bee-8f00-c0ffee000001"
 	pve := proxmoxfake.New(t)
 	l := pxTestLab()
@@ -315,6 +322,7 @@ func TestProxmoxRejectedTokenIsClearAndSecret(t *testing.T) {
 }
 
 func TestProxmoxForbiddenAction(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	pve.Fail(http.MethodPost, "/nodes/pve-io/lxc/200/status/shutdown", http.StatusForbidden, "Permission check failed (/vms/200, VM.PowerMgmt)")
 	l := pxTestLab()
@@ -335,6 +343,7 @@ func TestProxmoxForbiddenAction(t *testing.T) {
 }
 
 func TestProxmoxScrubsTokenEchoedByServer(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	// A misbehaving proxy in front of PVE could echo request headers.
 	pve.Fail(http.MethodGet, "/cluster/resources", http.StatusBadGateway, "upstream rejected PVEAPIToken="+proxmoxfake.Token)
@@ -349,6 +358,7 @@ func TestProxmoxScrubsTokenEchoedByServer(t *testing.T) {
 }
 
 func TestProxmoxServerDown(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	p := newTestProxmox(t, pve, pxTestLab(), nil)
 	pve.Close()
@@ -362,6 +372,7 @@ func TestProxmoxServerDown(t *testing.T) {
 }
 
 func TestProxmoxVerifiesTLSUnlessInsecure(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	// Without a client of its own, the collector builds one; the fake's
 	// certificate is self-signed, like PVE's.
@@ -376,6 +387,7 @@ func TestProxmoxVerifiesTLSUnlessInsecure(t *testing.T) {
 }
 
 func TestProxmoxRefusesNonJSON(t *testing.T) {
+	t.Parallel()
 	// A login portal in front of PVE answers 200 with a page.
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -394,6 +406,7 @@ func TestProxmoxRefusesNonJSON(t *testing.T) {
 }
 
 func TestProxmoxActShutdownWaitsForTask(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	pve.SetTaskPolls(2)
 	l := pxTestLab()
@@ -426,6 +439,7 @@ func TestProxmoxActShutdownWaitsForTask(t *testing.T) {
 }
 
 func TestProxmoxActStartVM(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	l := pxTestLab()
 	p := newTestProxmox(t, pve, l, nil)
@@ -442,6 +456,7 @@ func TestProxmoxActStartVM(t *testing.T) {
 }
 
 func TestProxmoxActTaskFails(t *testing.T) {
+	t.Parallel()
 	const exit = "command 'lxc-stop -n 200 --nokill --timeout 60' failed: exit code 1"
 	pve := proxmoxfake.New(t)
 	pve.FailNextTask(exit)
@@ -462,6 +477,7 @@ func TestProxmoxActTaskFails(t *testing.T) {
 }
 
 func TestProxmoxActTaskWarningsSucceed(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	pve.FailNextTask("WARNINGS: 1")
 	l := pxTestLab()
@@ -472,6 +488,7 @@ func TestProxmoxActTaskWarningsSucceed(t *testing.T) {
 }
 
 func TestProxmoxActRefusedByProxmox(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	l := pxTestLab()
 	p := newTestProxmox(t, pve, l, nil)
@@ -483,6 +500,7 @@ func TestProxmoxActRefusedByProxmox(t *testing.T) {
 }
 
 func TestProxmoxActBoundedByContext(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	pve.SetTaskPolls(1 << 20)
 	l := pxTestLab()
@@ -499,6 +517,7 @@ func TestProxmoxActBoundedByContext(t *testing.T) {
 }
 
 func TestProxmoxActUnknown(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	l := pxTestLab()
 	p := newTestProxmox(t, pve, l, nil)
@@ -533,6 +552,7 @@ func TestProxmoxActUnknown(t *testing.T) {
 }
 
 func TestProxmoxActions(t *testing.T) {
+	t.Parallel()
 	pve := proxmoxfake.New(t)
 	l := pxTestLab()
 	p := newTestProxmox(t, pve, l, nil)
@@ -565,6 +585,7 @@ func TestProxmoxActions(t *testing.T) {
 }
 
 func TestNewProxmoxValidates(t *testing.T) {
+	t.Parallel()
 	const secret = "5ecre7-5ecre7"
 	good := Source{Name: "pve", URL: "https://pve.lab:8006", Secret: "labfront@pve!collector=" + secret}
 	guest := func(ref string) *lab.Lab {
@@ -606,6 +627,7 @@ func TestNewProxmoxValidates(t *testing.T) {
 }
 
 func TestNewProxmoxBaseURL(t *testing.T) {
+	t.Parallel()
 	for raw, want := range map[string]string{
 		"https://pve.lab:8006":               "https://pve.lab:8006/api2/json",
 		"https://pve.lab:8006/":              "https://pve.lab:8006/api2/json",
@@ -629,6 +651,7 @@ func TestNewProxmoxBaseURL(t *testing.T) {
 }
 
 func TestPxNum(t *testing.T) {
+	t.Parallel()
 	var v struct {
 		A, B, C, D, E pxNum
 	}
@@ -644,6 +667,7 @@ func TestPxNum(t *testing.T) {
 }
 
 func TestPxUptime(t *testing.T) {
+	t.Parallel()
 	for s, want := range map[float64]string{
 		40: "40s", 60: "1m", 4*3600 + 12*60: "4h 12m", 274620: "3d 4h", 86400: "1d 0h",
 	} {

@@ -18,6 +18,7 @@ import (
 )
 
 func TestStoreStatesAndPersistence(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	srcs := []Source{{Name: "prom", Type: "prometheus"}, {Name: "pve", Type: "proxmox"}}
 	s, err := OpenStore(testFiles(t), dir, srcs)
@@ -64,6 +65,7 @@ func TestStoreStatesAndPersistence(t *testing.T) {
 }
 
 func TestNodesMerge(t *testing.T) {
+	t.Parallel()
 	l := &lab.Lab{Nodes: []lab.Node{{ID: "a"}, {ID: "b"}, {ID: "c"}, {ID: "d"}}}
 	t0 := time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
 	live := SourceState{Name: "live", Last: &Result{Nodes: map[string]NodeData{
@@ -145,6 +147,7 @@ func TestPollerStopsCleanly(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	l := &lab.Lab{Nodes: []lab.Node{{ID: "h", Type: "hypervisor", Specs: lab.Specs{Cores: 8}}, {ID: "c", Type: "container", Parent: "h"}, {ID: "e", Type: "cloud"}}}
 	at := time.Date(2026, 11, 25, 14, 0, 30, 0, time.UTC) // minute 0 of 10: the flaky one is down
 	d := NewDemo(l, func() time.Time { return at })
@@ -182,6 +185,7 @@ func testFiles(t testing.TB) *statefile.Files {
 // of the wrong type does not stop the store: it is moved aside, reported
 // as a loss, and the store starts empty and writes a good file again.
 func TestStoreDamagedFile(t *testing.T) {
+	t.Parallel()
 	good := `[{"name":"prom","type":"prometheus","last":{"nodes":{"a":{"status":"up"}}},"fetched_at":"2026-11-25T13:58:00Z"}]`
 	for _, tc := range []struct{ name, content string }{
 		{"empty", ""},

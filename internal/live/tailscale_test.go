@@ -84,6 +84,7 @@ func newTestTailscale(t *testing.T, src Source, l *lab.Lab) *Tailscale {
 }
 
 func TestTailscaleCollect(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		fixture string
@@ -155,6 +156,7 @@ func TestTailscaleCollect(t *testing.T) {
 }
 
 func TestTailscaleErrors(t *testing.T) {
+	t.Parallel()
 	textUnauthorized := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		// Not JSON: a proxy in front of the API, say.
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -213,6 +215,7 @@ func TestTailscaleHonoursContext(t *testing.T) {
 }
 
 func TestNewTailscale(t *testing.T) {
+	t.Parallel()
 	l := tsLab(map[string]string{"nas": "nas"})
 	if _, err := NewTailscale(Source{Name: "ts"}, l); err == nil || !strings.Contains(err.Error(), "no API key") {
 		t.Errorf("no key: err = %v, want no API key", err)
@@ -239,6 +242,7 @@ func TestNewTailscale(t *testing.T) {
 }
 
 func TestTailscaleAgo(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[time.Duration]string{
 		-time.Minute:         "just now", // clock skew
 		30 * time.Second:     "just now",
