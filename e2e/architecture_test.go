@@ -173,7 +173,7 @@ func TestArchitectureSiteFilter(t *testing.T) {
 	// Every Jove node is gone, every Kronos node and cloud service stays.
 	res := js[map[string]int](t, ctx, `(() => {
 		const r = {jove: 0, joveShown: 0, kronos: 0, kronosShown: 0, cloudShown: 0, links: 0, linksShown: 0};
-		for (const a of document.querySelectorAll('a.node')) {
+		for (const a of document.querySelectorAll('svg.topology-wide a.node')) {
 			const shown = a.getBoundingClientRect().width > 0 && getComputedStyle(a).display !== 'none';
 			const site = a.dataset.site || 'cloud';
 			r[site] = (r[site] || 0) + 1;
@@ -202,6 +202,11 @@ func TestArchitectureSiteFilter(t *testing.T) {
 	}
 	if !js[bool](t, ctx, `[...document.querySelectorAll('a.node[data-site="jove"]')].every(a => a.classList.contains('is-hidden'))`) {
 		t.Error("jove nodes lack .is-hidden")
+	}
+	// The phone's drawing filters alike, out of sight or not.
+	if !js[bool](t, ctx, `(() => { const n = [...document.querySelectorAll('svg.topology-narrow a.node[data-site="jove"]')];
+		return n.length > 0 && n.every(a => a.classList.contains('is-hidden')); })()`) {
+		t.Error("the narrow drawing's jove nodes lack .is-hidden")
 	}
 	after := get(t, ctx, chromedp.Text(chromedp.CSS(".topology-status")))
 	want := fmt.Sprintf("Showing %d of %d nodes", res["kronos"]+res["cloud"], res["jove"]+res["kronos"]+res["cloud"])
@@ -407,57 +412,81 @@ func touch(typ input.DispatchTouchEventType, pts ...[2]float64) chromedp.Action[
 	})
 }
 
+// TestArchitectureTouch: on a phone a tap on a node of the narrow drawing
+// opens the details as a sheet over the bottom of the screen, with the
+// node still in sight above it, and a drag scrolls the page (the phone's
+// drawing is read, not panned). On a tablet, which gets the wide drawing,
+// two fingers zoom and one pans without scrolling the page.
 func TestArchitectureTouch(t *testing.T) {
 	srv := pagesServer(t, buildExample(t))
-	ctx := browser(t)
-	console := watchConsole(ctx)
-	do(t, ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Navigate(srv.URL+"/architecture/"))
-	waitJS(t, ctx, `!!document.querySelector('figure.topology-figure.is-interactive.has-data')`, "the island")
+	t.Run("phone", func(t *testing.T) {
+		ctx := browser(t)
+		console := watchConsole(ctx)
+		do(t, ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Navigate(srv.URL+"/architecture/"))
+		waitJS(t, ctx, `!!document.querySelector('figure.topology-figure.is-interactive.has-data')`, "the island")
+		node := `svg.topology-narrow a.node[data-id="pve-titan"] .shape`
+		x, y := point(t, ctx, node)
+		do(t, ctx, chromedp.TapXY(x, y))
+		waitJS(t, ctx, `!document.querySelector('.node-panel').hidden`, "a tap to open the panel")
+		if title := get(t, ctx, chromedp.Text(chromedp.CSS(".node-panel .panel-title"))); !strings.HasPrefix(title, "pve-titan") {
+			t.Errorf("panel title = %q, want pve-titan", title)
+		}
+		// The sheet's scroll glides; wait until it has settled.
+		waitJS(t, ctx, fmt.Sprintf(`(() => {
+			const p = document.querySelector('.node-panel').getBoundingClientRect(), n = document.querySelector(%q).getBoundingClientRect();
+			return Math.abs(p.bottom - innerHeight) < 2 && p.width >= 388 && n.bottom <= p.top && n.top >= 0;
+		})()`, node), "the panel to be a bottom sheet with the node in sight above it")
+		if !js[bool](t, ctx, fmt.Sprintf(`document.querySelector(%q).closest('a').classList.contains('is-selected')`, node)) {
+			t.Error("the tapped node is not marked .is-selected")
+		}
+		console.check(t)
+	})
+	t.Run("tablet", func(t *testing.T) {
+		ctx := browser(t)
+		console := watchConsole(ctx)
+		do(t, ctx, chromedp.EmulateViewport(820, 1180, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Navigate(srv.URL+"/architecture/"))
+		waitJS(t, ctx, `!!document.querySelector('figure.topology-figure.is-interactive.has-data')`, "the island")
+		if !js[bool](t, ctx, `getComputedStyle(document.querySelector('svg.topology-wide')).display !== 'none'`) {
+			t.Fatal("a tablet is not shown the wide drawing")
+		}
+		x, y := point(t, ctx, `a.node[data-id="pve-io"] .shape`)
+		do(t, ctx, chromedp.TapXY(x, y))
+		waitJS(t, ctx, `!document.querySelector('.node-panel').hidden`, "a tap to open the panel")
 
-	// A tap on a node opens the panel, below the graph on a phone.
-	x, y := point(t, ctx, `a.node[data-id="pve-io"] .shape`)
-	do(t, ctx, chromedp.TapXY(x, y))
-	waitJS(t, ctx, `!document.querySelector('.node-panel').hidden`, "a tap to open the panel")
-	if !js[bool](t, ctx, `(() => {
-		const p = document.querySelector('.node-panel').getBoundingClientRect(), f = document.querySelector('.topology-figure').getBoundingClientRect();
-		return p.top >= f.bottom - 1 && p.width > 300;
-	})()`) {
-		t.Error("on a phone the panel is not below the graph at full width")
-	}
+		// Two fingers spreading apart zoom in.
+		x, y = emptyPoint(t, ctx)
+		vb0 := viewBox(t, ctx)
+		steps := []chromedp.Action[chromedp.Void]{touch(input.DispatchTouchEventTypeTouchStart, [2]float64{x - 20, y}, [2]float64{x + 20, y})}
+		for d := 30.0; d <= 80; d += 10 {
+			steps = append(steps, touch(input.DispatchTouchEventTypeTouchMove, [2]float64{x - d, y}, [2]float64{x + d, y}))
+		}
+		steps = append(steps, touch(input.DispatchTouchEventTypeTouchEnd))
+		do(t, ctx, steps...)
+		pinched := viewBox(t, ctx)
+		if w0, w1 := vbField(t, vb0, 2), vbField(t, pinched, 2); w1 > w0/3 || w1 < w0/5 {
+			t.Errorf("spreading two fingers 40 → 160 px apart zoomed the viewBox width %v → %v, want about a quarter", w0, w1)
+		}
 
-	// Two fingers spreading apart zoom in.
-	x, y = emptyPoint(t, ctx)
-	vb0 := viewBox(t, ctx)
-	steps := []chromedp.Action[chromedp.Void]{touch(input.DispatchTouchEventTypeTouchStart, [2]float64{x - 20, y}, [2]float64{x + 20, y})}
-	for d := 30.0; d <= 80; d += 10 {
-		steps = append(steps, touch(input.DispatchTouchEventTypeTouchMove, [2]float64{x - d, y}, [2]float64{x + d, y}))
-	}
-	steps = append(steps, touch(input.DispatchTouchEventTypeTouchEnd))
-	do(t, ctx, steps...)
-	pinched := viewBox(t, ctx)
-	if w0, w1 := vbField(t, vb0, 2), vbField(t, pinched, 2); w1 > w0/3 || w1 < w0/5 {
-		t.Errorf("spreading two fingers 40 → 160 px apart zoomed the viewBox width %v → %v, want about a quarter", w0, w1)
-	}
-
-	// One finger on the background pans, and does not scroll the page.
-	scroll := js[float64](t, ctx, `scrollY`)
-	x, y = emptyPoint(t, ctx)
-	do(t, ctx, touch(input.DispatchTouchEventTypeTouchStart, [2]float64{x, y}))
-	for i := 1; i <= 6; i++ {
-		do(t, ctx, touch(input.DispatchTouchEventTypeTouchMove, [2]float64{x - float64(i)*10, y - float64(i)*10}))
-	}
-	do(t, ctx, touch(input.DispatchTouchEventTypeTouchEnd))
-	panned := viewBox(t, ctx)
-	if vbField(t, panned, 0) <= vbField(t, pinched, 0) || vbField(t, panned, 1) <= vbField(t, pinched, 1) {
-		t.Errorf("a one-finger drag up and left did not pan: %q → %q", pinched, panned)
-	}
-	if now := js[float64](t, ctx, `scrollY`); abs(now-scroll) > 1 {
-		t.Errorf("dragging on the graph scrolled the page by %v px", now-scroll)
-	}
-	if !js[bool](t, ctx, `document.querySelector('a.node[data-id="pve-io"]').classList.contains('is-selected')`) {
-		t.Error("a pan changed the selection")
-	}
-	console.check(t)
+		// One finger on the background pans, and does not scroll the page.
+		scroll := js[float64](t, ctx, `scrollY`)
+		x, y = emptyPoint(t, ctx)
+		do(t, ctx, touch(input.DispatchTouchEventTypeTouchStart, [2]float64{x, y}))
+		for i := 1; i <= 6; i++ {
+			do(t, ctx, touch(input.DispatchTouchEventTypeTouchMove, [2]float64{x - float64(i)*10, y - float64(i)*10}))
+		}
+		do(t, ctx, touch(input.DispatchTouchEventTypeTouchEnd))
+		panned := viewBox(t, ctx)
+		if vbField(t, panned, 0) <= vbField(t, pinched, 0) || vbField(t, panned, 1) <= vbField(t, pinched, 1) {
+			t.Errorf("a one-finger drag up and left did not pan: %q → %q", pinched, panned)
+		}
+		if now := js[float64](t, ctx, `scrollY`); abs(now-scroll) > 1 {
+			t.Errorf("dragging on the graph scrolled the page by %v px", now-scroll)
+		}
+		if !js[bool](t, ctx, `document.querySelector('a.node[data-id="pve-io"]').classList.contains('is-selected')`) {
+			t.Error("a pan changed the selection")
+		}
+		console.check(t)
+	})
 }
 
 func TestArchitectureWithoutJavaScript(t *testing.T) {
@@ -467,8 +496,8 @@ func TestArchitectureWithoutJavaScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	do(t, ctx, chromedp.Navigate(srv.URL+"/architecture/"), chromedp.WaitVisible(chromedp.CSS("svg.topology-svg")))
-	if !js[bool](t, ctx, `document.querySelector('.topology-controls').hidden && getComputedStyle(document.querySelector('.topology-controls')).display === 'none'`) {
-		t.Error("without JavaScript the graph controls are visible")
+	if !js[bool](t, ctx, `[...document.querySelectorAll('.topology-controls, .topology-foot')].every((e) => getComputedStyle(e).display === 'none')`) {
+		t.Error("without JavaScript the graph controls take room")
 	}
 	if !js[bool](t, ctx, `document.querySelector('.node-panel').hidden`) {
 		t.Error("without JavaScript the empty details panel is visible")

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs what the end-to-end tests need when it is missing: Debian's
-# chromium (browser tests) and prometheus with prometheus-node-exporter
-# (live-data tests), and from npm wrangler (edge tests) and axe-core
-# (accessibility tests). As root it uses
+# chromium (browser tests), prometheus with prometheus-node-exporter
+# (live-data tests) and a Java runtime (the HTML checker), and from npm
+# wrangler (edge tests), axe-core (accessibility tests), Lighthouse and
+# vnu-jar (the Nu HTML Checker). As root it uses
 # apt (and npm); otherwise it says what to install. With CI=true a tool
 # that cannot be installed is an error, never a skip.
 set -eu
@@ -17,6 +18,8 @@ have() {
 have chromium chromium-browser google-chrome || missing="$missing chromium"
 have prometheus || missing="$missing prometheus"
 have prometheus-node-exporter || missing="$missing prometheus-node-exporter"
+# Java runs the Nu HTML Checker (e2e/nu_test.go).
+have java || missing="$missing default-jre-headless"
 
 if [ -n "$missing" ]; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -105,3 +108,10 @@ if [ -z "${LABFRONT_MAILPIT:-}" ] && [ ! -x "$mailpit_dir/mailpit" ]; then
 		echo "note: could not install mailpit; the notifier end-to-end test will be skipped" >&2
 	fi
 fi
+
+# The Nu HTML Checker checks every page of the built site (e2e/nu_test.go);
+# the npm package vnu-jar ships its vnu.jar, run with Debian's Java.
+# LABFRONT_VNU_DIR moves it. Keep the version in step with
+# internal/testkit/sitetest/vnu.go.
+vnu_version=26.9.27
+npm_tool vnu-jar "$vnu_version" "${LABFRONT_VNU_DIR:-$cache/vnu-jar-$vnu_version}" "HTML checker tests"
