@@ -30,6 +30,7 @@ var a11yPages = []struct {
 	{"architecture", "/architecture/", `!!document.querySelector('figure.topology-figure.has-data')`},
 	{"status", "/status/", `document.querySelector('.freshness').dataset.state !== 'baked'`},
 	{"404", "/no-such-page/", ""},
+	{"search", "/search/?q=proxmox", `document.querySelectorAll('#search-results mark').length > 0`},
 }
 
 // axeResult is the part of axe.run's results a failure report needs.

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/labfront/labfront/internal/atomicfile"
 	"github.com/labfront/labfront/internal/content"
@@ -62,6 +63,7 @@ type searchCache struct {
 
 // addSearch builds the index and plans its files and the /search/ page.
 func (p *plan) addSearch(opts Options) error {
+	start := time.Now()
 	s := &siteSearch{}
 	var prev map[content.Digest]search.Body
 	if opts.Out != "" {
@@ -95,6 +97,8 @@ func (p *plan) addSearch(opts Options) error {
 		})
 	}
 	p.addSearchPage()
+	// bench/search.sh reads this line: the index's share of the build.
+	opts.logger().Info("search index", "documents", len(docs), "files", len(s.files), "duration", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -116,6 +120,7 @@ func (p *plan) searchDocuments(prev map[content.Digest]search.Body, s *siteSearc
 	work := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
+			a := search.NewAnalyzer()
 			for i := range work {
 				pg := pages[i]
 				b, ok := prev[pg.Sum]
@@ -127,10 +132,10 @@ func (p *plan) searchDocuments(prev map[content.Digest]search.Body, s *siteSearc
 						mu.Unlock()
 						continue
 					}
-					b = search.AnalyzeBody(htmlText(body))
+					b = a.Body(htmlText(body))
 				}
 				bodies[i] = b
-				entries[i] = search.AnalyzeWith(p.pageDocument(pg), b)
+				entries[i] = a.Entry(p.pageDocument(pg), b)
 			}
 		})
 	}

@@ -104,13 +104,38 @@ type Body struct {
 	Counts  []TermWeight // sorted by term
 }
 
+// Analyzer analyses documents, remembering each word's stem: the pages
+// of a site share most of their words, so each is stemmed once. It is
+// not safe for concurrent use; give each goroutine its own.
+type Analyzer struct {
+	stems map[string]string
+	buf   []byte
+}
+
+// NewAnalyzer returns an Analyzer with nothing remembered.
+func NewAnalyzer() *Analyzer { return &Analyzer{stems: map[string]string{}} }
+
+// counts adds each term of text to counts.
+func (a *Analyzer) counts(text string, counts map[string]int) {
+	a.buf = eachWord(text, a.buf, func(w []byte) {
+		st, ok := a.stems[string(w)]
+		if !ok {
+			word := string(w)
+			st = Stem(word)
+			a.stems[word] = st
+		}
+		counts[st]++
+	})
+}
+
 // AnalyzeBody analyses a body text.
-func AnalyzeBody(text string) Body {
+func AnalyzeBody(text string) Body { return NewAnalyzer().Body(text) }
+
+// Body analyses a body text.
+func (a *Analyzer) Body(text string) Body {
 	counts := map[string]int{}
-	for _, w := range Words(text) {
-		counts[Stem(w)]++
-	}
-	b := Body{Excerpt: excerpt(text)}
+	a.counts(text, counts)
+	b := Body{Excerpt: excerpt(text), Counts: make([]TermWeight, 0, len(counts))}
 	for term, n := range counts {
 		b.Counts = append(b.Counts, TermWeight{Term: term, Weight: uint32(n)})
 	}
@@ -123,13 +148,15 @@ func Analyze(d Document) Entry { return AnalyzeWith(d, AnalyzeBody(d.Body)) }
 
 // AnalyzeWith turns a document into its index entry with its body
 // analysed already (d.Body is not read).
-func AnalyzeWith(d Document, body Body) Entry {
+func AnalyzeWith(d Document, body Body) Entry { return NewAnalyzer().Entry(d, body) }
+
+// Entry turns a document into its index entry with its body analysed
+// already (d.Body is not read).
+func (a *Analyzer) Entry(d Document, body Body) Entry {
 	weights := map[string]int{}
 	add := func(weight int, text string) {
 		counts := map[string]int{}
-		for _, w := range Words(text) {
-			counts[Stem(w)]++
-		}
+		a.counts(text, counts)
 		for term, n := range counts {
 			weights[term] += weight * min(n, maxCount)
 		}
@@ -148,6 +175,7 @@ func AnalyzeWith(d Document, body Body) Entry {
 	for _, t := range d.Tags {
 		e.TagSlugs = append(e.TagSlugs, t.Slug)
 	}
+	e.Terms = make([]TermWeight, 0, len(weights))
 	for term, w := range weights {
 		e.Terms = append(e.Terms, TermWeight{Term: term, Weight: uint32(w)})
 	}

@@ -289,3 +289,16 @@ func changedFiles(a, b Files) []string {
 	}
 	return out
 }
+
+// TestEachWordIsWords: the builder's allocation-free word loop gives
+// exactly Words.
+func TestEachWordIsWords(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{"The Proxmox VE cluster, and its K3s nodes!", "don't a b cd", "Ollama — Café ÉTÉ x", strings.Repeat("y", 33) + " ok  ", "", "ÅÄÖ abc"} {
+		var got []string
+		eachWord(text, nil, func(w []byte) { got = append(got, string(w)) })
+		if want := Words(text); !slices.Equal(got, want) {
+			t.Errorf("eachWord(%q) = %q, Words %q", text, got, want)
+		}
+	}
+}

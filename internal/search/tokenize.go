@@ -41,6 +41,56 @@ func Words(text string) []string {
 	return out
 }
 
+// eachWord calls fn with every word of text as Words gives it, lower
+// case in a buffer fn must not keep: the same words without allocating
+// one string per word, for the index builder's hot loop.
+func eachWord(text string, buf []byte, fn func(w []byte)) []byte {
+	start := -1
+	ascii := true
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		w := text[start:end]
+		start = -1
+		buf = buf[:0]
+		if ascii {
+			for i := 0; i < len(w); i++ {
+				c := w[i]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				buf = append(buf, c)
+			}
+		} else {
+			buf = append(buf, strings.ToLower(w)...)
+		}
+		if n := utf8.RuneCount(buf); n < 2 || n > maxWord || stopWords[string(buf)] {
+			return
+		}
+		fn(buf)
+	}
+	for i, r := range text {
+		if r < utf8.RuneSelf {
+			if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+				if start < 0 {
+					start, ascii = i, true
+				}
+				continue
+			}
+		} else if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if start < 0 {
+				start = i
+			}
+			ascii = false
+			continue
+		}
+		flush(i)
+	}
+	flush(len(text))
+	return buf
+}
+
 // stopWords are too common to tell pages apart; leaving them out keeps
 // their huge posting lists out of the index.
 var stopWords = map[string]bool{}
