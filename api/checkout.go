@@ -9,12 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/labfront/labfront/internal/atomicfile"
+	"github.com/labfront/labfront/internal/gitrepo"
 )
 
 // Each git command gets its own deadline: local commands finish in
@@ -26,7 +26,8 @@ const (
 )
 
 // checkout is the site's git work tree, as a promotion sees it. Git always
-// runs in dir, and only after inspectCheckout found a work tree there.
+// runs in dir (through package gitrepo, like every git of labfront), and
+// only after inspectCheckout found a work tree there.
 type checkout struct {
 	dir    string // the site directory, absolute
 	branch string // the current branch; "" when HEAD is detached
@@ -36,96 +37,11 @@ type checkout struct {
 	problem string
 }
 
-// gitError is a git command that ran and failed.
-type gitError struct {
-	args []string
-	code int
-	msg  string // stderr, credentials redacted
-}
-
-func (e *gitError) Error() string {
-	if e.msg == "" {
-		return fmt.Sprintf("git %s: exit status %d", e.args[0], e.code)
-	}
-	return fmt.Sprintf("git %s: %s", e.args[0], e.msg)
-}
-
-// exitCode is the exit status of a git command that ran, -1 otherwise.
-func exitCode(err error) int {
-	var ge *gitError
-	if errors.As(err, &ge) {
-		return ge.code
-	}
-	return -1
-}
-
-// userInURL matches credentials in a remote URL (https://user:token@host),
-// which git may echo in its messages; they never reach a page or a log.
-var userInURL = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@`)
-
-func redact(s string) string { return userInURL.ReplaceAllString(s, "${1}***@") }
-
-// gitEnv is the environment of every git command: the server's own, minus
-// anything that would point git at another repository or identity, and
-// with prompts off so a push without credentials fails instead of hanging.
-func gitEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch k {
-		case "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-			"GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
-			"GIT_AUTHOR_DATE", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE", "LC_ALL", "LANG":
-			continue
-		}
-		env = append(env, kv)
-	}
-	// C locale: the messages shown on the page are git's English ones.
-	return append(env, append([]string{"GIT_TERMINAL_PROMPT=0", "LC_ALL=C"}, extra...)...)
-}
-
 // git runs one git command in the checkout and returns its trimmed
 // standard output.
 func (co *checkout) git(ctx context.Context, timeout time.Duration, env []string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = co.dir
-	cmd.Env = env
-	if cmd.Env == nil {
-		cmd.Env = gitEnv()
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	// A hook that leaves a child holding the pipes must not hold us.
-	cmd.WaitDelay = 5 * time.Second
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		return "", fmt.Errorf("git %s: no answer within %s", args[0], timeout)
-	}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return "", &gitError{args: args, code: ee.ExitCode(), msg: redact(lastLines(stderr.String(), 6))}
-	}
-	if err != nil {
-		return "", fmt.Errorf("git %s: %w", args[0], err)
-	}
-	return strings.TrimSpace(stdout.String()), nil
-}
-
-// lastLines keeps the end of a long message, where git says what failed,
-// without git's hints on what to type next.
-func lastLines(s string, n int) string {
-	var lines []string
-	for l := range strings.SplitSeq(strings.TrimSpace(s), "\n") {
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "hint:") {
-			lines = append(lines, l)
-		}
-	}
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " / ")
+	out, err := gitrepo.Repo{Dir: co.dir}.RunEnv(ctx, timeout, env, args...)
+	return strings.TrimSpace(out), err
 }
 
 // inspectCheckout finds out whether promotions can commit in site, on which
@@ -138,7 +54,7 @@ func inspectCheckout(ctx context.Context, site string) *checkout {
 		return &checkout{dir: site, problem: fmt.Sprintf("cannot resolve the site directory: %v", err)}
 	}
 	co := &checkout{dir: dir}
-	if !insideGitDir(dir) {
+	if !gitrepo.Within(dir) {
 		co.problem = "not a git work tree: promoting commits the note, so the site must be a git checkout (git init, or git clone your site repository)"
 		return co
 	}
@@ -160,7 +76,7 @@ func inspectCheckout(ctx context.Context, site string) *checkout {
 	}
 	branch, err := co.git(ctx, gitTimeout, nil, "symbolic-ref", "-q", "--short", "HEAD")
 	switch {
-	case exitCode(err) == 1:
+	case gitrepo.ExitCode(err) == 1:
 		co.problem = "HEAD is detached: check out the branch the site deploys from"
 		return co
 	case err != nil:
@@ -204,22 +120,6 @@ func (co *checkout) upstream(ctx context.Context, remotes []string) (remote, dst
 	return "", ""
 }
 
-// insideGitDir reports whether dir or a parent holds a .git entry (a
-// directory, or the file of a linked work tree or submodule).
-func insideGitDir(dir string) bool {
-	for range 4096 { // deeper than any real path; the loop ends at the root
-		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
-			return true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return false
-		}
-		dir = parent
-	}
-	return false
-}
-
 // author is who a commit is by.
 type author struct{ name, email string }
 
@@ -235,14 +135,14 @@ func (co *checkout) commit(ctx context.Context, paths []string, msg string, by a
 	switch {
 	case err == nil:
 		return "", "", errNothingToCommit
-	case exitCode(err) != 1:
+	case gitrepo.ExitCode(err) != 1:
 		return "", "", err
 	}
 	if prev, err = co.git(ctx, gitTimeout, nil, "rev-parse", "--verify", "HEAD"); err != nil {
 		return "", "", err
 	}
-	env := gitEnv("GIT_AUTHOR_NAME="+by.name, "GIT_AUTHOR_EMAIL="+by.email,
-		"GIT_COMMITTER_NAME="+committerName, "GIT_COMMITTER_EMAIL="+committerEmail)
+	env := []string{"GIT_AUTHOR_NAME=" + by.name, "GIT_AUTHOR_EMAIL=" + by.email,
+		"GIT_COMMITTER_NAME=" + committerName, "GIT_COMMITTER_EMAIL=" + committerEmail}
 	// --only: the commit holds these paths as they are in the work tree
 	// and nothing else that happens to be staged.
 	if _, err := co.git(ctx, gitTimeout, env, append([]string{"commit", "--quiet", "--only", "-m", msg, "--"}, paths...)...); err != nil {

@@ -1,15 +1,12 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,6 +17,7 @@ import (
 
 	"github.com/labfront/labfront/deploy"
 	"github.com/labfront/labfront/internal/cfapi"
+	"github.com/labfront/labfront/internal/gitrepo"
 	"github.com/labfront/labfront/internal/statefile"
 	"github.com/labfront/labfront/internal/yamldoc"
 )
@@ -651,7 +649,7 @@ var commitHash = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
 func (d *deployer) fetch(ctx context.Context, r *deployRun, repo, commit string) (string, string, error) {
 	remote, branch := d.cfg.Repo, d.cfg.Branch
 	if !fileExists(filepath.Join(repo, ".git")) {
-		d.logf(r, "no clone in %s yet: cloning %s", repo, redactURL(remote))
+		d.logf(r, "no clone in %s yet: cloning %s", repo, gitrepo.RedactURL(remote))
 		tmp, err := os.MkdirTemp(d.cfg.WorkDir, "clone-")
 		if err != nil {
 			return "", "", err
@@ -682,12 +680,12 @@ func (d *deployer) fetch(ctx context.Context, r *deployRun, repo, commit string)
 		// Not on the branch any more (a force-push since): ask for it by
 		// hash, which servers allow for reachable commits.
 		if _, err := d.git(ctx, r, fetchTimeout, repo, "fetch", "origin", commit); err != nil {
-			return "", "", fmt.Errorf("commit %s is not in %s", shortHash(commit), redactURL(remote))
+			return "", "", fmt.Errorf("commit %s is not in %s", shortHash(commit), gitrepo.RedactURL(remote))
 		}
 	}
 	full, err := d.git(ctx, r, deployGitTimeout, repo, "rev-parse", "--verify", "--end-of-options", want+"^{commit}")
 	if err != nil {
-		return "", "", fmt.Errorf("commit %s is not in %s", want, redactURL(remote))
+		return "", "", fmt.Errorf("commit %s is not in %s", want, gitrepo.RedactURL(remote))
 	}
 	full = strings.TrimSpace(full)
 	if commit != "" && full != commit {
@@ -711,64 +709,11 @@ func (d *deployer) fetch(ctx context.Context, r *deployRun, repo, commit string)
 	return full, msg, nil
 }
 
-// git runs one git command in dir ("" for none) with a timeout, logging
-// it to the run. Prompts are off: a deploy has nobody to answer them.
+// git runs one git command in dir ("" for none) with a timeout, through
+// package gitrepo: its command line and messages go to the run's log,
+// redacted.
 func (d *deployer) git(ctx context.Context, r *deployRun, timeout time.Duration, dir string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	full := args
-	if dir != "" {
-		full = append([]string{"-C", dir}, args...)
-	}
-	shown := make([]string, len(args))
-	for i, a := range args {
-		shown[i] = redactURL(a)
-	}
-	d.logf(r, "$ git %s", strings.Join(shown, " "))
-	cmd := exec.CommandContext(ctx, "git", full...)
-	cmd.Env = deployGitEnv(os.Getenv)
-	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if msg := strings.TrimSpace(d.redactOutput(stderr.String())); msg != "" {
-		d.logf(r, "%s", msg[:min(len(msg), 4000)])
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return "", fmt.Errorf("git %s: gave up after %s", args[0], timeout)
-		}
-		msg := strings.TrimSpace(d.redactOutput(stderr.String()))
-		if i := strings.LastIndex(msg, "\n"); i >= 0 {
-			msg = msg[i+1:]
-		}
-		return "", fmt.Errorf("git %s: %w: %s", args[0], err, msg)
-	}
-	return stdout.String(), nil
-}
-
-// redactOutput hides the credentials of the configured remote in git's
-// messages.
-func (d *deployer) redactOutput(s string) string {
-	if red := redactURL(d.cfg.Repo); red != d.cfg.Repo {
-		s = strings.ReplaceAll(s, d.cfg.Repo, red)
-	}
-	return s
-}
-
-// redactURL hides the password or token of a URL with user info
-// (https://user:token@host/repo).
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil || u.Host == "" {
-		return s
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	} else {
-		u.User = url.User("xxxxx")
-	}
-	return u.String()
+	return gitrepo.Repo{Dir: dir, Log: func(l string) { d.logf(r, "%s", l) }}.Run(ctx, timeout, args...)
 }
 
 func shortHash(commit string) string { return commit[:min(len(commit), 12)] }

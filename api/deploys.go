@@ -16,6 +16,7 @@ import (
 	"github.com/labfront/labfront/deploy"
 	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/content"
+	"github.com/labfront/labfront/internal/gitrepo"
 	"github.com/labfront/labfront/templates"
 )
 
@@ -50,7 +51,7 @@ func (s *Server) deploysView(c echo.Context, outcome *templates.DeployOutcome) t
 	v := templates.DeploysView{
 		Head:    s.head(c, "Deploys", "/admin/deploys"),
 		Outcome: outcome,
-		Git:     templates.GitDeploys{Configured: s.deploys != nil, Repo: redactURL(s.cfg.Deploys.Repo), Branch: s.cfg.Deploys.Branch, Hook: "/hooks/git"},
+		Git:     templates.GitDeploys{Configured: s.deploys != nil, Repo: gitrepo.RedactURL(s.cfg.Deploys.Repo), Branch: s.cfg.Deploys.Branch, Hook: "/hooks/git"},
 	}
 	// The store's updates would re-ask Cloudflare on every collection.
 	v.Head.Events = ""

@@ -6,18 +6,18 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/labfront/labfront/internal/live"
-	"github.com/labfront/labfront/internal/topology"
 	"github.com/labfront/labfront/templates"
+	"github.com/labfront/labfront/web"
 )
 
 // topology is /admin/topology: the architecture page's graph component,
 // fed the full lab and live status.
 func (s *Server) topology(c echo.Context) error {
 	views := live.Nodes(s.lab, s.store.Sources())
-	g := s.drawing.WithStatus(func(id string) string { return views[id].Status }, s.now())
+	g := web.GraphWithStatus(s.drawing, s.lab, func(id string) string { return views[id].Status }, s.now())
 	g.LinkPrefix = "/admin/nodes/"
 	v := templates.AdminTopologyView{Head: s.head(c, "Topology", "/admin/topology"), Graph: g}
-	v.NodeTypes, v.LinkTypes = topology.Legend(s.lab)
+	v.NodeTypes, v.LinkTypes = web.Legend(s.lab)
 	return render(c, http.StatusOK, templates.AdminTopology(v))
 }
 

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/labfront/labfront/internal/gitrepo"
 )
 
 // The environment of the children a deploy runs. A pushed commit is
@@ -41,24 +43,6 @@ func buildEnv(getenv func(string) string, workDir string) []string {
 		"LC_ALL=C",
 		"TZ=UTC",
 	}
-}
-
-// deployGitEnv is the environment of the deployer's git: PATH, and the server's HOME and ssh
-// agent, where the credentials for the deploy repository live; prompts
-// off, since a deploy has nobody to answer them. Nothing else of the
-// server's environment reaches git or its hooks and helpers.
-func deployGitEnv(getenv func(string) string) []string {
-	path := getenv("PATH")
-	if path == "" {
-		path = defaultPath
-	}
-	env := []string{"PATH=" + path, "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=", "LC_ALL=C"}
-	for _, k := range []string{"HOME", "SSH_AUTH_SOCK"} {
-		if v := getenv(k); v != "" {
-			env = append(env, k+"="+v)
-		}
-	}
-	return env
 }
 
 // buildCommand is the labfront that builds: the configured one, or this
@@ -145,7 +129,7 @@ func (w *childLog) flush() {
 }
 
 func (w *childLog) line(s string) {
-	s = strings.TrimRight(w.d.redactOutput(s), "\r")
+	s = strings.TrimRight(gitrepo.Redact(s), "\r")
 	if len(s) > maxChildLine {
 		s = s[:maxChildLine] + " …"
 	}
@@ -180,9 +164,8 @@ func (r refusal) Error() string { return r.reason }
 func (d *deployer) refuseRollback(ctx context.Context, r *deployRun, repo, commit, last string) error {
 	head := "refs/remotes/origin/" + d.cfg.Branch
 	_, err := d.git(ctx, r, deployGitTimeout, repo, "merge-base", "--is-ancestor", commit, head)
-	var exit *exec.ExitError
 	switch {
-	case errors.As(err, &exit) && exit.ExitCode() == 1:
+	case gitrepo.ExitCode(err) == 1:
 		d.log.Warn("deploys: refused a push of a commit that is not on the branch", "run", r.ID, "commit", commit, "branch", d.cfg.Branch, "delivery", r.Delivery)
 		return refusal{fmt.Sprintf("commit %s is not on %s any more: a push deploys only what the branch holds", shortHash(commit), d.cfg.Branch)}
 	case err != nil:
@@ -200,7 +183,7 @@ func (d *deployer) refuseRollback(ctx context.Context, r *deployRun, repo, commi
 		reason := fmt.Sprintf("commit %s is an ancestor of the deployed commit %s: a push never rolls the site back (use the rollback action)", shortHash(commit), shortHash(last))
 		d.log.Warn("deploys: refused a push that would roll the site back", "run", r.ID, "commit", commit, "deployed", last, "delivery", r.Delivery)
 		return refusal{reason}
-	case errors.As(err, &exit) && exit.ExitCode() == 1:
+	case gitrepo.ExitCode(err) == 1:
 		return nil
 	default:
 		// The deployed commit is not in this clone (the branch was

@@ -70,18 +70,6 @@ func TestWebhookBuildEnvironment(t *testing.T) {
 	}
 }
 
-// TestDeployGitEnvironment: git gets PATH, HOME and the ssh agent, and
-// none of the server's other variables.
-func TestDeployGitEnvironment(t *testing.T) {
-	server := map[string]string{"PATH": "/bin", "HOME": "/home/lab", "SSH_AUTH_SOCK": "/run/agent", EnvWebhookSecret: "s", "CLOUDFLARE_API_TOKEN": "t", "GIT_DIR": "/elsewhere"}
-	got := deployGitEnv(func(k string) string { return server[k] })
-	slices.Sort(got)
-	want := []string{"GIT_ASKPASS=", "GIT_TERMINAL_PROMPT=0", "HOME=/home/lab", "LC_ALL=C", "PATH=/bin", "SSH_AUTH_SOCK=/run/agent"}
-	if !slices.Equal(got, want) {
-		t.Errorf("git env %v, want %v", got, want)
-	}
-}
-
 // TestGitPushReplayRefused: once B (a child of A) is deployed, the push
 // of A replayed under a new delivery id is refused — logged, audited,
 // nothing built or deployed — and a push of C (a child of B) still

@@ -143,11 +143,11 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, lab: l, store: store, files: state, audit: newAudit(cfg.StateDir), assets: assets,
-		drawing: topology.Draw(l, nil), log: opts.Log, now: now,
+		drawing: topology.Draw(l), log: opts.Log, now: now,
 		cop: http.NewCrossOriginProtection(), collectors: opts.Collectors, shutdown: make(chan struct{}),
 	}
 	s.details = map[string]templates.NodeDetail{}
-	for _, d := range topology.Details(l) {
+	for _, d := range web.NodeDetails(l) {
 		s.details[d.ID] = d
 	}
 	if u, err := url.Parse(site.BaseURL); err == nil {

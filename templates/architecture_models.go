@@ -7,7 +7,8 @@ type ArchitectureView struct {
 	Title         string
 	Intro         string
 	Stats         []Stat
-	Graph         TopologyGraph
+	Graph         TopologyGraph // the wide drawing
+	Narrow        TopologyGraph // the phone's, shown instead below 48rem
 	Sites         []SiteView
 	NodeTypes     []LegendItem // the node types that occur, in a fixed order
 	LinkTypes     []LegendItem
@@ -22,19 +23,34 @@ type ArchitectureView struct {
 	DataURL string
 }
 
-// TopologyGraph is the laid-out graph, ready to draw as SVG. Coordinates
-// are preformatted so the markup is byte-for-byte deterministic.
+// TopologyGraph is one laid-out drawing of the graph, ready to draw as
+// SVG. Coordinates are preformatted so the markup is byte-for-byte
+// deterministic.
 type TopologyGraph struct {
+	// Class says which drawing it is (topology-wide, topology-narrow);
+	// the stylesheet shows the one that suits the screen.
+	Class         string
 	Width, Height string
 	ViewBox       string
 	// LinkPrefix plus a node id is where a node links: its details
 	// section on the public page, its page in the admin server.
 	LinkPrefix string
-	Nodes      []GraphNode
-	Links      []GraphLink
+	// LineHeight separates the lines of a wrapped label.
+	LineHeight string
+	// Titles gives every node a tooltip.
+	Titles   bool
+	Nodes    []GraphNode
+	Links    []GraphLink
+	Headings []GraphHeading
 	// AsOf is set when the graph is coloured from a snapshot.
 	AsOf    string
 	AsOfISO string
+}
+
+// GraphHeading names a group of nodes on the canvas, with a rule after it.
+type GraphHeading struct {
+	Text, X, Y            string
+	RuleX1, RuleX2, RuleY string
 }
 
 // GraphNode is one drawn node.
@@ -46,16 +62,19 @@ type GraphNode struct {
 	R                    string // circle radius
 	RectX, RectY, RectW  string // rect geometry (square)
 	Points               string // polygon points
-	LabelX, LabelY       string
+	LabelX, LabelY       string // the first line's anchor
 	LabelAnchor          string
-	Status               string // up, down, unknown; "" when no snapshot
-	Title                string // tooltip text
+	Label                []string // the name, in lines
+	Status               string   // up, down, unknown; "" when no snapshot
+	Title                string   // tooltip text
 }
 
-// GraphLink is one drawn link.
+// GraphLink is one drawn link: a line from (X1, Y1) to (X2, Y2), or the
+// path D when it is curved.
 type GraphLink struct {
 	From, To, Type, Label string
 	X1, Y1, X2, Y2        string
+	D                     string
 }
 
 // LegendItem is an entry of the graph's legend.

@@ -33,6 +33,10 @@ type Head struct {
 	// Image is the picture link previews show (og:image, twitter:image):
 	// the page's cover or its generated card; nil for none.
 	Image *SocialImage
+	// Search is the search page's URL, for the header's search box; ""
+	// shows none. SearchKey is the small script that focuses the box
+	// when / is pressed.
+	Search, SearchKey string
 }
 
 // SocialImage is a page's preview picture, with what Open Graph and

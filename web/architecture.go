@@ -68,7 +68,7 @@ func loadLab(opts Options, files *sitefs.Site) (*labSection, error) {
 		snap = snapshot.Public(raw, l)
 	}
 	pub := l.Public()
-	ls := &labSection{pub: pub, snap: snap, drawing: topology.Draw(pub, snap)}
+	ls := &labSection{pub: pub, snap: snap, drawing: topology.Draw(pub)}
 	opts.Cache.putLab(key, ls)
 	return ls, nil
 }
@@ -113,7 +113,8 @@ func (p *plan) addArchitecture() error {
 		Title:   title,
 		Intro:   pub.Description,
 		Stats:   ls.heroStats(),
-		Graph:   ls.drawing.View,
+		Graph:   TopologyGraph(ls.drawing, pub, ls.snap),
+		Narrow:  NarrowGraph(ls.drawing, pub, ls.snap),
 		Script:  p.assets.url("topology.js"),
 		DataURL: "/topology.json",
 	}
@@ -126,7 +127,7 @@ func (p *plan) addArchitecture() error {
 		}
 		v.Sites = append(v.Sites, sv)
 	}
-	v.NodeTypes, v.LinkTypes = topology.Legend(pub)
+	v.NodeTypes, v.LinkTypes = Legend(pub)
 	groupOf := map[string]int{}
 	for i, s := range pub.Sites {
 		groupOf[s.ID] = i
@@ -138,7 +139,7 @@ func (p *plan) addArchitecture() error {
 	for _, n := range pub.Nodes {
 		nodeNames[n.ID] = n.Name
 	}
-	for i, d := range topology.Details(pub) {
+	for i, d := range NodeDetails(pub) {
 		n := pub.Nodes[i]
 		if ls.snap != nil {
 			st := ls.snap.Status(n.ID)

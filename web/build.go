@@ -142,6 +142,8 @@ type plan struct {
 	// unknown are URLs left out because their input has problems
 	// (reported): a page, the lab pages, a refused image. See isUnknown.
 	unknown []string
+	// search is the site's search index (see search.go).
+	search *siteSearch
 	// warnings are the load's and assemble's warnings, for the caller
 	// to show; a build with only warnings goes ahead.
 	warnings diag.List
@@ -186,6 +188,9 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 	res.ImagesProcessed = int(p.processed.Load())
 	res.CardsDrawn = int(p.drawn.Load())
 	res.Warnings = p.warnings
+	if err := p.search.save(); err != nil {
+		opts.logger().Warn("search cache not saved", "dir", dir, "err", err)
+	}
 	if verr == nil {
 		next.Pages = cachedPages(p.site)
 		next.Images = p.images
@@ -287,6 +292,9 @@ func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site, image
 		return nil, err
 	}
 	p.addStatus()
+	if err := p.addSearch(opts); err != nil {
+		return nil, err
+	}
 	p.addFeeds()
 	p.addMeta()
 	p.addWorker()
@@ -301,11 +309,51 @@ func assembleFiles(opts Options, pages *content.Cache, files *sitefs.Site, image
 		}
 		probs.Append(l)
 	}
+	p.checkFileCount(&probs)
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}
 	p.warnings = probs.Warnings()
 	return p, nil
+}
+
+// pagesFileLimit is how many files Cloudflare Pages takes in one
+// deployment on its free plan. deploy reads the account's own limit from
+// the upload token; the build cannot, so it warns at the common one.
+const pagesFileLimit = 20000
+
+// checkFileCount warns when the site has more files than one Pages
+// deployment may hold: deploy would refuse it, and the operator is
+// better told at check time, with the way out when cards are the cause.
+func (p *plan) checkFileCount(probs *diag.List) {
+	if msg := fileCountProblem(p.outputs, pagesFileLimit); msg != "" {
+		probs.Warn(p.files.Display("content/site.yaml"), 0, "", "%s", msg)
+	}
+}
+
+// fileCountProblem says why outputs are too many files for one
+// deployment of at most limit, or "" when they are not.
+func fileCountProblem(outputs []output, limit int) string {
+	n, cards := 0, 0
+	for _, o := range outputs {
+		// _headers, _redirects and _worker.js go with the deployment,
+		// not as files (deploy's Walk leaves them out).
+		if strings.HasPrefix(o.path, "_") && !strings.Contains(o.path, "/") {
+			continue
+		}
+		n++
+		if strings.HasPrefix(o.path, cardsDir+"posts/") || strings.HasPrefix(o.path, cardsDir+"notes/") {
+			cards++
+		}
+	}
+	if n <= limit {
+		return ""
+	}
+	msg := fmt.Sprintf("the site has %d files, more than the %d Cloudflare Pages takes in one deployment, so deploy will refuse it", n, limit)
+	if cards > 0 && n-cards <= limit {
+		msg += fmt.Sprintf("; %d of them are the social cards of posts and notes without a cover: page_cards: false in site.yaml lets those share the site's card (%d files then)", cards, n-cards)
+	}
+	return msg
 }
 
 // labURLs are the outputs made from lab.yaml: when it has problems they

@@ -12,7 +12,6 @@ import (
 
 	"github.com/labfront/labfront/internal/card"
 	"github.com/labfront/labfront/internal/content"
-	"github.com/labfront/labfront/internal/topology"
 	"github.com/labfront/labfront/templates"
 )
 
@@ -137,23 +136,15 @@ func (p *plan) addPageCard(pg *content.Page) *templates.SocialImage {
 // as laid out for the page, in miniature, with three of the hero stats.
 func (p *plan) addTopologyCard(title string) (*templates.SocialImage, error) {
 	ls := p.lab
-	g := ls.drawing.View
+	g := ls.drawing.Wide
 	t := card.Topology{Site: p.site.Config.Title, Kicker: "Architecture", Title: title, Host: p.cardHost}
-	var err error
-	num := func(s string) float64 {
-		f, perr := strconv.ParseFloat(s, 64)
-		if perr != nil && err == nil {
-			err = fmt.Errorf("topology card: coordinate %q: %w", s, perr)
-		}
-		return f
-	}
-	t.Width, t.Height = num(g.Width), num(g.Height)
-	index := make(map[string]int, len(g.Nodes))
-	for i, n := range g.Nodes {
+	t.Width, t.Height = g.Width, g.Height
+	index := make(map[string]int, len(ls.pub.Nodes))
+	for i, n := range ls.pub.Nodes {
 		index[n.ID] = i
-		t.Nodes = append(t.Nodes, card.Node{X: num(n.X), Y: num(n.Y), Type: n.Type})
+		t.Nodes = append(t.Nodes, card.Node{X: g.Nodes[i].X, Y: g.Nodes[i].Y, Type: n.Type})
 	}
-	for _, l := range g.Links {
+	for _, l := range ls.pub.Links {
 		from, okf := index[l.From]
 		to, okt := index[l.To]
 		if !okf || !okt {
@@ -161,16 +152,13 @@ func (p *plan) addTopologyCard(title string) (*templates.SocialImage, error) {
 		}
 		t.Links = append(t.Links, card.Link{From: from, To: to, Type: l.Type})
 	}
-	if err != nil {
-		return nil, err
-	}
 	s := ls.pub.Stats()
 	t.Stats = []card.Stat{
 		{Value: strconv.Itoa(s.Systems), Label: "systems"},
 		{Value: strconv.Itoa(s.Sites), Label: "sites"},
 		{Value: strconv.Itoa(s.Connections), Label: "connections"},
 	}
-	nodeTypes, _ := topology.Legend(ls.pub)
+	nodeTypes, _ := Legend(ls.pub)
 	for _, it := range nodeTypes {
 		t.Legend = append(t.Legend, card.LegendItem{Type: it.Type, Label: it.Label})
 	}

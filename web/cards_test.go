@@ -507,3 +507,83 @@ func TestCoverFeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestPageCardsOff: with page_cards: false, posts and notes without a
+// cover show the site's card and none of their own is drawn; covers and
+// the architecture page's card stay.
+func TestPageCardsOff(t *testing.T) {
+	src := writeCardSite(t)
+	cfg := filepath.Join(src, "content", "site.yaml")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, append(b, "page_cards: false\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "dist")
+	build(t, src, out, false)
+	files := cardFiles(t, out)
+	var masked []string
+	for _, f := range files {
+		masked = append(masked, cardKeyInName.ReplaceAllString(f, ".KEY.png"))
+	}
+	if want := []string{"cards/architecture.KEY.png", "cards/site.KEY.png"}; !slices.Equal(masked, want) {
+		t.Fatalf("cards %q, want %q", masked, want)
+	}
+	site := "https://lab.test/" + files[1]
+	for _, page := range []string{"blog/plain/", "notes/ingress/", ""} {
+		if html := readOut(t, out, page+"index.html"); !strings.Contains(html, `<meta property="og:image" content="`+site+`">`) {
+			t.Errorf("/%s does not show the site card %s", page, site)
+		}
+	}
+	if html := readOut(t, out, "blog/rack/index.html"); strings.Contains(html, site) || !strings.Contains(html, `og:image:alt" content="The 12U rack`) {
+		t.Errorf("/blog/rack/ lost its cover as og:image")
+	}
+}
+
+// TestFileCountProblem: a site over Pages' file limit is named with its
+// count, and page_cards: false is offered when the cards are the excess.
+func TestFileCountProblem(t *testing.T) {
+	outs := func(pages, cards int) []output {
+		o := []output{{path: "_headers"}, {path: "_redirects"}, {path: "_worker.js"}, {path: "cards/site.0123456789.png"}}
+		for i := range pages {
+			o = append(o, output{path: "blog/p" + strconv.Itoa(i) + "/index.html"})
+		}
+		for i := range cards {
+			o = append(o, output{path: "cards/posts/p" + strconv.Itoa(i) + ".0123456789.png"})
+		}
+		return o
+	}
+	for _, tc := range []struct {
+		name         string
+		pages, cards int
+		want         []string // substrings; none: no problem
+	}{
+		{"at the limit", 99, 0, nil},
+		{"specials do not count", 59, 40, nil},
+		{"cards are the excess", 60, 40, []string{"has 101 files, more than the 100", "40 of them are the social cards", "page_cards: false", "(61 files then)"}},
+		{"pages alone are too many", 101, 0, []string{"has 102 files"}},
+		{"too many even without cards", 101, 5, []string{"has 107 files"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := fileCountProblem(outs(tc.pages, tc.cards), 100)
+			if len(tc.want) == 0 {
+				if got != "" {
+					t.Fatalf("problem %q, want none", got)
+				}
+				return
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("problem %q lacks %q", got, w)
+				}
+			}
+			if tc.cards == 0 || tc.pages > 100 {
+				if strings.Contains(got, "page_cards") {
+					t.Errorf("problem %q offers page_cards, which would not help", got)
+				}
+			}
+		})
+	}
+}

@@ -307,6 +307,9 @@ func listURL(path string) (string, bool) {
 	if strings.HasPrefix(url, "/notes/") && url != "/notes/" {
 		return "", false
 	}
+	if url == "/search/" { // noindex: it is empty until a visitor asks
+		return "", false
+	}
 	return url, true
 }
 

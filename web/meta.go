@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -229,7 +230,9 @@ func (p *plan) addMeta() {
 	)
 	for _, f := range p.assets.files {
 		data := f.data
-		p.outputs = append(p.outputs, output{path: f.url[1:], render: func(context.Context) ([]byte, error) { return data, nil }})
+		// Keyed by its bytes: an unchanged asset is linked, not rewritten.
+		p.outputs = append(p.outputs, output{path: f.url[1:], render: func(context.Context) ([]byte, error) { return data, nil },
+			key: func() ([32]byte, error) { return sha256.Sum256(data), nil }})
 	}
 }
 

@@ -44,6 +44,8 @@ func (p *plan) head(url, title, description string) templates.Head {
 		AuthorName:  cfg.Author.Name,
 		FooterYears: p.years,
 		Image:       p.siteImage,
+		Search:      "/search/",
+		SearchKey:   p.assets.url("searchkey.js"),
 	}
 	for _, n := range p.nav {
 		h.Nav = append(h.Nav, templates.NavLink{Title: n.Title, URL: n.URL, Current: n.URL != "/" && strings.HasPrefix(url, n.URL)})
@@ -400,7 +402,7 @@ func (p *plan) addArticles(pages []*content.Page) {
 		if pg.Canonical != "" {
 			h.Canonical = pg.Canonical
 		}
-		if pg.Cover == "" {
+		if pg.Cover == "" && p.site.Config.PageCards {
 			h.Image = p.addPageCard(pg)
 		}
 		// The body is fetched when the page is rendered: a page the build

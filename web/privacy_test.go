@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/live"
+	"github.com/labfront/labfront/internal/search"
 	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 )
@@ -124,13 +126,16 @@ func TestPrivacySweep(t *testing.T) {
 	sweep := func(t *testing.T, out string) {
 		t.Helper()
 		tree := sitetest.Tree(t, out)
-		for _, p := range []string{"index.html", "architecture/index.html", "status/index.html", "topology.json", "snapshot.json", "feed.xml", "feed.json", "sitemap.xml"} {
+		for _, p := range []string{"index.html", "architecture/index.html", "status/index.html", "topology.json", "snapshot.json", "feed.xml", "feed.json", "sitemap.xml", "search/meta.json"} {
 			if _, ok := tree[p]; !ok {
 				t.Errorf("no %s in the build: the sweep would miss it", p)
 			}
 		}
 		if found := sitetest.Reveals(tree, secrets...); len(found) > 0 {
 			t.Errorf("private names in dist/: %q", found)
+		}
+		if found := searchLeaks(tree, secrets); len(found) > 0 {
+			t.Errorf("the search index holds terms of private names: %q", found)
 		}
 	}
 
@@ -188,4 +193,45 @@ func TestPrivacySweep(t *testing.T) {
 			})
 		}
 	}
+}
+
+// searchLeaks returns the terms of the search index (search/t/*.json)
+// that are stems of a word of a secret and of no word the public pages
+// show. The index holds stems, not the text, so a leaked "Realname" is
+// "realnam" there and the plain sweep cannot see it.
+func searchLeaks(tree map[string]string, secrets []string) []string {
+	public := map[string]bool{}
+	secret := map[string]bool{}
+	for p, body := range tree {
+		if strings.HasPrefix(p, "search/") && p != "search/index.html" {
+			continue
+		}
+		for _, w := range search.Words(body) {
+			public[search.Stem(w)] = true
+		}
+	}
+	for _, s := range secrets {
+		for _, w := range search.Words(s) {
+			if st := search.Stem(w); !public[st] {
+				secret[st] = true
+			}
+		}
+	}
+	var found []string
+	for p, body := range tree {
+		if !strings.HasPrefix(p, "search/t/") {
+			continue
+		}
+		var shard map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(body), &shard); err != nil {
+			return []string{p + ": " + err.Error()}
+		}
+		for term := range shard {
+			if secret[term] {
+				found = append(found, p+": "+term)
+			}
+		}
+	}
+	slices.Sort(found)
+	return found
 }

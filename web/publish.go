@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/labfront/labfront/internal/content"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/labfront/labfront/internal/content"
 )
 
 // publish writes the plan to out and returns the index of what it wrote.

@@ -1,19 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/gitrepo"
 )
 
 // cmdDeploy builds the site (unless --no-build) and uploads it to
@@ -164,16 +163,10 @@ type commit struct {
 // deployment then goes to the production branch without commit details.
 // A detached HEAD (CI checkouts) has no branch.
 func gitInfo(ctx context.Context, src string) commit {
+	repo := gitrepo.Repo{Dir: src}
 	run := func(args ...string) (string, bool) {
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		var out bytes.Buffer
-		cmd := exec.CommandContext(ctx, "git", append([]string{"-C", src}, args...)...)
-		cmd.Stdout = &out
-		if err := cmd.Run(); err != nil {
-			return "", false
-		}
-		return strings.TrimSpace(out.String()), true
+		out, err := repo.Run(ctx, 5*time.Second, args...)
+		return strings.TrimSpace(out), err == nil
 	}
 	var c commit
 	hash, ok := run("rev-parse", "HEAD")

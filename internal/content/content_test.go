@@ -148,11 +148,13 @@ paginate: 0
 colour: blue
 nav:
   - {title: Blog}
+page_cards: some
 `, []string{
 			`content/site.yaml:2: base_url: must be an absolute http(s) URL, found "lab.test"`,
 			`content/site.yaml:3: paginate: must be at least 1`,
-			`content/site.yaml:4: colour: unknown key (allowed: title, base_url, description, author, language, substack, nav, feed_limit, paginate, aliases)`,
+			`content/site.yaml:4: colour: unknown key (allowed: title, base_url, description, author, language, substack, nav, feed_limit, paginate, aliases, page_cards)`,
 			`content/site.yaml:6: nav[0].url: required`,
+			`content/site.yaml:7: page_cards: expected true or false, found "some"`,
 		}},
 		{"site.yaml missing", `-- content/posts/a.md --
 ---

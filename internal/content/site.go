@@ -29,6 +29,11 @@ type Config struct {
 	FeedLimit   int
 	Paginate    int
 	Aliases     []Alias
+	// PageCards is whether every post and note without a cover gets a
+	// social card of its own (the default). Without, they share the
+	// site's card: a site of 10,000 posts then stays within Pages'
+	// 20,000 files and its first build draws two cards, not 10,002.
+	PageCards bool
 }
 
 // Author is the site's default author.
@@ -58,7 +63,7 @@ const (
 	DefaultPaginate  = 10
 )
 
-var siteKeys = []string{"title", "base_url", "description", "author", "language", "substack", "nav", "feed_limit", "paginate", "aliases"}
+var siteKeys = []string{"title", "base_url", "description", "author", "language", "substack", "nav", "feed_limit", "paginate", "aliases", "page_cards"}
 
 // LoadConfig reads src/content/site.yaml alone, for callers that need the
 // site's settings without converting every page (the admin server).
@@ -77,7 +82,7 @@ func LoadConfig(src string) (Config, error) {
 func loadConfig(files *sitefs.Site, probs *diag.List) Config {
 	const name = "content/site.yaml"
 	display := files.Display(name)
-	cfg := Config{Language: DefaultLanguage, FeedLimit: DefaultFeedLimit, Paginate: DefaultPaginate}
+	cfg := Config{Language: DefaultLanguage, FeedLimit: DefaultFeedLimit, Paginate: DefaultPaginate, PageCards: true}
 	data, err := files.ReadFile(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -114,6 +119,9 @@ func loadConfig(files *sitefs.Site, probs *diag.List) Config {
 	if cfg.Paginate < 1 {
 		doc.Errorf(f.Node("paginate"), "paginate", "must be at least 1")
 		cfg.Paginate = DefaultPaginate
+	}
+	if f.Has("page_cards") {
+		cfg.PageCards = f.Bool("page_cards")
 	}
 	for i, n := range f.List("nav") {
 		name := fmt.Sprintf("nav[%d]", i)

@@ -1,6 +1,8 @@
 package live
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -36,6 +38,10 @@ type Kind struct {
 	Configure func(s Settings, src *Source)
 	// New builds the collector of src over the lab's nodes.
 	New func(src Source, l *lab.Lab, now func() time.Time) (Collector, error)
+	// Discover lists what the source can see, for `labfront lab
+	// discover`; nil for kinds that have nothing to propose (a probe
+	// only knows what lab.yaml told it).
+	Discover func(ctx context.Context, src Source) ([]Found, error)
 }
 
 // Settings is one source's mapping in the admin config, as its kind's
@@ -92,7 +98,9 @@ func (ks Kinds) LiveKeys() []string {
 }
 
 // commonKeys are the keys every source takes.
-var commonKeys = []string{"name", "type", "url", "interval", "timeout", "secret_env", "secret_file"}
+// site is for discovery: the lab.yaml site what the source finds is at,
+// when nothing closer (a labfront.site label, the parent's site) says.
+var commonKeys = []string{"name", "type", "url", "interval", "timeout", "secret_env", "secret_file", "site"}
 
 // ParseSources reads the admin config's sources: list. Every problem is
 // reported to doc at its line; a key that belongs to another kind is named
@@ -111,7 +119,7 @@ func (ks Kinds) ParseSources(doc *yamldoc.Doc, list []*yaml.Node, getenv func(st
 		prefix := fmt.Sprintf("sources[%d]", i)
 		f := doc.Map(n, prefix, allowed...)
 		f.Require("name", "type")
-		src := Source{Name: f.String("name"), Type: f.String("type"), URL: f.String("url")}
+		src := Source{Name: f.String("name"), Type: f.String("type"), URL: f.String("url"), Site: f.String("site")}
 		kind, known := ks.Lookup(src.Type)
 		if src.Type != "" && !known {
 			doc.Errorf(f.Node("type"), prefix+".type", "must be one of %s, found %q", strings.Join(ks.names(), ", "), src.Type)
@@ -237,4 +245,36 @@ func (ks Kinds) New(src Source, l *lab.Lab, now func() time.Time) (Collector, er
 		return nil, fmt.Errorf("source %q: type %q is not in this build", src.Name, src.Type)
 	}
 	return k.New(src, l, now)
+}
+
+// ErrNoDiscovery is returned by Discover for a kind that cannot discover.
+var ErrNoDiscovery = errors.New("this kind of source cannot discover anything")
+
+// Discover asks a configured source what it sees. Every Found carries the
+// source's name and the kind's live key.
+func (ks Kinds) Discover(ctx context.Context, src Source) ([]Found, error) {
+	k, ok := ks.Lookup(src.Type)
+	if !ok {
+		return nil, fmt.Errorf("source %q: type %q is not in this build", src.Name, src.Type)
+	}
+	if k.Discover == nil {
+		return nil, fmt.Errorf("source %q (%s): %w", src.Name, src.Type, ErrNoDiscovery)
+	}
+	found, err := k.Discover(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	for i := range found {
+		found[i].Source = src.Name
+		if found[i].LiveKey == "" {
+			found[i].LiveKey = k.LiveKey
+		}
+	}
+	return found, nil
+}
+
+// CanDiscover reports whether sources of type name can discover.
+func (ks Kinds) CanDiscover(name string) bool {
+	k, ok := ks.Lookup(name)
+	return ok && k.Discover != nil
 }

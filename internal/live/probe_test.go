@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -11,9 +12,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/labfront/labfront/internal/lab"
+	"github.com/labfront/labfront/internal/testkit/memnet"
 )
 
 // probeLab has one node per target, with the target's key as node id.
@@ -64,12 +67,6 @@ func TestProbeCollect(t *testing.T) {
 	broken := probeServer(t, func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "boom", http.StatusInternalServerError)
 	})
-	slow := probeServer(t, func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-time.After(10 * time.Second):
-		}
-	})
 	var loopHits atomic.Int32
 	loop := probeServer(t, func(w http.ResponseWriter, r *http.Request) {
 		loopHits.Add(1)
@@ -100,7 +97,6 @@ func TestProbeCollect(t *testing.T) {
 		}
 	})
 
-	timeout := 300 * time.Millisecond
 	tests := []struct {
 		node, target string
 		status       string
@@ -109,7 +105,6 @@ func TestProbeCollect(t *testing.T) {
 	}{
 		{"ok", ok.URL, Up, "HTTP 200 in ", true},
 		{"broken", broken.URL + "/health", Down, "HTTP 500 in ", true},
-		{"slow", slow.URL, Down, "timeout after 300ms", false},
 		{"redirected", redirected.URL, Up, "HTTP 200 in ", true},
 		{"loop", loop.URL, Up, "HTTP 302 in ", true},
 		{"big", big.URL, Up, "HTTP 200 in ", true},
@@ -121,16 +116,11 @@ func TestProbeCollect(t *testing.T) {
 	for _, tt := range tests {
 		targets[tt.node] = tt.target
 	}
-	p := newTestProbe(t, Source{Name: "probe", Timeout: timeout}, targets)
+	p := newTestProbe(t, Source{Name: "probe", Timeout: 5 * time.Second}, targets)
 
-	start := time.Now()
 	res, err := p.Collect(t.Context())
 	if err != nil {
 		t.Fatalf("Collect: %v", err)
-	}
-	// Everything runs at once, so the slow target bounds the whole run.
-	if took := time.Since(start); took > timeout+time.Second {
-		t.Errorf("Collect took %v with a %v timeout", took, timeout)
 	}
 	if len(res.Nodes) != len(tests) {
 		t.Errorf("got %d nodes, want %d", len(res.Nodes), len(tests))
@@ -155,7 +145,40 @@ func TestProbeCollect(t *testing.T) {
 	}
 }
 
+// TestProbeTimeout: a target that never answers is down after exactly the
+// probe's timeout, and the probes run at once: a collection of hung
+// targets takes one timeout per wave of probeParallel, not one per target.
+// It runs on the bubble's fake clock, over an in-memory network.
+func TestProbeTimeout(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		hang := memnet.NewServer(t, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			<-r.Context().Done()
+		}))
+		targets := map[string]string{}
+		for i := range probeParallel + 1 {
+			targets[fmt.Sprintf("n%d", i)] = fmt.Sprintf("%s/%d", hang.URL, i)
+		}
+		timeout := 300 * time.Millisecond
+		p := newTestProbe(t, Source{Name: "probe", Timeout: timeout, HTTP: hang.Client()}, targets)
+		start := time.Now()
+		res, err := p.Collect(t.Context())
+		if err != nil {
+			t.Fatalf("Collect: %v", err)
+		}
+		if took := time.Since(start); took != 2*timeout {
+			t.Errorf("Collect took %v for %d hung targets, %d at a time, with a %v timeout; want %v", took, len(targets), probeParallel, timeout, 2*timeout)
+		}
+		for id := range targets {
+			if got := res.Nodes[id]; got.Status != Down || got.Detail != "timeout after 300ms" || got.LatencyMS != nil {
+				t.Errorf("%s = {%s, %q, latency %v}, want {down, \"timeout after 300ms\", none}", id, got.Status, got.Detail, got.LatencyMS)
+			}
+		}
+	})
+}
+
 func TestProbeTLS(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprint(w, "ok")
 	}))
@@ -184,97 +207,126 @@ func TestProbeTLS(t *testing.T) {
 	}
 }
 
+// TestProbeBoundsConcurrency: at most probeParallel probes are in flight,
+// and as many as that are whenever targets wait, so three waves of targets
+// that each answer after 30 ms take exactly 90 ms of the bubble's clock.
 func TestProbeBoundsConcurrency(t *testing.T) {
-	var inFlight, peak atomic.Int32
-	srv := probeServer(t, func(w http.ResponseWriter, _ *http.Request) {
-		n := inFlight.Add(1)
-		defer inFlight.Add(-1)
-		for {
-			p := peak.Load()
-			if n <= p || peak.CompareAndSwap(p, n) {
-				break
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		const answer = 30 * time.Millisecond
+		var inFlight, peak atomic.Int32
+		srv := memnet.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			n := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for {
+				p := peak.Load()
+				if n <= p || peak.CompareAndSwap(p, n) {
+					break
+				}
+			}
+			time.Sleep(answer)
+		}))
+		targets := map[string]string{}
+		for i := range 3 * probeParallel {
+			targets[fmt.Sprintf("n%d", i)] = fmt.Sprintf("%s/%d", srv.URL, i)
+		}
+		p := newTestProbe(t, Source{Name: "probe", Timeout: 2 * time.Second, HTTP: srv.Client()}, targets)
+		start := time.Now()
+		res, err := p.Collect(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, nd := range res.Nodes {
+			if nd.Status != Up || nd.Detail != "HTTP 200 in 30 ms" {
+				t.Errorf("%s = %s %q, want up, HTTP 200 in 30 ms", id, nd.Status, nd.Detail)
 			}
 		}
-		time.Sleep(30 * time.Millisecond)
-	})
-	targets := map[string]string{}
-	for i := range 3 * probeParallel {
-		targets[fmt.Sprintf("n%d", i)] = fmt.Sprintf("%s/%d", srv.URL, i)
-	}
-	p := newTestProbe(t, Source{Name: "probe", Timeout: 2 * time.Second}, targets)
-	res, err := p.Collect(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for id, nd := range res.Nodes {
-		if nd.Status != Up {
-			t.Errorf("%s = %s %q", id, nd.Status, nd.Detail)
+		if got := peak.Load(); got != probeParallel {
+			t.Errorf("%d probes in flight at once, want %d", got, probeParallel)
 		}
-	}
-	if got := peak.Load(); got > probeParallel {
-		t.Errorf("%d probes in flight at once, want at most %d", got, probeParallel)
-	}
+		if took := time.Since(start); took != 3*answer {
+			t.Errorf("Collect took %v, want %v (three waves)", took, 3*answer)
+		}
+	})
 }
 
-func TestProbeContext(t *testing.T) {
-	hang := probeServer(t, func(_ http.ResponseWriter, r *http.Request) {
+// hangingProbe is a probe of 2*probeParallel targets on an in-memory
+// server that never answers. Call it inside a synctest bubble.
+func hangingProbe(t *testing.T, timeout time.Duration) (*Probe, map[string]string) {
+	t.Helper()
+	hang := memnet.NewServer(t, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
-	})
+	}))
 	targets := map[string]string{}
 	for i := range 2 * probeParallel {
 		targets[fmt.Sprintf("n%d", i)] = hang.URL
 	}
+	return newTestProbe(t, Source{Name: "probe", Timeout: timeout, HTTP: hang.Client()}, targets), targets
+}
 
+func TestProbeContext(t *testing.T) {
+	t.Parallel()
 	t.Run("already done", func(t *testing.T) {
-		p := newTestProbe(t, Source{Name: "probe"}, targets)
-		ctx, cancel := context.WithCancel(t.Context())
-		cancel()
-		if res, err := p.Collect(ctx); err == nil {
-			t.Errorf("Collect = %+v, want an error", res)
-		}
+		t.Parallel()
+		synctest.Test(t, func(t *testing.T) {
+			p, _ := hangingProbe(t, 0)
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			if res, err := p.Collect(ctx); err == nil {
+				t.Errorf("Collect = %+v, want an error", res)
+			}
+		})
 	})
 
 	t.Run("cancelled mid-way", func(t *testing.T) {
-		p := newTestProbe(t, Source{Name: "probe", Timeout: 5 * time.Second}, targets)
-		ctx, cancel := context.WithCancel(t.Context())
-		time.AfterFunc(100*time.Millisecond, cancel)
-		start := time.Now()
-		if res, err := p.Collect(ctx); err == nil {
-			t.Errorf("Collect = %+v, want an error", res)
-		}
-		if took := time.Since(start); took > 2*time.Second {
-			t.Errorf("Collect took %v after cancellation", took)
-		}
+		t.Parallel()
+		synctest.Test(t, func(t *testing.T) {
+			p, _ := hangingProbe(t, 5*time.Second)
+			ctx, cancel := context.WithCancel(t.Context())
+			const after = 100 * time.Millisecond
+			time.AfterFunc(after, cancel)
+			start := time.Now()
+			if res, err := p.Collect(ctx); !errors.Is(err, context.Canceled) {
+				t.Errorf("Collect = %+v, %v, want context.Canceled", res, err)
+			}
+			if took := time.Since(start); took != after {
+				t.Errorf("Collect returned %v after the start, want at the cancellation, %v", took, after)
+			}
+		})
 	})
 
 	// The poller's deadline equals the probe timeout: the first wave must
-	// still read as timed out, the rest as not probed, within the deadline.
+	// still read as timed out, the rest as not probed, within the deadline
+	// (its probes time out probeDeadlineMargin before it).
 	t.Run("collection deadline", func(t *testing.T) {
-		timeout := 300 * time.Millisecond
-		p := newTestProbe(t, Source{Name: "probe", Timeout: timeout}, targets)
-		ctx, cancel := context.WithTimeout(t.Context(), timeout)
-		defer cancel()
-		start := time.Now()
-		res, err := p.Collect(ctx)
-		if err != nil {
-			t.Fatalf("Collect: %v", err)
-		}
-		if took := time.Since(start); took > timeout+200*time.Millisecond {
-			t.Errorf("Collect took %v with a %v deadline", took, timeout)
-		}
-		count := map[string]int{}
-		for id, nd := range res.Nodes {
-			count[nd.Status]++
-			switch {
-			case nd.Status == Down && strings.HasPrefix(nd.Detail, "timeout after "):
-			case nd.Status == Unknown && strings.HasPrefix(nd.Detail, "not probed"):
-			default:
-				t.Errorf("%s = {%s, %q}", id, nd.Status, nd.Detail)
+		t.Parallel()
+		synctest.Test(t, func(t *testing.T) {
+			timeout := 300 * time.Millisecond
+			p, targets := hangingProbe(t, timeout)
+			ctx, cancel := context.WithTimeout(t.Context(), timeout)
+			defer cancel()
+			start := time.Now()
+			res, err := p.Collect(ctx)
+			if err != nil {
+				t.Fatalf("Collect: %v", err)
 			}
-		}
-		if count[Down] != probeParallel || count[Unknown] != len(targets)-probeParallel {
-			t.Errorf("statuses = %v, want %d down and %d unknown", count, probeParallel, len(targets)-probeParallel)
-		}
+			if took, want := time.Since(start), timeout-probeDeadlineMargin; took != want {
+				t.Errorf("Collect took %v with a %v deadline, want %v", took, timeout, want)
+			}
+			count := map[string]int{}
+			for id, nd := range res.Nodes {
+				count[nd.Status]++
+				switch {
+				case nd.Status == Down && nd.Detail == "timeout after 250ms":
+				case nd.Status == Unknown && strings.HasPrefix(nd.Detail, "not probed"):
+				default:
+					t.Errorf("%s = {%s, %q}", id, nd.Status, nd.Detail)
+				}
+			}
+			if count[Down] != probeParallel || count[Unknown] != len(targets)-probeParallel {
+				t.Errorf("statuses = %v, want %d down and %d unknown", count, probeParallel, len(targets)-probeParallel)
+			}
+		})
 	})
 }
 

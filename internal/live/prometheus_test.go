@@ -17,9 +17,11 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/labfront/labfront/internal/lab"
+	"github.com/labfront/labfront/internal/testkit/memnet"
 	"github.com/labfront/labfront/internal/testkit/promtest"
 )
 
@@ -302,8 +304,7 @@ func TestPrometheusErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		handler http.HandlerFunc // nil: the server at closedURL, which is gone
-		timeout time.Duration
-		want    string // in the error, besides the source name
+		want    string           // in the error, besides the source name
 		is      error
 	}{
 		{name: "unreachable", want: "connection refused", is: syscall.ECONNREFUSED},
@@ -351,19 +352,6 @@ func TestPrometheusErrors(t *testing.T) {
 			},
 			want: "got a scalar",
 		},
-		{
-			name: "hangs past the deadline",
-			handler: func(w http.ResponseWriter, r *http.Request) {
-				// The server notices a client that gave up only once
-				// the request body has been read.
-				if err := r.ParseForm(); err != nil {
-					t.Errorf("hanging server: %v", err)
-				}
-				<-r.Context().Done()
-			},
-			timeout: 200 * time.Millisecond,
-			is:      context.DeadlineExceeded,
-		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := closedURL
@@ -373,15 +361,7 @@ func TestPrometheusErrors(t *testing.T) {
 				url = srv.URL
 			}
 			p := newTestPrometheus(t, url, promTestLab())
-			ctx := t.Context()
-			if tc.timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, tc.timeout)
-				defer cancel()
-			}
-			start := time.Now()
-			res, err := p.Collect(ctx)
-			took := time.Since(start)
+			res, err := p.Collect(t.Context())
 			if err == nil {
 				t.Fatalf("Collect succeeded with %+v, want an error", res)
 			}
@@ -394,11 +374,44 @@ func TestPrometheusErrors(t *testing.T) {
 			if tc.is != nil && !errors.Is(err, tc.is) {
 				t.Errorf("error %q is not %v", err, tc.is)
 			}
-			if tc.timeout > 0 && took > tc.timeout+time.Second {
-				t.Errorf("Collect took %v with a %v deadline", took, tc.timeout)
-			}
 		})
 	}
+}
+
+// TestPrometheusDeadline: a Prometheus that never answers fails the
+// collection exactly at its deadline, with context.DeadlineExceeded and
+// the source's name. It runs on the bubble's fake clock, over an
+// in-memory network.
+func TestPrometheusDeadline(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		srv := memnet.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// The server notices a client that gave up only once the
+			// request body has been read.
+			if err := r.ParseForm(); err != nil {
+				t.Errorf("hanging server: %v", err)
+			}
+			<-r.Context().Done()
+		}))
+		p, err := NewPrometheus(Source{Name: "prom", Type: "prometheus", URL: srv.URL, Timeout: 5 * time.Second, HTTP: srv.Client()}, promTestLab())
+		if err != nil {
+			t.Fatal(err)
+		}
+		const deadline = 200 * time.Millisecond
+		ctx, cancel := context.WithTimeout(t.Context(), deadline)
+		defer cancel()
+		start := time.Now()
+		res, err := p.Collect(ctx)
+		if took := time.Since(start); took != deadline {
+			t.Errorf("Collect took %v with a %v deadline", took, deadline)
+		}
+		if err == nil || res != nil {
+			t.Fatalf("Collect = %+v, %v; want no result and an error", res, err)
+		}
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), `prometheus "prom"`) {
+			t.Errorf("error %q, want the source name and context.DeadlineExceeded", err)
+		}
+	})
 }
 
 func TestPrometheusCollectDoneContext(t *testing.T) {
@@ -430,6 +443,14 @@ func TestNewPrometheusURL(t *testing.T) {
 // time, the first failure cancels the rest, and promRun returns only after
 // every task it started has returned.
 func TestPrometheusRun(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, testPrometheusRun)
+}
+
+// testPrometheusRun runs in a bubble: tasks that succeed take 20 ms of
+// its clock, so the first wave of promParallel is all in flight at once
+// and task 6, in the second wave, fails at exactly 20 ms.
+func testPrometheusRun(t *testing.T) {
 	var running, peak, started atomic.Int32
 	boom := errors.New("boom")
 	var tasks []promTask
@@ -452,15 +473,19 @@ func TestPrometheusRun(t *testing.T) {
 			}
 		}})
 	}
+	start := time.Now()
 	err := promRun(t.Context(), tasks)
+	if took := time.Since(start); took != 20*time.Millisecond {
+		t.Errorf("promRun returned after %v, want 20ms (the second wave's failure)", took)
+	}
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "query task 6") {
 		t.Errorf("promRun: %v, want task 6's failure", err)
 	}
 	if n := running.Load(); n != 0 {
 		t.Errorf("%d tasks still running after promRun returned", n)
 	}
-	if p := peak.Load(); p > promParallel || p < 2 {
-		t.Errorf("peak of %d tasks at once, want 2..%d", p, promParallel)
+	if p := peak.Load(); p != promParallel {
+		t.Errorf("peak of %d tasks at once, want %d", p, promParallel)
 	}
 	if n := started.Load(); n == int32(len(tasks)) {
 		t.Errorf("all %d tasks started despite the failure", n)

@@ -23,6 +23,9 @@ type Source struct {
 	// Options are the kind's own settings (TailscaleOptions,
 	// CloudflareAPI), set by its Configure; nil for kinds without any.
 	Options any
+	// Site is the lab.yaml site the things this source discovers are at,
+	// when they say nothing closer; "" leaves it to labels and parents.
+	Site string
 	// HTTP is the client to use; nil means a default client with Timeout.
 	HTTP *http.Client
 }

@@ -7,10 +7,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/labfront/labfront/internal/lab"
@@ -104,36 +104,44 @@ func (c *countingCollector) Collect(ctx context.Context) (*Result, error) {
 }
 
 // TestPollerStopsCleanly: polling runs each source on its interval, a
-// hung source is cut off by its timeout, and Run returns with no
-// goroutine left behind once ctx ends.
+// hung source is cut off by its timeout and backs off, and Run returns as
+// soon as ctx ends. It runs in a synctest bubble, whose fake clock makes
+// the schedule exact; the bubble also fails the test if Run leaves a
+// goroutine behind.
 func TestPollerStopsCleanly(t *testing.T) {
-	before := runtime.NumGoroutine()
-	srcs := []Source{
-		{Name: "fast", Type: "demo", Interval: 10 * time.Millisecond, Timeout: time.Second},
-		{Name: "hung", Type: "demo", Interval: 10 * time.Millisecond, Timeout: 30 * time.Millisecond},
-	}
-	store, err := OpenStore(testFiles(t), t.TempDir(), srcs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fast, hung := &countingCollector{}, &countingCollector{block: true}
-	p := &Poller{Store: store, Sources: srcs, Collectors: map[string]Collector{"fast": fast, "hung": hung}, Concurrency: 2, Log: discardLog()}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	p.Run(ctx)
-	if fast.n.Load() < 5 {
-		t.Errorf("fast source polled %d times in 300 ms at a 10 ms interval", fast.n.Load())
-	}
-	if h, _ := store.Source("hung"); h.LastError == "" || hung.n.Load()*2 > fast.n.Load() {
-		t.Errorf("hung source: error %q after %d attempts, fast had %d (backoff should space them out)", h.LastError, hung.n.Load(), fast.n.Load())
-	}
-	deadline := time.Now().Add(2 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Errorf("%d goroutines before, %d after Run returned", before, n)
-	}
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		srcs := []Source{
+			{Name: "fast", Type: "demo", Interval: 10 * time.Millisecond, Timeout: time.Second},
+			{Name: "hung", Type: "demo", Interval: 10 * time.Millisecond, Timeout: 30 * time.Millisecond},
+		}
+		store, err := OpenStore(testFiles(t), t.TempDir(), srcs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fast, hung := &countingCollector{}, &countingCollector{block: true}
+		p := &Poller{Store: store, Sources: srcs, Collectors: map[string]Collector{"fast": fast, "hung": hung}, Concurrency: 2, Log: discardLog()}
+		// Not a multiple of 10 ms, so no poll is due at the very moment
+		// ctx ends.
+		const runFor = 305 * time.Millisecond
+		ctx, cancel := context.WithTimeout(t.Context(), runFor)
+		defer cancel()
+		start := time.Now()
+		p.Run(ctx)
+		if took := time.Since(start); took != runFor {
+			t.Errorf("Run returned %v after the start, want when ctx ended, %v", took, runFor)
+		}
+		// fast: at 0, 10, … 300 ms.
+		if n := fast.n.Load(); n != 31 {
+			t.Errorf("fast source polled %d times in %v at a 10 ms interval, want 31", n, runFor)
+		}
+		// hung: each attempt ends at its 30 ms timeout; the waits, counted
+		// from each start, are 10, 20, 40, 40 … ms (capped at 4 intervals),
+		// so it starts at 0, 30, 60, 100, 140, 180, 220, 260 and 300 ms.
+		if h, _ := store.Source("hung"); h.LastError == "" || hung.n.Load() != 9 {
+			t.Errorf("hung source: error %q after %d attempts, want an error after 9", h.LastError, hung.n.Load())
+		}
+	})
 }
 
 func TestDemo(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -102,10 +103,46 @@ func (f *Files) Load(path string, decode func([]byte) error) (lost bool, err err
 		return false, fmt.Errorf("%s is unreadable (%v) and cannot be moved aside: %w", path, derr, err)
 	}
 	f.log.Warn("a state file was unreadable: moved aside, starting without it", "path", path, "moved_to", moved, "err", derr)
+	f.pruneCorrupt(path)
 	f.mu.Lock()
 	f.losses = append(f.losses, Loss{Path: path, MovedTo: moved, Err: derr, At: at})
 	f.mu.Unlock()
 	return true, nil
+}
+
+// KeepCorrupt is how many moved-aside copies of one state file are kept:
+// enough to look into what went wrong, and a file that is damaged at
+// every start cannot fill the disk with them.
+const KeepCorrupt = 5
+
+// pruneCorrupt removes the oldest moved-aside copies of path beyond
+// KeepCorrupt. Their names end in a sortable UTC time, so name order is
+// age order. A copy that cannot be removed is logged and left.
+func (f *Files) pruneCorrupt(path string) {
+	copies, err := filepath.Glob(globEscape(path) + ".corrupt-*")
+	if err != nil || len(copies) <= KeepCorrupt {
+		return
+	}
+	slices.Sort(copies)
+	for _, old := range copies[:len(copies)-KeepCorrupt] {
+		if err := os.Remove(old); err != nil {
+			f.log.Warn("an old moved-aside state file could not be removed", "path", old, "err", err)
+			continue
+		}
+		f.log.Info("removed an old moved-aside state file", "path", old, "kept", KeepCorrupt)
+	}
+}
+
+// globEscape quotes the pattern characters of a literal path.
+func globEscape(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // DecodeJSON decodes one JSON value into v, refusing what json.Unmarshal

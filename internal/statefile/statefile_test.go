@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -216,5 +217,39 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := f.Load(filepath.Join(dir, "dir.json"), decode); err == nil {
 		t.Error("an unreadable file is no error")
+	}
+}
+
+// TestCorruptCopiesBounded: a file found damaged at every start leaves
+// at most KeepCorrupt copies, the newest, and files of other names (one
+// with glob characters in it) are not touched.
+func TestCorruptCopiesBounded(t *testing.T) {
+	dir := t.TempDir()
+	clk := &clock{t: time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)}
+	f := New(slog.New(slog.DiscardHandler), clk.now, nil)
+	bad := filepath.Join(dir, "live[1].json")
+	other := filepath.Join(dir, "live1.json.corrupt-20200101T000000.000Z")
+	if err := os.WriteFile(other, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var starts []string
+	for i := range KeepCorrupt + 3 {
+		if err := os.WriteFile(bad, []byte("{"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if lost, err := f.Load(bad, func(b []byte) error { return DecodeJSON(b, new([]int)) }); !lost || err != nil {
+			t.Fatalf("start %d: %v %v", i, lost, err)
+		}
+		starts = append(starts, bad+".corrupt-"+clk.t.UTC().Format("20060102T150405.000Z"))
+		clk.t = clk.t.Add(time.Minute)
+	}
+	got, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append([]string{other}, starts[len(starts)-KeepCorrupt:]...)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("files %q\nwant %q", got, want)
 	}
 }

@@ -70,9 +70,11 @@ interface TopologyData {
   links: LinkData[];
 }
 
-/** A node as drawn: its <a> element and how far it has been dragged. */
+/** A node as drawn: its <a> element in the wide drawing, the same node in
+ *  every drawing (wide and narrow), and how far it has been dragged. */
 interface GNode {
   el: SVGAElement;
+  all: SVGAElement[];
   id: string;
   site: string;
   nets: string[];
@@ -82,9 +84,11 @@ interface GNode {
   links: GLink[];
 }
 
-/** A link as drawn, with the endpoints the server laid out. */
+/** A link as drawn in the wide drawing, with the endpoints the server laid
+ *  out, and the same link in every drawing. */
 interface GLink {
   el: SVGLineElement;
+  all: Element[];
   from: string;
   to: string;
   type: string;
@@ -159,9 +163,21 @@ function when(iso: string): string {
   return m ? `${m[1]} ${m[2]} UTC` : iso;
 }
 
+/** Sets a class on every drawing of a node or link. */
+function mark(els: Element[], cls: string, on: boolean): void {
+  for (const e of els) e.classList.toggle(cls, on);
+}
+
+/** Whether an element is rendered: the stylesheet shows one drawing. */
+const shown = (e: Element): boolean => e.getClientRects().length > 0;
+
 function setup(fig: HTMLElement): void {
-  const svg = fig.querySelector<SVGSVGElement>("svg.topology-svg");
+  // The wide drawing zooms, pans and drags; the narrow one (phones) is
+  // made to be read as it is, and shares selection, highlight and filters.
+  const svg = fig.querySelector<SVGSVGElement>("svg.topology-svg:not(.topology-narrow)");
+  const narrow = fig.querySelector<SVGSVGElement>("svg.topology-narrow");
   if (!svg || fig.classList.contains("is-interactive")) return;
+  const views = narrow ? [svg, narrow] : [svg];
   const root: ParentNode = fig.closest(".topology") || document;
   const controls = root.querySelector<HTMLElement>(".topology-controls");
   const panel = root.querySelector<HTMLElement>(".node-panel");
@@ -178,6 +194,7 @@ function setup(fig: HTMLElement): void {
     const id = a.dataset.id || "";
     nodes.set(id, {
       el: a,
+      all: [a],
       id,
       site: a.dataset.site || "",
       nets: (a.dataset.networks || "").split(/\s+/).filter(Boolean),
@@ -191,6 +208,7 @@ function setup(fig: HTMLElement): void {
     const num = (name: string) => parseFloat(line.getAttribute(name) || "0") || 0;
     const l: GLink = {
       el: line,
+      all: [line],
       from: line.dataset.from || "",
       to: line.dataset.to || "",
       type: line.dataset.type || "",
@@ -204,10 +222,17 @@ function setup(fig: HTMLElement): void {
     nodes.get(l.from)?.links.push(l);
     if (l.to !== l.from) nodes.get(l.to)?.links.push(l);
   });
+  if (narrow) {
+    // The narrow drawing has the same nodes and links in the same order.
+    narrow.querySelectorAll<SVGAElement>("a.node[data-id]").forEach((a) => nodes.get(a.dataset.id || "")?.all.push(a));
+    narrow.querySelectorAll(".link").forEach((e, i) => links[i]?.all.push(e));
+  }
   const nodeOf = (t: EventTarget | null): GNode | undefined => {
     const a = t instanceof Element ? t.closest<SVGAElement>("a.node") : null;
-    return a && svg.contains(a) ? nodes.get(a.dataset.id || "") : undefined;
+    return a && views.some((v) => v.contains(a)) ? nodes.get(a.dataset.id || "") : undefined;
   };
+  /** The node's element in the drawing on screen. */
+  const visible = (n: GNode): SVGAElement => n.all.find(shown) || n.el;
 
   // ---------- Data (the panel needs it; everything else reads the DOM) ----------
   let data: TopologyData | null = null;
@@ -238,9 +263,9 @@ function setup(fig: HTMLElement): void {
   // ---------- Live status: recolour the nodes from the status endpoint ----------
   // Only the public page (the one with data-src) asks: its answer uses
   // public ids. Without an answer the colours stay those of the build.
-  const live = el("p", "topology-live");
-  live.setAttribute("role", "status");
-  live.hidden = true;
+  // The controls and their foot are in the page from the start, with room
+  // kept for them, so showing them shifts nothing.
+  const live = root.querySelector<HTMLElement>(".topology-live") || el("p", "topology-live");
   let liveNodes: Record<string, LiveStatus> | null = null;
 
   function mergeLive(): void {
@@ -261,9 +286,13 @@ function setup(fig: HTMLElement): void {
     for (const n of nodes.values()) {
       const st = got[n.id];
       if (!st) continue;
-      for (const s of STATUSES) n.el.classList.toggle(`s-${s}`, s === st.status);
-      const tip = n.el.querySelector("title");
-      if (tip && tip.textContent) tip.textContent = tip.textContent.replace(/( — (up|down|unknown))?$/, ` — ${st.status}`);
+      for (const s of STATUSES) mark(n.all, `s-${s}`, s === st.status);
+      for (const a of n.all) {
+        const tip = a.querySelector("title");
+        if (tip && tip.textContent) tip.textContent = tip.textContent.replace(/( — (up|down|unknown))?$/, ` — ${st.status}`);
+        const name = a.getAttribute("aria-label");
+        if (name) a.setAttribute("aria-label", name.replace(/( — (up|down|unknown))?$/, ` — ${st.status}`));
+      }
       // The static details below the graph carry a chip when the build
       // had a snapshot: keep it in step.
       const chip = document.getElementById(`node-${n.id}`)?.querySelector(".status");
@@ -288,7 +317,6 @@ function setup(fig: HTMLElement): void {
       : at
         ? `Live status, updated ${at}.`
         : "Live status.";
-    live.hidden = false;
   }
 
   if (src) {
@@ -416,14 +444,14 @@ function setup(fig: HTMLElement): void {
     }
     for (const n of nodes.values()) {
       const on = near.has(n.id);
-      n.el.classList.toggle("is-highlighted", !!c && on);
-      n.el.classList.toggle("is-dimmed", !!c && !on);
-      n.el.classList.toggle("is-selected", n === selected);
+      mark(n.all, "is-highlighted", !!c && on);
+      mark(n.all, "is-dimmed", !!c && !on);
+      mark(n.all, "is-selected", n === selected);
     }
     for (const l of links) {
       const on = !!c && (l.from === c.id || l.to === c.id);
-      l.el.classList.toggle("is-highlighted", on);
-      l.el.classList.toggle("is-dimmed", !!c && !on);
+      mark(l.all, "is-highlighted", on);
+      mark(l.all, "is-dimmed", !!c && !on);
     }
   }
 
@@ -431,14 +459,8 @@ function setup(fig: HTMLElement): void {
   const siteSelect = controls?.querySelector<HTMLSelectElement>('select[data-filter="site"]');
   const netSelect = controls?.querySelector<HTMLSelectElement>('select[data-filter="network"]');
   const linkBoxes = Array.from(controls?.querySelectorAll<HTMLInputElement>('input[data-filter="link"]') || []);
-  const status = el("p", "topology-status");
-  status.setAttribute("role", "status");
-  const hint = el("p", "topology-hint");
-  hint.id = "topology-hint";
-  hint.append(
-    el("span", "pointer", "Drag to pan · scroll or +/− to zoom · drag a node to move it · arrow keys pan, 0 resets"),
-    el("span", "touch", "Drag to pan · pinch to zoom · tap a node for its details"),
-  );
+  const status = root.querySelector<HTMLElement>(".topology-status") || el("p", "topology-status");
+  const foot = root.querySelector<HTMLElement>(".topology-foot");
 
   function filter(): void {
     const site = siteSelect ? siteSelect.value : "";
@@ -448,14 +470,14 @@ function setup(fig: HTMLElement): void {
     let shownLinks = 0;
     for (const n of nodes.values()) {
       n.hidden = (!!site && !!n.site && n.site !== site) || (!!net && !n.nets.includes(net));
-      n.el.classList.toggle("is-hidden", n.hidden);
+      mark(n.all, "is-hidden", n.hidden);
       if (!n.hidden) shownNodes++;
     }
     for (const l of links) {
       const a = nodes.get(l.from);
       const b = nodes.get(l.to);
       l.hidden = off.has(l.type) || !!(a && a.hidden) || !!(b && b.hidden);
-      l.el.classList.toggle("is-hidden", l.hidden);
+      mark(l.all, "is-hidden", l.hidden);
       if (!l.hidden) shownLinks++;
     }
     status.textContent =
@@ -562,7 +584,7 @@ function setup(fig: HTMLElement): void {
 
   /** Pans so a node is not hidden behind the panel or off the edge. */
   function reveal(n: GNode): void {
-    if (n.hidden) return;
+    if (n.hidden || !shown(svg!)) return;
     const r = svg!.getBoundingClientRect();
     const b = n.el.getBoundingClientRect();
     let right = r.right;
@@ -587,10 +609,18 @@ function setup(fig: HTMLElement): void {
     fig.classList.add("has-selection");
     paint();
     reveal(n);
-    // On a phone the panel sits below the graph: bring its top into view.
-    if (getComputedStyle(panel).position !== "absolute") {
+    const how = reduceMotion.matches ? "auto" : "smooth";
+    const pos = getComputedStyle(panel).position;
+    if (pos === "fixed") {
+      // On a phone the panel is a sheet over the bottom of the screen:
+      // keep the node in sight above it.
+      const r = visible(n).getBoundingClientRect();
       const top = panel.getBoundingClientRect().top;
-      if (top > window.innerHeight - 96) panel.scrollIntoView({ block: "nearest", behavior: reduceMotion.matches ? "auto" : "smooth" });
+      if (r.bottom > top - 12) window.scrollBy({ top: r.bottom - top + 48, behavior: how });
+    } else if (pos !== "absolute") {
+      // Below the graph: bring its top into view.
+      const top = panel.getBoundingClientRect().top;
+      if (top > window.innerHeight - 96) panel.scrollIntoView({ block: "nearest", behavior: how });
     }
   }
 
@@ -600,7 +630,7 @@ function setup(fig: HTMLElement): void {
     if (panel) panel.hidden = true;
     fig.classList.remove("has-selection");
     paint();
-    if (refocus && n && !n.hidden) n.el.focus({ preventScroll: true });
+    if (refocus && n && !n.hidden) visible(n).focus({ preventScroll: true });
   }
 
   function reset(): void {
@@ -703,7 +733,7 @@ function setup(fig: HTMLElement): void {
     if (gesture && gesture.id === e.pointerId && pointers.has(e.pointerId)) release(e);
   });
 
-  svg.addEventListener("click", (e) => {
+  const onClick = (e: MouseEvent) => {
     if (swallowClick) {
       // The end of a drag or a pan is not a click.
       swallowClick = false;
@@ -719,7 +749,8 @@ function setup(fig: HTMLElement): void {
     } else if (selected) {
       close(false);
     }
-  });
+  };
+  for (const v of views) v.addEventListener("click", onClick);
 
   svg.addEventListener(
     "wheel",
@@ -738,36 +769,42 @@ function setup(fig: HTMLElement): void {
   );
 
   // ---------- Hover and focus ----------
-  svg.addEventListener("pointerover", (e) => {
-    const n = nodeOf(e.target);
-    if (n !== hovered && !(gesture && gesture.moved)) {
-      hovered = n;
+  for (const v of views) {
+    v.addEventListener("pointerover", (e) => {
+      const n = nodeOf(e.target);
+      if (n !== hovered && !(gesture && gesture.moved)) {
+        hovered = n;
+        paint();
+      }
+    });
+    v.addEventListener("pointerleave", () => {
+      if (hovered) {
+        hovered = undefined;
+        paint();
+      }
+    });
+    v.addEventListener("focusin", (e) => {
+      // Keyboard focus only: a node clicked or dragged with the mouse also
+      // takes focus, and should not stay lit once the pointer leaves it.
+      const n = nodeOf(e.target);
+      const a = e.target instanceof Element ? e.target.closest("a.node") : null;
+      focused = n && a && a.matches(":focus-visible") ? n : undefined;
       paint();
-    }
-  });
-  svg.addEventListener("pointerleave", () => {
-    if (hovered) {
-      hovered = undefined;
+    });
+    v.addEventListener("focusout", () => {
+      focused = undefined;
       paint();
-    }
-  });
-  svg.addEventListener("focusin", (e) => {
-    // Keyboard focus only: a node clicked or dragged with the mouse also
-    // takes focus, and should not stay lit once the pointer leaves it.
-    const n = nodeOf(e.target);
-    focused = n && n.el.matches(":focus-visible") ? n : undefined;
-    paint();
-  });
-  svg.addEventListener("focusout", () => {
-    focused = undefined;
-    paint();
-  });
+    });
+  }
 
   // ---------- Keyboard ----------
   svg.setAttribute("tabindex", "0");
-  svg.addEventListener("keydown", (e) => {
+  const onKey = (e: KeyboardEvent) => {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
     const n = nodeOf(e.target);
+    // The narrow drawing neither zooms nor pans: its keys are the page's.
+    const still = e.currentTarget !== svg && !["Enter", " ", "Escape"].includes(e.key);
+    if (still) return;
     switch (e.key) {
       case "+":
       case "=":
@@ -807,7 +844,8 @@ function setup(fig: HTMLElement): void {
         return;
     }
     e.preventDefault();
-  });
+  };
+  for (const v of views) v.addEventListener("keydown", onKey);
 
   if (panel) {
     panel.addEventListener("click", (e) => {
@@ -841,11 +879,9 @@ function setup(fig: HTMLElement): void {
       else if (how === "out") glide(zoomed(zoom() / STEP));
       else if (how === "reset") reset();
     });
-    const foot = el("div", "topology-foot");
-    foot.append(status, live, hint);
-    controls.append(foot);
-    controls.hidden = false;
-    svg.setAttribute("aria-describedby", hint.id);
+    controls.classList.remove("needs-js");
+    if (foot) foot.classList.remove("needs-js");
+    if (document.getElementById("topology-hint")) svg.setAttribute("aria-describedby", "topology-hint");
   }
 
   fig.classList.add("is-interactive");

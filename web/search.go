@@ -1,0 +1,313 @@
+package web
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"html"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/labfront/labfront/internal/atomicfile"
+	"github.com/labfront/labfront/internal/content"
+	"github.com/labfront/labfront/internal/search"
+	"github.com/labfront/labfront/templates"
+)
+
+// The site's search index (see package search) is written under
+// /search/ by every build, beside the /search/ page that reads it. It
+// holds the posts and notes, the tag pages and the public lab exactly as
+// the architecture page shows it (the public model: no hidden node, no
+// real name behind an alias).
+//
+// A page's body is the costly part to analyse (it must be converted from
+// Markdown when the page came from the build cache), so the analysed
+// bodies are cached beside the build cache by the page's source hash
+// (searchCacheFile): an incremental build analyses only the pages that
+// changed. Each index file is an output keyed by its bytes, so the
+// writer leaves every unchanged file as it was and a deploy uploads only
+// the changed ones.
+
+// searchDir is where the index files are published.
+const searchDir = "search/"
+
+// searchCacheFile holds the analysed bodies, in the build cache's folder.
+const searchCacheFile = "search.gob"
+
+// searchCacheFormat changes whenever what a Body holds or means does.
+const searchCacheFormat = "labfront-search-cache/1"
+
+// siteSearch is the built index and what the next build may reuse.
+type siteSearch struct {
+	files  search.Files
+	bodies map[content.Digest]search.Body
+	dir    string   // the build cache's folder; "" keeps nothing
+	ver    [32]byte // labfront's own fingerprint (see selfVersion)
+}
+
+type searchCache struct {
+	Format  string
+	Version [32]byte
+	Bodies  map[content.Digest]search.Body
+}
+
+// addSearch builds the index and plans its files and the /search/ page.
+func (p *plan) addSearch(opts Options) error {
+	s := &siteSearch{}
+	var prev map[content.Digest]search.Body
+	if opts.Out != "" {
+		if v, err := opts.Cache.selfVersion(); err == nil {
+			s.dir, s.ver = cacheDir(opts.Out), v
+			if !opts.Clean {
+				prev = loadSearchCache(s.dir, v)
+			}
+		}
+	}
+	docs, err := p.searchDocuments(prev, s)
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	if s.files, err = search.Build(docs); err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	p.search = s
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for n := range s.files {
+			if !yield(n) {
+				return
+			}
+		}
+	}) {
+		data := s.files[name]
+		p.outputs = append(p.outputs, output{
+			path:   searchDir + name,
+			render: func(context.Context) ([]byte, error) { return data, nil },
+			key:    func() ([32]byte, error) { return sha256.Sum256(data), nil },
+		})
+	}
+	p.addSearchPage()
+	return nil
+}
+
+// searchDocuments lists what the index holds, oldest post or note first
+// so that a new one takes the next id and the others keep theirs; the
+// tag pages and the lab come after them.
+func (p *plan) searchDocuments(prev map[content.Digest]search.Body, s *siteSearch) ([]search.Entry, error) {
+	pages := slices.Concat(p.site.Posts, p.site.Notes)
+	slices.SortFunc(pages, func(a, b *content.Page) int {
+		return cmp.Or(a.Date.Compare(b.Date), strings.Compare(a.URL(), b.URL()))
+	})
+	entries := make([]search.Entry, len(pages))
+	bodies := make([]search.Body, len(pages))
+	// Bodies are analysed on every core: at 10,000 pages, stemming every
+	// word is most of the index's time.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	work := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range work {
+				pg := pages[i]
+				b, ok := prev[pg.Sum]
+				if !ok {
+					body, err := p.site.Body(pg)
+					if err != nil {
+						mu.Lock()
+						errs = append(errs, err)
+						mu.Unlock()
+						continue
+					}
+					b = search.AnalyzeBody(htmlText(body))
+				}
+				bodies[i] = b
+				entries[i] = search.AnalyzeWith(p.pageDocument(pg), b)
+			}
+		})
+	}
+	for i := range pages {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	s.bodies = make(map[content.Digest]search.Body, len(pages))
+	for i, pg := range pages {
+		s.bodies[pg.Sum] = bodies[i]
+	}
+	for _, t := range p.site.Tags {
+		entries = append(entries, search.Analyze(search.Document{
+			URL: t.URL(), Title: t.Name, Kind: "tag", Body: tagDescription(p.site.Config.Title, t),
+		}))
+	}
+	for _, d := range p.labDocuments() {
+		entries = append(entries, search.Analyze(d))
+	}
+	return entries, nil
+}
+
+func (p *plan) pageDocument(pg *content.Page) search.Document {
+	d := search.Document{URL: pg.URL(), Title: pg.Title, Kind: pg.Kind.Name(), Date: pg.Date.Format("2006-01-02")}
+	seen := map[string]bool{}
+	for _, name := range pg.Tags {
+		slug := content.TagSlug(name)
+		if seen[slug] {
+			continue
+		}
+		seen[slug] = true
+		d.Tags = append(d.Tags, search.Tag{Name: p.tag(slug).Name, Slug: slug})
+	}
+	for _, h := range pg.Doc.Headings {
+		d.Headings = append(d.Headings, h.Text)
+	}
+	if pg.Summary != "" {
+		d.Headings = append(d.Headings, pg.Summary)
+	}
+	return d
+}
+
+// labDocuments are the public lab as /architecture/ shows it: each node
+// and service at its anchor there, each flow and decision at its
+// section. Everything comes from the public model (p.lab.pub), the one
+// the page itself is drawn from.
+func (p *plan) labDocuments() []search.Document {
+	if p.lab == nil {
+		return nil
+	}
+	pub := p.lab.pub
+	var out []search.Document
+	for _, n := range NodeDetails(pub) {
+		parts := []string{n.TypeLabel, n.SiteName, n.ParentName, n.Description}
+		for _, s := range n.Specs {
+			parts = append(parts, s.Label+" "+s.Value)
+		}
+		parts = append(parts, n.Networks...)
+		if len(n.Services) > 0 {
+			parts = append(parts, "Services: "+strings.Join(n.Services, ", "))
+		}
+		for _, c := range n.Connections {
+			parts = append(parts, c.Type+" "+c.NodeName+" "+c.Label)
+		}
+		out = append(out, search.Document{URL: "/architecture/#node-" + n.ID, Title: n.Name, Kind: "lab", Body: strings.Join(parts, ". ")})
+	}
+	nodeNames := map[string]string{}
+	for _, n := range pub.Nodes {
+		nodeNames[n.ID] = n.Name
+	}
+	for _, s := range pub.Services {
+		body := strings.Join([]string{s.Category, s.Description, s.Tech, nodeNames[s.Node]}, ". ")
+		out = append(out, search.Document{URL: "/architecture/#service-" + s.ID, Title: s.Name, Kind: "lab", Body: body})
+	}
+	for _, f := range pub.Flows {
+		parts := []string{f.Summary}
+		for _, s := range f.Steps {
+			parts = append(parts, s.Name+" "+s.Detail)
+		}
+		out = append(out, search.Document{URL: "/architecture/#flows-title", Title: f.Name, Kind: "lab", Body: strings.Join(parts, ". ")})
+	}
+	for _, d := range pub.Decisions {
+		out = append(out, search.Document{URL: "/architecture/#decisions-title", Title: d.Title, Kind: "lab", Body: d.Body + " " + d.Tradeoffs})
+	}
+	return out
+}
+
+// htmlText is the text of converted Markdown: tags become spaces (so
+// highlighted code's spans still split words) and entities are decoded.
+func htmlText(b []byte) string {
+	var out strings.Builder
+	out.Grow(len(b))
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '<')
+		if i < 0 {
+			out.Write(b)
+			break
+		}
+		out.Write(b[:i])
+		j := bytes.IndexByte(b[i:], '>')
+		if j < 0 {
+			break
+		}
+		out.WriteByte(' ')
+		b = b[i+j+1:]
+	}
+	return html.UnescapeString(out.String())
+}
+
+// loadSearchCache reads the analysed bodies a previous build kept, or
+// nil: a missing, damaged or foreign file only costs analysing again.
+func loadSearchCache(dir string, version [32]byte) map[content.Digest]search.Body {
+	data, err := os.ReadFile(filepath.Join(dir, searchCacheFile))
+	if err != nil || len(data) < sha256.Size || sha256.Sum256(data[sha256.Size:]) != [32]byte(data[:sha256.Size]) {
+		return nil
+	}
+	var c searchCache
+	if err := gob.NewDecoder(bytes.NewReader(data[sha256.Size:])).Decode(&c); err != nil {
+		return nil
+	}
+	if c.Format != searchCacheFormat || c.Version != version {
+		return nil
+	}
+	return c.Bodies
+}
+
+// save keeps the analysed bodies for the next build, atomically. They are
+// keyed by source hash, so a cache saved by a build that then failed is
+// still right.
+func (s *siteSearch) save() error {
+	if s == nil || s.dir == "" {
+		return nil
+	}
+	var buf bytes.Buffer
+	buf.Write(make([]byte, sha256.Size))
+	if err := gob.NewEncoder(&buf).Encode(searchCache{Format: searchCacheFormat, Version: s.ver, Bodies: s.bodies}); err != nil {
+		return err
+	}
+	data := buf.Bytes()
+	sum := sha256.Sum256(data[sha256.Size:])
+	copy(data, sum[:])
+	if err := os.MkdirAll(s.dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return atomicfile.Write(filepath.Join(s.dir, searchCacheFile), data, 0o644)
+}
+
+// addSearchPage plans /search/: a form that works without JavaScript
+// (it says results need it) and the island that answers it.
+func (p *plan) addSearchPage() {
+	head := p.head("/search/", "Search", "Search the posts, notes and lab of "+p.site.Config.Title+".")
+	// Empty until a visitor asks: nothing for a search engine to list.
+	head.NoIndex = true
+	if u := p.assets.url("search.css"); u != "" {
+		head.PageStylesheets = append(head.PageStylesheets, u)
+	}
+	v := templates.SearchView{
+		Head:     head,
+		Script:   p.assets.url("search.js"),
+		IndexURL: "/" + searchDir,
+		Kinds: []templates.SearchOption{
+			{Value: "", Label: "Everything"}, {Value: "post", Label: "Posts"}, {Value: "note", Label: "Notes"},
+			{Value: "tag", Label: "Tags"}, {Value: "lab", Label: "Lab"},
+		},
+		Tags: []templates.SearchOption{{Value: "", Label: "Any tag"}},
+	}
+	tags := slices.Clone(p.site.Tags)
+	slices.SortFunc(tags, func(a, b *content.Tag) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	for _, t := range tags {
+		v.Tags = append(v.Tags, templates.SearchOption{Value: t.Slug, Label: t.Name})
+	}
+	if p.lab == nil {
+		v.Kinds = v.Kinds[:4]
+	}
+	p.addView("/search/", v, templates.Search(v))
+}
