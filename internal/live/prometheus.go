@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -77,6 +78,13 @@ func prometheusKind() Kind {
 	return Kind{
 		Name: "prometheus", NeedsURL: true, LiveKey: prometheusLiveKey,
 		New: func(src Source, l *lab.Lab, _ func() time.Time) (Collector, error) { return NewPrometheus(src, l) },
+		Discover: func(ctx context.Context, src Source) ([]Found, error) {
+			p, err := NewPrometheus(src, &lab.Lab{})
+			if err != nil {
+				return nil, err
+			}
+			return p.Discover(ctx)
+		},
 	}
 }
 
@@ -440,4 +448,69 @@ func promRun(ctx context.Context, tasks []promTask) error {
 		return ctx.Err()
 	}
 	return nil
+}
+
+// Discover lists the scrape targets Prometheus has, one per instance label
+// (the value live.prometheus takes) with the jobs that scrape it as tags.
+// An instance whose host part is a name, not an address, is matched to
+// lab.yaml's nodes by it. A target says nothing of the machine, so none
+// gets a type; labfront_* target labels (set by relabelling: labfront_alias,
+// labfront_public, labfront_service, labfront_site) carry the operator's
+// intent, since Prometheus label names cannot contain dots.
+func (p *Prometheus) Discover(ctx context.Context) ([]Found, error) {
+	res, err := p.api.Targets(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("prometheus: list targets: %w", err)
+	}
+	var out []Found
+	index := map[string]int{}
+	for _, t := range res.Active {
+		inst := string(t.Labels["instance"])
+		if inst == "" {
+			continue
+		}
+		job := string(t.Labels["job"])
+		i, seen := index[inst]
+		if !seen {
+			f := Found{LiveKey: prometheusLiveKey, LiveValue: inst, Name: inst}
+			if h := promHost(inst); h != "" {
+				f.Hostname = h
+			}
+			labels := map[string]string{}
+			for k, v := range t.Labels {
+				labels[string(k)] = string(v)
+			}
+			f.Labels = IntentLabels(labels, "labfront_")
+			i = len(out)
+			index[inst] = i
+			out = append(out, f)
+		}
+		f := &out[i]
+		if job != "" && !slices.Contains(f.Tags, job) {
+			f.Tags = append(f.Tags, job)
+		}
+		part := "job " + job + " " + string(t.Health)
+		if f.Detail == "" {
+			f.Detail = part
+		} else {
+			f.Detail += "; " + part
+		}
+	}
+	return out, nil
+}
+
+// promHost is the host name of an instance label ("nas.lab:9100"), ""
+// when it is an address or not host:port.
+func promHost(inst string) string {
+	host := inst
+	if h, _, err := net.SplitHostPort(inst); err == nil {
+		host = h
+	}
+	if host == "" || net.ParseIP(host) != nil || strings.ContainsAny(host, "/ ") {
+		return ""
+	}
+	if host == "localhost" {
+		return ""
+	}
+	return host
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -131,6 +132,13 @@ func proxmoxKind() Kind {
 		CheckLive: func(v string) error { _, err := parsePxRef(v); return err },
 		Configure: func(s Settings, src *Source) { src.Insecure = s.Fields.Bool("insecure") },
 		New:       func(src Source, l *lab.Lab, _ func() time.Time) (Collector, error) { return NewProxmox(src, l) },
+		Discover: func(ctx context.Context, src Source) ([]Found, error) {
+			p, err := NewProxmox(src, &lab.Lab{})
+			if err != nil {
+				return nil, err
+			}
+			return p.Discover(ctx)
+		},
 	}
 }
 
@@ -231,6 +239,10 @@ type pxResource struct {
 	Disk    pxNum  `json:"disk"`
 	MaxDisk pxNum  `json:"maxdisk"`
 	Uptime  pxNum  `json:"uptime"`
+	// Tags are the guest's tags, separated by ';' (PVE also accepts ','
+	// and spaces when they are set).
+	Tags     string `json:"tags"`
+	Template pxNum  `json:"template"`
 }
 
 // pxNum is a number from the API. PVE is Perl, whose JSON encoder writes a
@@ -735,4 +747,122 @@ func pxUptime(seconds float64) string {
 		return fmt.Sprintf("%dm", mins)
 	}
 	return fmt.Sprintf("%ds", int(d/time.Second))
+}
+
+// pxNodeStatus is the part of /nodes/{node}/status discovery reads.
+type pxNodeStatus struct {
+	PVEVersion string `json:"pveversion"` // pve-manager/8.3.0/c1689ccb1065a83b
+	CPUInfo    struct {
+		Model   string `json:"model"`
+		Cores   pxNum  `json:"cores"` // per socket
+		Sockets pxNum  `json:"sockets"`
+	} `json:"cpuinfo"`
+}
+
+// pxGuestConfig is the part of /nodes/{node}/{lxc|qemu}/{vmid}/config
+// discovery reads.
+type pxGuestConfig struct {
+	Hostname    string `json:"hostname"` // lxc
+	Cores       pxNum  `json:"cores"`
+	Sockets     pxNum  `json:"sockets"` // qemu
+	Memory      pxNum  `json:"memory"`  // MiB
+	Description string `json:"description"`
+}
+
+// Discover lists the cluster's hypervisors and guests for lab.yaml: one
+// /cluster/resources, then each online node's status (CPU model, PVE
+// version) and each of its guests' configuration (cores, memory, the
+// hostname and the notes, where an operator can write labfront.* lines).
+// Guests of an offline node come from /cluster/resources alone.
+// Templates are not guests anyone runs and are left out.
+func (p *Proxmox) Discover(ctx context.Context) ([]Found, error) {
+	var resources []pxResource
+	if err := p.get(ctx, "/cluster/resources", nil, &resources); err != nil {
+		return nil, fmt.Errorf("proxmox: list cluster resources: %w", err)
+	}
+	online := map[string]bool{}
+	var out []Found
+	for _, r := range resources {
+		if r.Type != "node" || !pxNodeName.MatchString(r.Node) {
+			continue
+		}
+		f := Found{LiveKey: proxmoxLiveKey, LiveValue: r.Node, Name: r.Node, Hostname: r.Node, Type: "hypervisor", Detail: r.Status}
+		f.Specs.Cores = int(r.MaxCPU)
+		f.Specs.MemoryGB = pxGB(float64(r.MaxMem))
+		if r.Status == "online" {
+			online[r.Node] = true
+			var st pxNodeStatus
+			if err := p.get(ctx, "/nodes/"+r.Node+"/status", nil, &st); err != nil {
+				return nil, fmt.Errorf("proxmox: status of %s: %w", r.Node, err)
+			}
+			if c := int(st.CPUInfo.Cores) * max(1, int(st.CPUInfo.Sockets)); c > 0 {
+				f.Specs.Cores = c // physical cores, where maxcpu counts threads
+			}
+			f.Specs.CPU = st.CPUInfo.Model
+			if parts := strings.Split(st.PVEVersion, "/"); len(parts) >= 2 && parts[0] == "pve-manager" {
+				f.Specs.OS = "Proxmox VE " + parts[1]
+			}
+		}
+		out = append(out, f)
+	}
+	for _, r := range resources {
+		if (r.Type != "lxc" && r.Type != "qemu") || r.Template == 1 || !pxNodeName.MatchString(r.Node) {
+			continue
+		}
+		ref := pxRef{pve: r.Node, kind: r.Type, vmid: int(r.VMID)}
+		f := Found{
+			LiveKey: proxmoxLiveKey, LiveValue: r.Node + "/" + ref.guestID(), Name: r.Name, Parent: r.Node,
+			Type: map[string]string{"lxc": "container", "qemu": "vm"}[r.Type], Detail: r.Status,
+		}
+		f.Specs.Cores = int(math.Ceil(float64(r.MaxCPU)))
+		f.Specs.MemoryGB = pxGB(float64(r.MaxMem))
+		f.Specs.StorageTB = math.Round(float64(r.MaxDisk)/1e9) / 1e3
+		f.Tags = pxTags(r.Tags)
+		var notes string
+		if online[r.Node] {
+			var c pxGuestConfig
+			if err := p.get(ctx, "/nodes/"+r.Node+"/"+ref.guestID()+"/config", nil, &c); err != nil {
+				return nil, fmt.Errorf("proxmox: config of %s on %s: %w", ref.guestID(), r.Node, err)
+			}
+			if c.Cores > 0 {
+				f.Specs.Cores = int(c.Cores) * max(1, int(c.Sockets))
+			}
+			if c.Memory > 0 {
+				f.Specs.MemoryGB = pxGB(float64(c.Memory) * (1 << 20))
+			}
+			f.Hostname = c.Hostname
+			notes = c.Description
+		}
+		f.Labels = pxIntent(f.Tags, notes)
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// pxGB is bytes in GiB, as people write memory_gb: 2 GiB is 2, and a
+// host's 62.5 GiB of usable memory stays 62.5.
+func pxGB(bytes float64) float64 {
+	return math.Round(bytes/(1<<30)*10) / 10
+}
+
+func pxTags(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == ' ' })
+}
+
+// pxIntent reads the operator's labfront.* intent: lines "labfront.key=value"
+// in the guest's notes (PVE tags cannot hold '='), and the tag
+// labfront.public, which a tag can say.
+func pxIntent(tags []string, notes string) map[string]string {
+	labels := map[string]string{}
+	for line := range strings.Lines(notes) {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if ok && strings.HasPrefix(k, "labfront.") {
+			labels[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	if slices.Contains(tags, LabelPublic) {
+		labels[LabelPublic] = "true"
+	}
+	labels = IntentLabels(labels, "labfront.")
+	return labels
 }

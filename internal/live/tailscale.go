@@ -52,6 +52,13 @@ func tailscaleKind() Kind {
 		Name: "tailscale", Keys: []string{"tailnet"}, LiveKey: tailscaleLiveKey,
 		Configure: func(s Settings, src *Source) { src.Options = TailscaleOptions{Tailnet: s.Fields.String("tailnet")} },
 		New:       func(src Source, l *lab.Lab, _ func() time.Time) (Collector, error) { return NewTailscale(src, l) },
+		Discover: func(ctx context.Context, src Source) ([]Found, error) {
+			t, err := NewTailscale(src, &lab.Lab{})
+			if err != nil {
+				return nil, err
+			}
+			return t.Discover(ctx)
+		},
 	}
 }
 
@@ -261,4 +268,43 @@ func (r tsRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 type tsTeeBody struct {
 	io.Reader
 	io.Closer
+}
+
+// Discover lists the tailnet's authorized devices with their tags and
+// approved subnet routes (the listing's fields=all). A device cannot say
+// what kind of machine it is, so none gets a type: discovery matches them
+// to lab.yaml's nodes and reports the others. Subnet routers are linked
+// to each other: traffic between their subnets crosses the tailnet there.
+func (t *Tailscale) Discover(ctx context.Context) ([]Found, error) {
+	rec := &tsRecording{}
+	devices, err := t.client.Devices().ListWithAllFields(tsWithRecording(ctx, rec))
+	if err != nil {
+		if rec.status == http.StatusUnauthorized || rec.status == http.StatusForbidden {
+			return nil, fmt.Errorf("tailscale: list devices of tailnet %q: API key rejected (HTTP %d): %w", t.tailnet, rec.status, err)
+		}
+		return nil, fmt.Errorf("tailscale: list devices of tailnet %q: %w", t.tailnet, err)
+	}
+	hasConnected := bytes.Contains(rec.body.Bytes(), []byte(`"connectedToControl"`))
+	now := t.now()
+	var out []Found
+	var routers []int
+	for i := range devices {
+		d := &devices[i]
+		if !d.Authorized || d.Hostname == "" {
+			continue
+		}
+		f := Found{LiveKey: tailscaleLiveKey, LiveValue: d.Hostname, Name: d.Hostname, Hostname: d.Hostname, Tags: d.Tags, Routes: d.EnabledRoutes}
+		f.Detail = d.OS + ", " + tsNodeData(d, hasConnected, now).Detail
+		if len(d.EnabledRoutes) > 0 {
+			f.Detail += ", routes " + strings.Join(d.EnabledRoutes, " ")
+			routers = append(routers, len(out))
+		}
+		out = append(out, f)
+	}
+	for i, a := range routers {
+		for _, b := range routers[i+1:] {
+			out[a].Links = append(out[a].Links, FoundLink{To: out[b].LiveValue, Type: "tailscale", Label: "subnet routes"})
+		}
+	}
+	return out, nil
 }

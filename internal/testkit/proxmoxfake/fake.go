@@ -134,6 +134,7 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("GET "+apiRoot+"/nodes/{node}/status", s.nodeStatus)
 	mux.HandleFunc("GET "+apiRoot+"/nodes/{node}/rrddata", s.rrddata)
 	mux.HandleFunc("GET "+apiRoot+"/nodes/{node}/{kind}", s.guestList)
+	mux.HandleFunc("GET "+apiRoot+"/nodes/{node}/{kind}/{vmid}/config", s.guestConfig)
 	mux.HandleFunc("POST "+apiRoot+"/nodes/{node}/{kind}/{vmid}/status/{action}", s.guestAction)
 	mux.HandleFunc("GET "+apiRoot+"/nodes/{node}/tasks/{upid}/status", s.taskStatus)
 	mux.HandleFunc("/", s.unexpected)
@@ -478,7 +479,9 @@ func (s *Server) clusterResources(w http.ResponseWriter, r *http.Request) {
 	for _, res := range s.resources {
 		typ := str(res["type"])
 		if want == "" || want == typ || want == "vm" && (typ == "lxc" || typ == "qemu") {
-			out = append(out, maps.Clone(res))
+			c := maps.Clone(res)
+			delete(c, notesKey)
+			out = append(out, c)
 		}
 	}
 	s.mu.Unlock()
