@@ -97,8 +97,8 @@ func (p *plan) addSearch(opts Options) error {
 		})
 	}
 	p.addSearchPage()
-	// bench/search.sh reads this line: the index's share of the build.
-	opts.logger().Info("search index", "documents", len(docs), "files", len(s.files), "duration", time.Since(start).Round(time.Millisecond))
+	// bench/search.sh reads this line (at debug level): the index's share of the build.
+	opts.logger().Debug("search index", "documents", len(docs), "files", len(s.files), "duration", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
