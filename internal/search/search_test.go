@@ -302,3 +302,25 @@ func TestEachWordIsWords(t *testing.T) {
 		}
 	}
 }
+
+// TestExcerpt: the excerpt folds whitespace and cuts at a word near
+// ExcerptChars, the same whether the body is short, exactly at the bound,
+// or a whole long page (only its start is read).
+func TestExcerpt(t *testing.T) {
+	long := strings.Repeat("word\t\n  ", 400)
+	fold := strings.Join(strings.Fields(long), " ")
+	cut := strings.LastIndexByte(fold[:ExcerptChars], ' ')
+	exact := strings.Repeat("x", ExcerptChars)
+	for _, tc := range []struct{ name, in, want string }{
+		{"empty", "", ""},
+		{"short", "  a\n b  ", "a b"},
+		{"at the bound", exact, exact},
+		{"one over", exact + "y", exact[:ExcerptChars] + " …"},
+		{"long", long, fold[:cut] + " …"},
+		{"multibyte at the cut", strings.Repeat("é", ExcerptChars), strings.Repeat("é", ExcerptChars/2) + " …"},
+	} {
+		if got := excerpt(tc.in); got != tc.want {
+			t.Errorf("%s: excerpt = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

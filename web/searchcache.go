@@ -1,0 +1,176 @@
+package web
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/labfront/labfront/internal/atomicfile"
+	"github.com/labfront/labfront/internal/content"
+	"github.com/labfront/labfront/internal/search"
+)
+
+// searchCacheFile holds the analysed bodies, in the build cache's folder.
+const searchCacheFile = "search.cache"
+
+// searchCacheFormat changes whenever what a Body holds or means, or the
+// file's layout, does.
+const searchCacheFormat = "labfront-search-cache/2\n"
+
+// The cache is written as it is encoded, not built in memory first: at
+// 10,000 pages a gob of the bodies map grew a 46 MB buffer for a 13 MB
+// file, the largest thing alive at that moment of the build. Layout: the
+// format line, labfront's fingerprint, the number of bodies, then each
+// body (page digest, excerpt, and its terms with their counts) in digest
+// order, and last the SHA-256 of everything before it. Numbers are
+// uvarints, strings a uvarint length and their bytes.
+
+// loadSearchCache reads the bodies a build by this labfront saved, or nil
+// when there are none it can trust (missing, damaged, another version).
+func loadSearchCache(dir string, version [32]byte) map[content.Digest]search.Body {
+	data, err := os.ReadFile(filepath.Join(dir, searchCacheFile))
+	if err != nil || len(data) < sha256.Size {
+		return nil
+	}
+	payload, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
+	if sha256.Sum256(payload) != [32]byte(sum) {
+		return nil
+	}
+	bodies, err := decodeSearchCache(payload, version)
+	if err != nil {
+		return nil
+	}
+	return bodies
+}
+
+func decodeSearchCache(b []byte, version [32]byte) (map[content.Digest]search.Body, error) {
+	r := &cacheReader{b: b}
+	if string(r.bytes(len(searchCacheFormat))) != searchCacheFormat || [32]byte(r.bytes(32)) != version {
+		return nil, errors.New("another format or version")
+	}
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(b)) {
+		return nil, errors.New("damaged")
+	}
+	// Pages share most of their words: one copy of each term for all.
+	terms := map[string]string{}
+	bodies := make(map[content.Digest]search.Body, n)
+	for range n {
+		d := content.Digest(r.bytes(32))
+		body := search.Body{Excerpt: string(r.str())}
+		k := r.uvarint()
+		if r.err != nil || k > uint64(len(b)) {
+			return nil, errors.New("damaged")
+		}
+		body.Counts = make([]search.TermWeight, k)
+		for i := range body.Counts {
+			t := r.str()
+			term, ok := terms[string(t)]
+			if !ok {
+				term = string(t)
+				terms[term] = term
+			}
+			body.Counts[i] = search.TermWeight{Term: term, Weight: uint32(r.uvarint())}
+		}
+		if r.err != nil {
+			return nil, r.err
+		}
+		bodies[d] = body
+	}
+	if r.err != nil || len(r.b) != 0 {
+		return nil, errors.New("damaged")
+	}
+	return bodies, nil
+}
+
+// cacheReader reads the cache's numbers and strings; the first short or
+// bad read sets err and every later one returns zero values.
+type cacheReader struct {
+	b   []byte
+	err error
+}
+
+func (r *cacheReader) bytes(n int) []byte {
+	if r.err != nil || n > len(r.b) {
+		r.err = io.ErrUnexpectedEOF
+		return make([]byte, n)
+	}
+	out := r.b[:n]
+	r.b = r.b[n:]
+	return out
+}
+
+func (r *cacheReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = io.ErrUnexpectedEOF
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *cacheReader) str() []byte {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.err = io.ErrUnexpectedEOF
+		return nil
+	}
+	return r.bytes(int(n))
+}
+
+// save keeps the analysed bodies for the next build, atomically. They are
+// keyed by source hash, so a cache saved by a build that then failed is
+// still right.
+func (s *siteSearch) save() error {
+	if s == nil || s.dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(s.dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	digests := slices.SortedFunc(func(yield func(content.Digest) bool) {
+		for d := range s.bodies {
+			if !yield(d) {
+				return
+			}
+		}
+	}, func(a, b content.Digest) int { return bytes.Compare(a[:], b[:]) })
+	return atomicfile.WriteFunc(filepath.Join(s.dir, searchCacheFile), 0o644, func(w io.Writer) error {
+		h := sha256.New()
+		bw := bufio.NewWriter(io.MultiWriter(w, h))
+		var num [binary.MaxVarintLen64]byte
+		uvarint := func(v uint64) { bw.Write(num[:binary.PutUvarint(num[:], v)]) }
+		str := func(s string) { uvarint(uint64(len(s))); bw.WriteString(s) }
+		bw.WriteString(searchCacheFormat)
+		bw.Write(s.ver[:])
+		uvarint(uint64(len(digests)))
+		for _, d := range digests {
+			body := s.bodies[d]
+			bw.Write(d[:])
+			str(body.Excerpt)
+			uvarint(uint64(len(body.Counts)))
+			for _, c := range body.Counts {
+				str(c.Term)
+				uvarint(uint64(c.Weight))
+			}
+		}
+		// bufio keeps the first error and returns it from Flush.
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("search cache: %w", err)
+		}
+		_, err := w.Write(h.Sum(nil))
+		return err
+	})
+}
