@@ -44,7 +44,6 @@ type siteSearch struct {
 	ver    [32]byte // labfront's own fingerprint (see selfVersion)
 }
 
-
 // addSearch builds the index and plans its files and the /search/ page.
 func (p *plan) addSearch(opts Options) error {
 	start := time.Now()
