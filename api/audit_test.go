@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/testkit/cftest"
@@ -289,7 +290,7 @@ func TestDeployNowDiskFull(t *testing.T) {
 // written.
 func TestPromoteRefusedWithoutAudit(t *testing.T) {
 	site := gitSite(t)
-	s := newServer(t, &Config{Site: site, Auth: AuthConfig{Mode: ModeDev}}, nil)
+	s := newServer(t, &adminconfig.Config{Site: site, Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}}, nil)
 	before := tree(t, site)
 	repair := breakAudit(t, s.audit.path)
 	rec := serve(s.Handler(), promoteReq(url.Values{"file": {seedInbox}, "as": {"note"}, "confirm": {"yes"}}, nil))

@@ -16,81 +16,10 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/deploy"
-	"github.com/labfront/labfront/internal/cfapi"
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/gitrepo"
 	"github.com/labfront/labfront/internal/statefile"
-	"github.com/labfront/labfront/internal/yamldoc"
 )
-
-// DeploysConfig is the deploys: key: git-push deploys through the webhook
-// (POST /hooks/git) and the deploy-now action. Cloudflare credentials are
-// read through Getenv, as `labfront deploy` reads them.
-type DeploysConfig struct {
-	// Enabled is true when the config has a deploys: key; without it the
-	// webhook answers 404 and deploy-now is off. The deployments list,
-	// rollback and purge need only Cloudflare credentials.
-	Enabled bool
-	// SecretEnv names the variable holding the webhook secret (default
-	// LABFRONT_WEBHOOK_SECRET); Secret is its value.
-	SecretEnv string
-	Secret    cfapi.Secret
-	Repo      string // the git URL or path deploys fetch from
-	Branch    string // the branch that deploys (default main)
-	WorkDir   string // the clone and the builds (default state_dir/deploys)
-	// Getenv resolves CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID,
-	// CLOUDFLARE_BASE_URL and CLOUDFLARE_ZONE_ID; nil is os.Getenv.
-	Getenv func(string) string
-	// BuildCommand is the labfront that builds and checks a pushed
-	// commit, as a child process with a scrubbed environment (see
-	// buildEnv): program and leading arguments, to which "build …" and
-	// "check …" are added. Nil is this server's own executable. Not a
-	// config key: tests point it at a binary of their own.
-	BuildCommand []string
-}
-
-// EnvWebhookSecret is the default variable for the webhook secret.
-const EnvWebhookSecret = "LABFRONT_WEBHOOK_SECRET"
-
-var branchName = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
-
-// parseDeploys reads the deploys: mapping of the admin config.
-func parseDeploys(doc *yamldoc.Doc, f yamldoc.Fields, stateDir string, getenv func(string) string) DeploysConfig {
-	d := DeploysConfig{Getenv: getenv}
-	if !f.Has("deploys") {
-		return d
-	}
-	g := f.Sub("deploys", "webhook_secret_env", "repo", "branch", "work_dir")
-	g.Require("repo")
-	d.Enabled = true
-	d.SecretEnv, d.Repo, d.Branch, d.WorkDir = g.String("webhook_secret_env"), g.String("repo"), g.String("branch"), g.String("work_dir")
-	if d.SecretEnv == "" {
-		d.SecretEnv = EnvWebhookSecret
-	}
-	d.Secret = cfapi.Secret(strings.TrimSpace(getenv(d.SecretEnv)))
-	if d.Secret == "" {
-		doc.Errorf(g.Node("webhook_secret_env"), "deploys.webhook_secret_env", "$%s is empty or unset: the webhook checks every push's signature with it", d.SecretEnv)
-	}
-	if strings.HasPrefix(d.Repo, "-") {
-		doc.Errorf(g.Node("repo"), "deploys.repo", "must be a git URL or path, found %q", d.Repo)
-	}
-	if d.Branch == "" {
-		d.Branch = "main"
-	}
-	if !branchName.MatchString(d.Branch) || strings.HasPrefix(d.Branch, "-") || strings.Contains(d.Branch, "..") {
-		doc.Errorf(g.Node("branch"), "deploys.branch", "%q is not a branch name", d.Branch)
-	}
-	if d.WorkDir == "" {
-		d.WorkDir = filepath.Join(stateDir, "deploys")
-	}
-	return d
-}
-
-func (d DeploysConfig) getenv(key string) string {
-	if d.Getenv == nil {
-		return os.Getenv(key)
-	}
-	return d.Getenv(key)
-}
 
 // cloudflare is the deploy configuration for the project in the site's
 // wrangler.toml, with credentials from the environment.
@@ -99,10 +28,10 @@ func (d DeploysConfig) getenv(key string) string {
 // secrets, so wrangler.toml must be a file of the checkout (package
 // sitefs): a symlink to /proc/self/environ would otherwise put the
 // environment into a parse error in the run's log.
-func (d DeploysConfig) cloudflare(site string) (deploy.Config, error) {
+func cloudflareConfig(d adminconfig.Deploys, site string) (deploy.Config, error) {
 	// LoadWrangler reads through sitefs: a pushed wrangler.toml that is a
 	// symlink out of the checkout is refused before it is read.
-	return deploy.LoadConfig(d.getenv, filepath.Join(site, "wrangler.toml"))
+	return deploy.LoadConfig(d.Env, filepath.Join(site, "wrangler.toml"))
 }
 
 // Run states.
@@ -186,7 +115,7 @@ type runView struct {
 // request supersedes it, since deploying a commit that is already outdated
 // only delays the one that matters.
 type deployer struct {
-	cfg      DeploysConfig
+	cfg      adminconfig.Deploys
 	stateDir string
 	log      *slog.Logger
 	audit    *audit
@@ -220,7 +149,7 @@ type deployerState struct {
 }
 
 // newDeployer starts the deploy loop; it stops when ctx ends.
-func newDeployer(ctx context.Context, cfg DeploysConfig, files *statefile.Files, stateDir string, a *audit, log *slog.Logger, now func() time.Time) (*deployer, error) {
+func newDeployer(ctx context.Context, cfg adminconfig.Deploys, files *statefile.Files, stateDir string, a *audit, log *slog.Logger, now func() time.Time) (*deployer, error) {
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return nil, fmt.Errorf("deploys: work_dir: %w", err)
 	}
@@ -565,7 +494,7 @@ func (d *deployer) perform(ctx context.Context, r *deployRun) (*deploy.Result, e
 			return nil, err
 		}
 	}
-	cf, err := d.cfg.cloudflare(repo)
+	cf, err := cloudflareConfig(d.cfg, repo)
 	if err != nil {
 		return nil, fmt.Errorf("deploy config: %w", err)
 	}

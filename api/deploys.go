@@ -29,7 +29,7 @@ const maxPurgeLines = 100
 // cloudflareClient is the deploy client for the site's Pages project, or
 // why there is none (credentials missing, wrangler.toml unreadable).
 func (s *Server) cloudflareClient() (*deploy.Client, deploy.Config, error) {
-	cf, err := s.cfg.Deploys.cloudflare(s.cfg.Site)
+	cf, err := cloudflareConfig(s.cfg.Deploys, s.cfg.Site)
 	if err != nil {
 		return nil, cf, err
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/testkit/cftest"
 )
 
@@ -22,7 +23,7 @@ import (
 // deploy still goes through.
 func TestWebhookBuildEnvironment(t *testing.T) {
 	const secret, token = "webhook-secret-in-the-env-4d1f", "cf-token-in-the-env-9a2c"
-	t.Setenv(EnvWebhookSecret, secret)
+	t.Setenv(adminconfig.EnvWebhookSecret, secret)
 	t.Setenv("CLOUDFLARE_API_TOKEN", token)
 	t.Setenv("LABFRONT_SOMETHING_ELSE", "also-private")
 	e := newDeployEnv(t, deployEnvOpts{})

@@ -1,3 +1,9 @@
+// Package api is the SSR admin server: it runs inside the homelab behind
+// cloudflared, shows live cluster data with the same templ components as the
+// static site, performs admin actions, and keeps serving the last good data
+// when parts of the homelab are unreachable. Every route is in one table
+// (routes.go) with the access it needs; nothing else decides who gets in.
+// The server takes its configuration parsed (package adminconfig).
 package api
 
 import (
@@ -20,6 +26,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/hostallow"
 	"github.com/labfront/labfront/internal/lab"
@@ -34,7 +41,7 @@ import (
 
 // Server is the admin server.
 type Server struct {
-	cfg        *Config
+	cfg        *adminconfig.Config
 	lab        *lab.Lab
 	origin     string // the public site's origin, allowed by CORS on /api/v1/status
 	store      *live.Store
@@ -73,16 +80,16 @@ type Options struct {
 
 // New loads the site's lab, opens the state and prepares the routes. ctx
 // lives as long as the server: key sets refresh with it.
-func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
-	if cfg.Auth.Mode == ModeDev || cfg.Auth.Mode == "" {
+func New(ctx context.Context, cfg *adminconfig.Config, opts Options) (*Server, error) {
+	if cfg.Auth.Mode == adminconfig.ModeDev || cfg.Auth.Mode == "" {
 		host, _, err := net.SplitHostPort(cfg.Listen)
-		if err != nil || !isLoopback(host) {
+		if err != nil || !adminconfig.IsLoopback(host) {
 			return nil, fmt.Errorf("auth mode dev has no authentication: it only listens on loopback (127.0.0.1 or localhost), not %q", cfg.Listen)
 		}
 	}
 	// Host is checked before routing, against DNS rebinding (callers.go).
 	names := cfg.Hostnames
-	if cfg.Auth.Mode == ModeDev || cfg.Auth.Mode == "" {
+	if cfg.Auth.Mode == adminconfig.ModeDev || cfg.Auth.Mode == "" {
 		if len(names) > 0 {
 			return nil, fmt.Errorf("auth mode dev answers loopback host names only; hostnames is for access and oidc mode")
 		}
@@ -164,9 +171,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		}
 	}
 	switch cfg.Auth.Mode {
-	case ModeAccess:
+	case adminconfig.ModeAccess:
 		s.auth = newAccessAuth(ctx, cfg.Auth, s.log, s.now)
-	case ModeOIDC:
+	case adminconfig.ModeOIDC:
 		a, err := newOIDCAuth(ctx, cfg.Auth, s.files, cfg.StateDir, s.log, s.now)
 		if err != nil {
 			return nil, err

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/atomicfile"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/static"
@@ -25,7 +26,7 @@ func stateServer(t *testing.T, stateDir string, write func(string, []byte, fs.Fi
 	src := live.Source{Name: "Prometheus", Type: "prometheus", Interval: time.Minute, Timeout: time.Second}
 	cfg := devConfig(src)
 	cfg.Site, cfg.StateDir = "..", stateDir
-	cfg.Deploys = DeploysConfig{Enabled: true, Secret: hookSecret, Repo: filepath.Join(stateDir, "no-repo"), Branch: "main", WorkDir: filepath.Join(stateDir, "deploys")}
+	cfg.Deploys = adminconfig.Deploys{Enabled: true, Secret: hookSecret, Repo: filepath.Join(stateDir, "no-repo"), Branch: "main", WorkDir: filepath.Join(stateDir, "deploys")}
 	stub := &stubCollector{res: &live.Result{Nodes: map[string]live.NodeData{"pve-io": {Status: live.Up}}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/testkit/cftest"
 	"github.com/labfront/labfront/static"
@@ -38,7 +39,7 @@ type deployEnv struct {
 }
 
 type deployEnvOpts struct {
-	auth   AuthConfig
+	auth   adminconfig.Auth
 	noCF   bool // no Cloudflare credentials in the environment
 	noZone bool
 	repo   string // overrides the remote
@@ -88,11 +89,11 @@ func newDeployEnv(t *testing.T, o deployEnvOpts) *deployEnv {
 	}
 	auth := o.auth
 	if auth.Mode == "" {
-		auth.Mode = ModeDev
+		auth.Mode = adminconfig.ModeDev
 	}
-	cfg := &Config{
+	cfg := &adminconfig.Config{
 		Site: "..", StateDir: t.TempDir(), Listen: "127.0.0.1:0", Auth: auth,
-		Deploys: DeploysConfig{
+		Deploys: adminconfig.Deploys{
 			Enabled: true, Secret: hookSecret, Repo: repo, Branch: "main", WorkDir: filepath.Join(t.TempDir(), "deploys"),
 			Getenv:       func(k string) string { return e.env[k] },
 			BuildCommand: []string{labfrontBin(t)},
@@ -293,7 +294,7 @@ func TestGitHookRefuses(t *testing.T) {
 		t.Errorf("refused or ignored deliveries queued %d runs", len(runs))
 	}
 	// Without a deploys: key the hook is not there at all.
-	plain := newServer(t, &Config{Auth: AuthConfig{Mode: ModeDev}}, nil)
+	plain := newServer(t, &adminconfig.Config{Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}}, nil)
 	if rec, _ := hook(t, plain.Handler(), body, github(body, "x")); rec.Code != http.StatusNotFound {
 		t.Errorf("no deploys configured: %d", rec.Code)
 	}
@@ -495,39 +496,6 @@ func TestGitPushSupersede(t *testing.T) {
 	}
 	if refused != 1 {
 		t.Errorf("%d audit records of run 2 superseded", refused)
-	}
-}
-
-// TestDeploysConfig reads the deploys: key with its defaults and reports
-// a missing secret where it is configured.
-func TestDeploysConfig(t *testing.T) {
-	base := "listen: 127.0.0.1:8443\nstate_dir: /var/lib/labfront\nauth: {mode: dev}\n"
-	cfg, err := ParseConfig([]byte(base+"deploys:\n  repo: https://git.lab.test/ops/site.git\n"), "admin.yaml", env(map[string]string{EnvWebhookSecret: "s3cret"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := cfg.Deploys
-	if !d.Enabled || d.Secret != "s3cret" || d.Branch != "main" || d.WorkDir != filepath.Join("/var/lib/labfront", "deploys") || d.Repo != "https://git.lab.test/ops/site.git" {
-		t.Errorf("deploys %+v", d)
-	}
-	if fmt.Sprint(d.Secret) != "[redacted]" {
-		t.Error("the webhook secret prints")
-	}
-	cfg, err = ParseConfig([]byte(base), "admin.yaml", env(nil))
-	if err != nil || cfg.Deploys.Enabled {
-		t.Errorf("no deploys key: %+v, %v", cfg.Deploys, err)
-	}
-	for _, tc := range []struct{ yaml, want string }{
-		{"deploys:\n  repo: x\n  webhook_secret_env: HOOK\n", "admin.yaml:6: deploys.webhook_secret_env: $HOOK is empty or unset"},
-		{"deploys:\n  branch: main\n", "admin.yaml:5: deploys.repo: required"},
-		{"deploys:\n  repo: x\n  branch: ../x\n", "admin.yaml:6: deploys.branch: \"../x\" is not a branch name"},
-		{"deploys:\n  repo: --upload-pack=x\n", "deploys.repo: must be a git URL or path"},
-		{"deploys:\n  repo: x\n  secret: y\n", "deploys.secret: unknown key"},
-	} {
-		_, err := ParseConfig([]byte(base+tc.yaml), "admin.yaml", env(map[string]string{EnvWebhookSecret: "s"}))
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.want)
-		}
 	}
 }
 
