@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/internal/adminconfig"
+	"github.com/labfront/labfront/internal/auditlog"
 	"github.com/labfront/labfront/internal/substack"
 )
 
@@ -155,9 +156,9 @@ func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
 	return rec
 }
 
-func lastAudit(t *testing.T, s *Server) AuditRecord {
+func lastAudit(t *testing.T, s *Server) auditlog.Record {
 	t.Helper()
-	recs, _, err := s.audit.recent(1)
+	recs, _, err := s.audit.Recent(1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +170,7 @@ func lastAudit(t *testing.T, s *Server) AuditRecord {
 
 func auditCount(t *testing.T, s *Server) int {
 	t.Helper()
-	recs, _, err := s.audit.recent(1000)
+	recs, _, err := s.audit.Recent(1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -549,7 +550,7 @@ func TestContentPromoteWithoutRemote(t *testing.T) {
 	if err != nil || !bytes.Contains(note, []byte("decision: technical note")) {
 		t.Errorf("--as note was not applied: %v", err)
 	}
-	var rec2 AuditRecord
+	var rec2 auditlog.Record
 	line, err := os.ReadFile(filepath.Join(s.cfg.StateDir, "audit.log"))
 	if err != nil || json.Unmarshal(bytes.TrimSpace(line), &rec2) != nil || rec2.Result != "ok" || time.Since(rec2.Time) > time.Minute {
 		t.Errorf("audit log %s %v", line, err)

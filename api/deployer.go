@@ -17,6 +17,7 @@ import (
 
 	"github.com/labfront/labfront/deploy"
 	"github.com/labfront/labfront/internal/adminconfig"
+	"github.com/labfront/labfront/internal/auditlog"
 	"github.com/labfront/labfront/internal/gitrepo"
 	"github.com/labfront/labfront/internal/statefile"
 )
@@ -118,7 +119,7 @@ type deployer struct {
 	cfg      adminconfig.Deploys
 	stateDir string
 	log      *slog.Logger
-	audit    *audit
+	audit    *auditlog.Log
 	files    *statefile.Files
 	now      func() time.Time
 	// free says how much space a directory's filesystem has left
@@ -149,7 +150,7 @@ type deployerState struct {
 }
 
 // newDeployer starts the deploy loop; it stops when ctx ends.
-func newDeployer(ctx context.Context, cfg adminconfig.Deploys, files *statefile.Files, stateDir string, a *audit, log *slog.Logger, now func() time.Time) (*deployer, error) {
+func newDeployer(ctx context.Context, cfg adminconfig.Deploys, files *statefile.Files, stateDir string, a *auditlog.Log, log *slog.Logger, now func() time.Time) (*deployer, error) {
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return nil, fmt.Errorf("deploys: work_dir: %w", err)
 	}
@@ -400,7 +401,7 @@ func (d *deployer) execute(ctx context.Context, r *deployRun) {
 	defer cancel()
 	d.log.Info("deploy started", "run", r.ID, "trigger", r.Trigger, "commit", r.Commit)
 	var res *deploy.Result
-	err := d.audit.reserve()
+	err := d.audit.Reserve()
 	if err != nil {
 		// Its record could not be written: the run must not happen.
 		err = refusal{reason: "not performed because the audit log could not be written: " + err.Error()}
@@ -436,8 +437,8 @@ func (d *deployer) execute(ctx context.Context, r *deployRun) {
 }
 
 // record is the audit record of a finished run; the caller holds d.mu.
-func (d *deployer) record(r *deployRun) AuditRecord {
-	rec := AuditRecord{Time: d.now().UTC(), Who: r.Who, Action: "deploy", Target: fmt.Sprintf("run %d: %s", r.ID, d.cfg.Branch)}
+func (d *deployer) record(r *deployRun) auditlog.Record {
+	rec := auditlog.Record{Time: d.now().UTC(), Who: r.Who, Action: "deploy", Target: fmt.Sprintf("run %d: %s", r.ID, d.cfg.Branch)}
 	if r.Commit != "" {
 		rec.Target += "@" + shortHash(r.Commit)
 	}
@@ -455,8 +456,8 @@ func (d *deployer) record(r *deployRun) AuditRecord {
 
 // writeAudit appends a run's record; the caller holds d.mu, so the record
 // is on disk before anyone sees the run's result.
-func (d *deployer) writeAudit(rec AuditRecord) {
-	if err := d.audit.append(rec); err != nil {
+func (d *deployer) writeAudit(rec auditlog.Record) {
+	if err := d.audit.Append(rec); err != nil {
 		d.log.Error("deploys: the audit log could not be written", "err", err, "action", rec.Action, "target", rec.Target)
 	}
 }

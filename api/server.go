@@ -27,6 +27,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/labfront/labfront/internal/adminconfig"
+	"github.com/labfront/labfront/internal/auditlog"
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/hostallow"
 	"github.com/labfront/labfront/internal/lab"
@@ -48,7 +49,7 @@ type Server struct {
 	files      *statefile.Files // the state files: losses and failing writes
 	collectors map[string]live.Collector
 	auth       authenticator
-	audit      *audit
+	audit      *auditlog.Log
 	assets     *web.Assets
 	drawing    *topology.Drawing // the full lab, laid out once
 	details    map[string]templates.NodeDetail
@@ -149,7 +150,7 @@ func New(ctx context.Context, cfg *adminconfig.Config, opts Options) (*Server, e
 		return nil, err
 	}
 	s := &Server{
-		cfg: cfg, lab: l, store: store, files: state, audit: newAudit(cfg.StateDir), assets: assets,
+		cfg: cfg, lab: l, store: store, files: state, audit: auditlog.New(cfg.StateDir), assets: assets,
 		drawing: topology.Draw(l), log: opts.Log, now: now,
 		cop: http.NewCrossOriginProtection(), collectors: opts.Collectors, shutdown: make(chan struct{}),
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/labfront/labfront/deploy"
 	"github.com/labfront/labfront/internal/adminconfig"
+	"github.com/labfront/labfront/internal/auditlog"
 	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/testkit/cftest"
 	"github.com/labfront/labfront/static"
@@ -240,9 +241,9 @@ func logText(v runView) string {
 	return b.String()
 }
 
-func auditRecords(t *testing.T, s *Server) []AuditRecord {
+func auditRecords(t *testing.T, s *Server) []auditlog.Record {
 	t.Helper()
-	recs, _, err := s.audit.recent(1000)
+	recs, _, err := s.audit.Recent(1000)
 	if err != nil {
 		t.Fatal(err)
 	}
