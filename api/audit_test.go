@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labfront/labfront/deploy/deployrun"
 	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/auditlog"
 	"github.com/labfront/labfront/internal/lab"
@@ -157,18 +158,18 @@ func TestDeployActionsRefusedWithoutAudit(t *testing.T) {
 			t.Errorf("%s: %d %s", tc.action, rec.Code, rec.Body.String())
 		}
 	}
-	if _, _, runs := e.srv.deploys.queue(); len(runs) != 0 {
+	if _, _, runs := e.srv.deploys.Runs(); len(runs) != 0 {
 		t.Errorf("deploy-now queued %d runs", len(runs))
 	}
 	if e.cf.Count(cftest.RouteDeploymentRollback) != 0 || len(e.cf.Purges()) != 0 {
 		t.Error("a refused action reached Cloudflare")
 	}
 	// A run queued without the action (a push) is refused when it starts.
-	run, reason := e.srv.deploys.enqueue(deployJob{trigger: triggerPush, who: "pusher", commit: gitT(t, e.work, "rev-parse", "HEAD")})
+	run, reason := e.srv.deploys.Enqueue(deployrun.Job{Trigger: deployrun.TriggerPush, Who: "pusher", Commit: gitT(t, e.work, "rev-parse", "HEAD")})
 	if run == nil {
 		t.Fatal(reason)
 	}
-	if got := waitRun(t, e.srv.deploys, run.ID); got.State != runRefused || !strings.Contains(got.Error, "audit log") {
+	if got := waitRun(t, e.srv.deploys, run.ID); got.State != deployrun.Refused || !strings.Contains(got.Error, "audit log") {
 		t.Errorf("pushed run: %s %s", got.State, got.Error)
 	}
 	if n := len(e.cf.Deployments(cftest.DefaultProject)); n != 0 {
@@ -185,23 +186,23 @@ func TestDeployActionsRefusedWithoutAudit(t *testing.T) {
 // before git runs; a pushed run is refused the same way.
 func TestDeployNowDiskFull(t *testing.T) {
 	e := newDeployEnv(t, deployEnvOpts{})
-	e.srv.deploys.free = func(string) (uint64, error) { return 1 << 20, nil }
+	e.srv.deploys.Free = func(string) (uint64, error) { return 1 << 20, nil }
 	rec := postForm(t, e.srv.Handler(), "/admin/deploys/deploy-now", url.Values{"confirm": {"yes"}}, "", "same-origin")
 	if rec.Code != http.StatusInsufficientStorage || !strings.Contains(rec.Body.String(), "the disk is full") {
 		t.Errorf("deploy-now: %d %s", rec.Code, rec.Body.String())
 	}
-	if _, _, runs := e.srv.deploys.queue(); len(runs) != 0 {
+	if _, _, runs := e.srv.deploys.Runs(); len(runs) != 0 {
 		t.Errorf("%d runs queued on a full disk", len(runs))
 	}
-	run, reason := e.srv.deploys.enqueue(deployJob{trigger: triggerPush, who: "pusher", commit: gitT(t, e.work, "rev-parse", "HEAD")})
+	run, reason := e.srv.deploys.Enqueue(deployrun.Job{Trigger: deployrun.TriggerPush, Who: "pusher", Commit: gitT(t, e.work, "rev-parse", "HEAD")})
 	if run == nil {
 		t.Fatal(reason)
 	}
 	got := waitRun(t, e.srv.deploys, run.ID)
-	if got.State != runFailed || !strings.Contains(got.Error, "the disk is full") || strings.Contains(logText(got), "$ git") {
+	if got.State != deployrun.Failed || !strings.Contains(got.Error, "the disk is full") || strings.Contains(logText(got), "$ git") {
 		t.Errorf("pushed run on a full disk: %s %s\n%s", got.State, got.Error, logText(got))
 	}
-	if _, err := os.Stat(filepath.Join(e.srv.deploys.cfg.WorkDir, "repo")); err == nil {
+	if _, err := os.Stat(filepath.Join(e.srv.deploys.Config().WorkDir, "repo")); err == nil {
 		t.Error("git ran on a full disk")
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -108,13 +107,7 @@ func (s *Server) newKVPush() *kvPusher {
 	return k
 }
 
-// start runs the pusher until ctx is done; the returned func waits for it.
-func (k *kvPusher) start(ctx context.Context) (wait func()) {
-	var wg sync.WaitGroup
-	wg.Go(func() { k.run(ctx) })
-	return wg.Wait
-}
-
+// run pushes at every tick until ctx is done.
 func (k *kvPusher) run(ctx context.Context) {
 	newTicker := k.newTicker
 	if newTicker == nil {

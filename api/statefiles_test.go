@@ -38,7 +38,7 @@ func stateServer(t *testing.T, stateDir string, write func(string, []byte, fs.Fi
 	if err != nil {
 		t.Fatalf("the server does not start: %v", err)
 	}
-	t.Cleanup(func() { cancel(); <-s.deploys.done })
+	runDeploys(t, ctx, cancel, s)
 	return s, stub
 }
 
@@ -98,9 +98,7 @@ func TestDamagedStateFiles(t *testing.T) {
 				if err := s.writeSnapshot(); err != nil {
 					t.Fatal(err)
 				}
-				s.deploys.mu.Lock()
-				s.deploys.saveState()
-				s.deploys.mu.Unlock()
+				s.deploys.Save()
 				s2, _ := stateServer(t, dir, nil, nil)
 				if l := s2.files.Losses(); len(l) != 0 {
 					t.Errorf("after the rewrite the next start lost %+v", l)
@@ -123,8 +121,8 @@ func TestDamagedStateFiles(t *testing.T) {
 	if l := s.files.Losses(); len(l) != 0 {
 		t.Errorf("good files: losses %+v", l)
 	}
-	if s.deploys.deliveries[0] != "d1" {
-		t.Errorf("deploy state not loaded: %v", s.deploys.deliveries)
+	if !s.deploys.SeenDelivery("d1") {
+		t.Error("deploy state not loaded: delivery d1 is not remembered")
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/deploy/deployrun"
 	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/auditlog"
 	"github.com/labfront/labfront/internal/cfapi"
@@ -43,7 +44,8 @@ type deployEnvOpts struct {
 	auth   adminconfig.Auth
 	noCF   bool // no Cloudflare credentials in the environment
 	noZone bool
-	repo   string // overrides the remote
+	repo   string   // overrides the remote
+	build  []string // the build command (default: labfrontBin)
 }
 
 func newDeployEnv(t *testing.T, o deployEnvOpts) *deployEnv {
@@ -97,8 +99,11 @@ func newDeployEnv(t *testing.T, o deployEnvOpts) *deployEnv {
 		Deploys: adminconfig.Deploys{
 			Enabled: true, Secret: hookSecret, Repo: repo, Branch: "main", WorkDir: filepath.Join(t.TempDir(), "deploys"),
 			Getenv:       func(k string) string { return e.env[k] },
-			BuildCommand: []string{labfrontBin(t)},
+			BuildCommand: o.build,
 		},
+	}
+	if cfg.Deploys.BuildCommand == nil {
+		cfg.Deploys.BuildCommand = []string{labfrontBin(t)}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := New(ctx, cfg, Options{Static: static.FS(), Islands: web.Islands(), Log: quietLog()})
@@ -106,14 +111,25 @@ func newDeployEnv(t *testing.T, o deployEnvOpts) *deployEnv {
 		cancel()
 		t.Fatal(err)
 	}
-	// Stop the deployer and wait for it before the temporary directories
-	// go: a run cut short must not race their removal.
-	t.Cleanup(func() {
-		cancel()
-		<-s.deploys.done
-	})
+	runDeploys(t, ctx, cancel, s)
 	e.srv = s
 	return e
+}
+
+// runDeploys runs the server's deploy queue until the test ends, as
+// Serve would. The cleanup stops it and waits before the temporary
+// directories go: a run cut short must not race their removal.
+func runDeploys(t *testing.T, ctx context.Context, cancel context.CancelFunc, s *Server) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.deploys.Run(ctx, 0) // no grace: a run in progress is cut short
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
 }
 
 // checkKVSnapshot fails unless a deploy pushed a build's snapshot.json
@@ -214,26 +230,26 @@ func gitea(body []byte, delivery string) map[string]string {
 }
 
 // waitRun waits until run id has finished and answers it.
-func waitRun(t *testing.T, d *deployer, id int) runView {
+func waitRun(t *testing.T, d *deployrun.Queue, id int) deployrun.View {
 	t.Helper()
 	deadline := time.After(2 * time.Minute)
 	for {
-		v, ok := d.view(id, 0)
+		v, ok := d.View(id, 0)
 		if !ok {
 			t.Fatalf("run %d is unknown", id)
 		}
-		if v.finished() {
+		if v.Finished() {
 			return v
 		}
 		select {
-		case <-v.changed:
+		case <-v.Changed:
 		case <-deadline:
 			t.Fatalf("run %d still %s; log:\n%s", id, v.State, logText(v))
 		}
 	}
 }
 
-func logText(v runView) string {
+func logText(v deployrun.View) string {
 	var b strings.Builder
 	for _, l := range v.Lines {
 		b.WriteString(l.Text + "\n")
@@ -291,7 +307,7 @@ func TestGitHookRefuses(t *testing.T) {
 			}
 		})
 	}
-	if _, pending, runs := e.srv.deploys.queue(); pending != nil || len(runs) != 0 {
+	if _, pending, runs := e.srv.deploys.Runs(); pending != nil || len(runs) != 0 {
 		t.Errorf("refused or ignored deliveries queued %d runs", len(runs))
 	}
 	// Without a deploys: key the hook is not there at all.
@@ -314,7 +330,7 @@ func TestGitPushDeploys(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body.String())
 	}
 	run := waitRun(t, e.srv.deploys, 1)
-	if run.State != runOK {
+	if run.State != deployrun.OK {
 		t.Fatalf("run %s: %s\n%s", run.State, run.Error, logText(run))
 	}
 	deps := e.cf.Deployments(cftest.DefaultProject)
@@ -362,7 +378,7 @@ func TestGitPushDeploys(t *testing.T) {
 	if rec, ans := hook(t, h, body, gitea(body, "gitea-1")); ans.Status != "queued" || ans.Run != 2 {
 		t.Fatalf("gitea: %d %s", rec.Code, rec.Body.String())
 	}
-	if run := waitRun(t, e.srv.deploys, 2); run.State != runOK {
+	if run := waitRun(t, e.srv.deploys, 2); run.State != deployrun.OK {
 		t.Fatalf("run 2 %s: %s\n%s", run.State, run.Error, logText(run))
 	}
 	deps = e.cf.Deployments(cftest.DefaultProject)
@@ -380,14 +396,14 @@ func TestGitPushDeploys(t *testing.T) {
 	}
 
 	// The replay protection survives a restart.
-	d2, err := newDeployer(t.Context(), e.srv.cfg.Deploys, e.srv.files, e.srv.cfg.StateDir, e.srv.audit, quietLog(), time.Now)
+	d2, err := deployrun.Open(e.srv.cfg.Deploys, deployrun.Options{Files: e.srv.files, StateDir: e.srv.cfg.StateDir, Audit: e.srv.audit, Log: quietLog(), Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !d2.seenDelivery("delivery-1") {
+	if !d2.SeenDelivery("delivery-1") {
 		t.Error("a restarted deployer forgot delivery-1")
 	}
-	if _, reason := d2.enqueue(deployJob{trigger: "push", commit: sha2}); !strings.Contains(reason, "already deployed") {
+	if _, reason := d2.Enqueue(deployrun.Job{Trigger: "push", Commit: sha2}); !strings.Contains(reason, "already deployed") {
 		t.Errorf("a restarted deployer would deploy %s again: %q", sha2, reason)
 	}
 }
@@ -405,7 +421,7 @@ func TestGitPushBuildFails(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body.String())
 	}
 	run := waitRun(t, e.srv.deploys, 1)
-	if run.State != runFailed || !strings.Contains(run.Error, "build") || !strings.Contains(run.Error, "2026-11-21-broken.md") {
+	if run.State != deployrun.Failed || !strings.Contains(run.Error, "build") || !strings.Contains(run.Error, "2026-11-21-broken.md") {
 		t.Errorf("run %s: %q", run.State, run.Error)
 	}
 	if !strings.Contains(logText(run), "nothing was deployed") {
@@ -418,7 +434,7 @@ func TestGitPushBuildFails(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body.String())
 	}
 	run = waitRun(t, e.srv.deploys, 2)
-	if run.State != runFailed || !strings.Contains(run.Error, "fetch") || !strings.Contains(run.Error, "not in") {
+	if run.State != deployrun.Failed || !strings.Contains(run.Error, "fetch") || !strings.Contains(run.Error, "not in") {
 		t.Errorf("run %s: %q", run.State, run.Error)
 	}
 
@@ -444,7 +460,7 @@ func TestGitPushSupersede(t *testing.T) {
 	e := newDeployEnv(t, deployEnvOpts{})
 	h := e.srv.Handler()
 	entered, release := make(chan struct{}), make(chan struct{})
-	e.srv.deploys.beforeStage = func(run int, stage string) {
+	e.srv.deploys.BeforeStage = func(run int, stage string) {
 		if run == 1 && stage == "fetch" {
 			close(entered)
 			<-release
@@ -472,12 +488,12 @@ func TestGitPushSupersede(t *testing.T) {
 		t.Errorf("b again: %+v", ans)
 	}
 	deliver(c, "c")
-	running, pending, _ := e.srv.deploys.queue()
+	running, pending, _ := e.srv.deploys.Runs()
 	if running == nil || running.ID != 1 || pending == nil || pending.ID != 3 {
 		t.Fatalf("queue: running %v, waiting %v", running, pending)
 	}
 	close(release)
-	for id, want := range map[int]string{1: runOK, 2: runSuperseded, 3: runOK} {
+	for id, want := range map[int]string{1: deployrun.OK, 2: deployrun.Superseded, 3: deployrun.OK} {
 		if run := waitRun(t, e.srv.deploys, id); run.State != want {
 			t.Errorf("run %d %s, want %s: %s", id, run.State, want, run.Error)
 		}

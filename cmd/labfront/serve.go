@@ -77,7 +77,7 @@ func demoAdmin(ctx context.Context, e *env, src, addr string) (http.Handler, fun
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		srv.Poll(pollCtx)
+		srv.Background(pollCtx)
 	}()
 	stop := func() {
 		cancel()
