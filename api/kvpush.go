@@ -7,48 +7,21 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/labfront/labfront/deploy"
 	"github.com/labfront/labfront/internal/cfapi"
-	"github.com/labfront/labfront/internal/yamldoc"
 )
 
 const (
-	// DefaultKVPushInterval spaces the public status writes to Workers KV.
-	// Every push is one KV write and the free plan allows 1,000 a day:
-	// every 5 minutes is at most 288, which leaves room for deploys.
-	DefaultKVPushInterval = 5 * time.Minute
-	// MinKVPushInterval keeps a typo from exhausting the daily writes
-	// (every minute is already 1,440 a day, beyond the free plan).
-	MinKVPushInterval = time.Minute
 	// kvPushTimeout bounds one push, so a hung API cannot pile pushes up.
 	kvPushTimeout = 30 * time.Second
 	// kvTickSlack absorbs a ticker's scheduling jitter, so a tick that
 	// comes a hair early is not taken for a second push in one interval.
 	kvTickSlack = time.Second
 )
-
-// parseKVPushInterval reads kv_push_interval.
-func parseKVPushInterval(doc *yamldoc.Doc, f yamldoc.Fields) time.Duration {
-	s := f.String("kv_push_interval")
-	if s == "" {
-		return DefaultKVPushInterval
-	}
-	d, err := time.ParseDuration(s)
-	switch {
-	case err != nil || d <= 0:
-		doc.Errorf(f.Node("kv_push_interval"), "kv_push_interval", "must be a duration like 5m, found %q", s)
-	case d < MinKVPushInterval:
-		doc.Errorf(f.Node("kv_push_interval"), "kv_push_interval", "must be at least 1m, found %s: each push is a Workers KV write and the free plan allows 1,000 a day (5m makes at most 288)", s)
-	default:
-		return d
-	}
-	return DefaultKVPushInterval
-}
 
 // kvPusher writes the public status — the body of /api/v1/status — to the
 // SNAPSHOTS namespace under the key the edge worker falls back to, at most
@@ -72,7 +45,7 @@ type kvPusher struct {
 }
 
 // newKVPush sets the push up when the config has a KVPushInterval (every
-// config read by ParseConfig does), the environment has Cloudflare
+// config read by adminconfig.Parse does), the environment has Cloudflare
 // credentials and the site's wrangler.toml binds SNAPSHOTS to a real
 // namespace; otherwise it logs why the push is off and returns nil.
 func (s *Server) newKVPush() *kvPusher {
@@ -81,7 +54,7 @@ func (s *Server) newKVPush() *kvPusher {
 		// must never overwrite the real snapshot.
 		return nil
 	}
-	cf := deploy.ConfigFromEnv(s.cfg.Deploys.getenv)
+	cf := deploy.ConfigFromEnv(s.cfg.Deploys.Env)
 	if err := cf.RequireEnv("the KV snapshot push", cfapi.EnvAPIToken, cfapi.EnvAccountID); err != nil {
 		s.log.Info("KV snapshot push off", "reason", err.Error())
 		return nil
@@ -134,13 +107,7 @@ func (s *Server) newKVPush() *kvPusher {
 	return k
 }
 
-// start runs the pusher until ctx is done; the returned func waits for it.
-func (k *kvPusher) start(ctx context.Context) (wait func()) {
-	var wg sync.WaitGroup
-	wg.Go(func() { k.run(ctx) })
-	return wg.Wait
-}
-
+// run pushes at every tick until ctx is done.
 func (k *kvPusher) run(ctx context.Context) {
 	newTicker := k.newTicker
 	if newTicker == nil {

@@ -263,31 +263,6 @@ func TestKVPushRetriesAfterFailure(t *testing.T) {
 	}
 }
 
-func TestKVPushIntervalConfig(t *testing.T) {
-	for _, tc := range []struct {
-		value string
-		want  time.Duration
-		err   string
-	}{
-		{"", DefaultKVPushInterval, ""},
-		{"kv_push_interval: 10m\n", 10 * time.Minute, ""},
-		{"kv_push_interval: 1m\n", time.Minute, ""},
-		{"kv_push_interval: 30s\n", 0, "cfg.yaml:2: kv_push_interval: must be at least 1m, found 30s"},
-		{"kv_push_interval: often\n", 0, `cfg.yaml:2: kv_push_interval: must be a duration like 5m, found "often"`},
-	} {
-		cfg, err := ParseConfig([]byte("auth: {mode: dev}\n"+tc.value), "cfg.yaml", env(nil))
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("%q: err = %v, want %q", tc.value, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || cfg.KVPushInterval != tc.want {
-			t.Errorf("%q: %v, %v; want %v", tc.value, cfg, err, tc.want)
-		}
-	}
-}
-
 // metricValue reads a metric of the pusher by name and result label
 // ("" for none), through a registry as a scrape would.
 func metricValue(t *testing.T, k *kvPusher, name, result string) float64 {
