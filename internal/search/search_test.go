@@ -302,3 +302,34 @@ func TestEachWordIsWords(t *testing.T) {
 		}
 	}
 }
+
+// The excerpt folds whitespace and cuts at a word; it reads only the
+// start of the body, and must give what folding the whole body gives.
+func TestExcerpt(t *testing.T) {
+	long := strings.Repeat("proxmox  backup\n\tnode ", 100)
+	naive := func(body string) string {
+		s := strings.Join(strings.Fields(body), " ")
+		if len(s) <= ExcerptChars {
+			return s
+		}
+		cut := strings.LastIndexByte(s[:ExcerptChars], ' ')
+		return s[:cut] + " …"
+	}
+	for _, tc := range []struct{ name, body, want string }{
+		{"empty", "", ""},
+		{"spaces only", " \n\t ", ""},
+		{"short, folded", "  a\n\nb\t c  ", "a b c"},
+		{"exactly the limit", strings.Repeat("x", ExcerptChars), strings.Repeat("x", ExcerptChars)},
+		{"the limit, then a word", strings.Repeat("x", ExcerptChars) + " more", strings.Repeat("x", ExcerptChars) + " …"},
+		{"one byte over, one word", strings.Repeat("x", ExcerptChars+1), strings.Repeat("x", ExcerptChars) + " …"},
+		{"long, cut at a word", long, naive(long)},
+		{"multibyte at the cut", strings.Repeat("é", ExcerptChars), strings.Repeat("é", ExcerptChars/2) + " …"},
+	} {
+		if got := excerpt(tc.body); got != tc.want {
+			t.Errorf("%s: excerpt = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	if got := excerpt(long); !strings.HasPrefix(got, "proxmox backup node proxmox") || len(got) > ExcerptChars+len(" …") {
+		t.Errorf("long excerpt %q", got)
+	}
+}
