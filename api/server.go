@@ -47,6 +47,7 @@ type Server struct {
 	details    map[string]templates.NodeDetail
 	shutdown   chan struct{} // closed when the server begins to shut down
 	cache      derived
+	search     adminSearch // the admin's search index (search.go)
 	metrics    *metrics
 	cop        *http.CrossOriginProtection
 	promoting  sync.Mutex // one promotion at a time: they commit in one checkout
@@ -180,6 +181,10 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		if s.deploys, err = newDeployer(ctx, cfg.Deploys, s.files, cfg.StateDir, s.audit, s.log, s.now); err != nil {
 			return nil, err
 		}
+	}
+	// The search index is built now, so that a broken one fails the start.
+	if _, err := s.searchReader(); err != nil {
+		return nil, err
 	}
 	s.metrics = newMetrics(s.store, s.now)
 	s.kv = s.newKVPush()
