@@ -58,6 +58,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/admin/nodes", viewer, s.nodesIndex, nil},
 		{http.MethodGet, "/admin/nodes/:id", viewer, s.node, nil},
 		{http.MethodGet, "/admin/audit", viewer, s.auditPage, nil},
+		{http.MethodGet, "/admin/search", viewer, s.searchPage, nil},
 		{http.MethodGet, "/admin/content", viewer, s.contentPage, nil},
 		{http.MethodGet, "/admin/events", viewer, s.events, nil},
 		{http.MethodGet, "/admin/deploys", viewer, s.deploysPage, nil},

@@ -56,6 +56,7 @@ type Server struct {
 	details     map[string]templates.NodeDetail
 	shutdown    chan struct{} // closed when the server begins to shut down
 	cache       derived
+	search      adminSearch // the admin's search index (search.go)
 	metrics     *metrics
 	cop         *http.CrossOriginProtection
 	promoting   sync.Mutex       // one promotion at a time: they commit in one checkout
@@ -209,6 +210,10 @@ func New(ctx context.Context, cfg *adminconfig.Config, opts Options) (*Server, e
 		if s.deployGrace <= 0 {
 			s.deployGrace = DefaultDeployGrace
 		}
+	}
+	// The search index is built now, so that a broken one fails the start.
+	if _, err := s.searchReader(); err != nil {
+		return nil, err
 	}
 	s.metrics = newMetrics(s.store, s.now)
 	s.kv = s.newKVPush()

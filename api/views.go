@@ -24,6 +24,7 @@ var adminNav = []templates.NavLink{
 	{Title: "Content", URL: "/admin/content"},
 	{Title: "Deploys", URL: "/admin/deploys"},
 	{Title: "Audit", URL: "/admin/audit"},
+	{Title: "Search", URL: "/admin/search"},
 }
 
 // head builds the admin frame for the page at path. Without an identity

@@ -30,7 +30,7 @@ const (
 const usageText = `labfront — a homelab's public site and private control room
 
 Usage:
-  labfront build  [--src DIR] [--out DIR] [--base-url URL] [--drafts] [--snapshot FILE] [--clean]
+  labfront build  [--src DIR] [--out DIR] [--base-url URL] [--drafts] [--snapshot FILE] [--clean] [--verbose]
   labfront check  [--src DIR]
   labfront serve  [--src DIR] [--addr 127.0.0.1:8080] [--drafts=false]
   labfront new    post|note TITLE [--src DIR]
@@ -199,6 +199,7 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	drafts := flags.Bool("drafts", false, "include pages marked draft: true")
 	snap := flags.String("snapshot", "", "colour the topology from this status snapshot (JSON)")
 	clean := flags.Bool("clean", false, "ignore the build cache beside --out and render everything")
+	verbose := flags.Bool("verbose", false, "also log each stage's details at debug level (the search index's time, ...)")
 	pos, err := parse(flags, args)
 	if err != nil {
 		return err
@@ -206,11 +207,17 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	if err := noArgs("build", pos); err != nil {
 		return err
 	}
+	log := e.log
+	if *verbose {
+		// Debug lines stay off by default so that a failed build's
+		// stderr starts with its problem.
+		log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	hook, err := killAtRename(os.Getenv(killAtRenameEnv))
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	res, err := web.Build(ctx, web.Options{Src: *src, Out: *out, BaseURL: *baseURL, Drafts: *drafts, Snapshot: *snap, Static: staticFS(*src), Islands: islandsFS(*src), Clean: *clean, Log: e.log, AtRename: hook, CheckLab: live.Builtin().CheckLab})
+	res, err := web.Build(ctx, web.Options{Src: *src, Out: *out, BaseURL: *baseURL, Drafts: *drafts, Snapshot: *snap, Static: staticFS(*src), Islands: islandsFS(*src), Clean: *clean, Log: log, AtRename: hook, CheckLab: live.Builtin().CheckLab})
 	printWarnings(e.stderr, res.Warnings)
 	return err
 }

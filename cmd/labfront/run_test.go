@@ -275,3 +275,27 @@ func TestDamagedCacheWarns(t *testing.T) {
 		}
 	}
 }
+
+// bench/search.sh times the search index from the debug line --verbose
+// turns on; without the flag a build logs no debug line.
+func TestBuildVerboseLogsSearchIndex(t *testing.T) {
+	src := sitetest.Write(t, "-- content/site.yaml --\n"+sitetest.MinimalSiteYAML+
+		"-- content/posts/2026-01-02-hello.md --\n---\ntitle: Hello\ndate: 2026-01-02\n---\nProxmox backups.\n")
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{nil, false},
+		{[]string{"--verbose"}, true},
+	} {
+		args := append([]string{"build", "--src", src, "--out", filepath.Join(t.TempDir(), "dist")}, tc.args...)
+		code, _, stderr := runCLI(t, args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		got := strings.Contains(stderr, `level=DEBUG msg="search index"`) && strings.Contains(stderr, "duration=")
+		if got != tc.want {
+			t.Errorf("%v: search index debug line present = %v, want %v; stderr:\n%s", args, got, tc.want, stderr)
+		}
+	}
+}

@@ -303,24 +303,33 @@ func TestEachWordIsWords(t *testing.T) {
 	}
 }
 
-// TestExcerpt: the excerpt folds whitespace and cuts at a word near
-// ExcerptChars, the same whether the body is short, exactly at the bound,
-// or a whole long page (only its start is read).
+// The excerpt folds whitespace and cuts at a word; it reads only the
+// start of the body, and must give what folding the whole body gives.
 func TestExcerpt(t *testing.T) {
-	long := strings.Repeat("word\t\n  ", 400)
-	fold := strings.Join(strings.Fields(long), " ")
-	cut := strings.LastIndexByte(fold[:ExcerptChars], ' ')
-	exact := strings.Repeat("x", ExcerptChars)
-	for _, tc := range []struct{ name, in, want string }{
+	long := strings.Repeat("proxmox  backup\n\tnode ", 100)
+	naive := func(body string) string {
+		s := strings.Join(strings.Fields(body), " ")
+		if len(s) <= ExcerptChars {
+			return s
+		}
+		cut := strings.LastIndexByte(s[:ExcerptChars], ' ')
+		return s[:cut] + " …"
+	}
+	for _, tc := range []struct{ name, body, want string }{
 		{"empty", "", ""},
-		{"short", "  a\n b  ", "a b"},
-		{"at the bound", exact, exact},
-		{"one over", exact + "y", exact[:ExcerptChars] + " …"},
-		{"long", long, fold[:cut] + " …"},
+		{"spaces only", " \n\t ", ""},
+		{"short, folded", "  a\n\nb\t c  ", "a b c"},
+		{"exactly the limit", strings.Repeat("x", ExcerptChars), strings.Repeat("x", ExcerptChars)},
+		{"the limit, then a word", strings.Repeat("x", ExcerptChars) + " more", strings.Repeat("x", ExcerptChars) + " …"},
+		{"one byte over, one word", strings.Repeat("x", ExcerptChars+1), strings.Repeat("x", ExcerptChars) + " …"},
+		{"long, cut at a word", long, naive(long)},
 		{"multibyte at the cut", strings.Repeat("é", ExcerptChars), strings.Repeat("é", ExcerptChars/2) + " …"},
 	} {
-		if got := excerpt(tc.in); got != tc.want {
+		if got := excerpt(tc.body); got != tc.want {
 			t.Errorf("%s: excerpt = %q, want %q", tc.name, got, tc.want)
 		}
+	}
+	if got := excerpt(long); !strings.HasPrefix(got, "proxmox backup node proxmox") || len(got) > ExcerptChars+len(" …") {
+		t.Errorf("long excerpt %q", got)
 	}
 }

@@ -277,11 +277,18 @@ export class Index {
     return p.then((recs) => recs[id % this.meta.perShard]);
   }
 
-  async search(text: string, typing: boolean, kind: string, tag: string, limit: number): Promise<{ total: number; hits: Hit[]; terms: string[] }> {
+  // search ranks text's matches. A query that stale() says was overtaken
+  // (the visitor typed on) stops before scoring and before fetching
+  // document shards: while typing fast, only the words' term shards of
+  // the keystrokes in between are fetched, and no CPU goes to results
+  // nobody will see.
+  async search(text: string, typing: boolean, kind: string, tag: string, limit: number, stale: () => boolean = () => false): Promise<{ total: number; hits: Hit[]; terms: string[] }> {
+    const none = { total: 0, hits: [], terms: [] };
     const ws = words(text);
-    if (ws.length === 0) return { total: 0, hits: [], terms: [] };
+    if (ws.length === 0) return none;
     // Every word's candidates at once: their shards load in parallel.
     const cands = await Promise.all(ws.map((w, i) => this.candidates(w, typing && i === ws.length - 1)));
+    if (stale()) return none;
     let scores: Map<number, number> | null = null;
     const terms: string[] = [];
     for (const cs of cands) {
@@ -323,6 +330,7 @@ export class Index {
     }
     list.sort((a, b) => (a[1] !== b[1] ? b[1] - a[1] : b[0] - a[0]));
     const top = list.slice(0, limit);
+    if (stale()) return none;
     const docs = await Promise.all(top.map(([id]) => this.doc(id)));
     return { total: list.length, hits: top.map(([id, score], i) => ({ id, score, doc: docs[i] })), terms };
   }
@@ -399,7 +407,7 @@ function start() {
     let res;
     try {
       await opened;
-      res = await index.search(q, typing, kind, tag, limit);
+      res = await index.search(q, typing, kind, tag, limit, () => mine !== seq);
     } catch (err) {
       if (mine === seq) status!.textContent = "Search is unavailable right now: " + (err as Error).message;
       return;

@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
@@ -69,7 +70,8 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: serve(*dist), ReadHeaderTimeout: 5 * time.Second}
+	counts := &sent{byPath: map[string]int64{}}
+	srv := &http.Server{Handler: serve(*dist, counts), ReadHeaderTimeout: 5 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	defer func() {
@@ -91,7 +93,7 @@ func run(args []string) error {
 				var bytes, runtime int64
 				var hits int
 				for range *rounds {
-					m, err := measure(*chromium, base, e, pr, q)
+					m, err := measure(*chromium, base, e, pr, q, counts)
 					if err != nil {
 						return fmt.Errorf("%s %q %s: %w", e.name(), q, pr.name, err)
 					}
@@ -107,10 +109,49 @@ func run(args []string) error {
 	return nil
 }
 
-// serve serves dist as a static host with pretty URLs, gzipping text.
-func serve(dist string) http.Handler {
+// sent counts the bytes the server sends per path, as they go on the
+// wire (compressed). The browser's resource timing cannot be trusted
+// for this: it reports no size for what a worker fetches and zero for
+// some fetches, while the server sees every byte. Measurements run one
+// at a time, each in a fresh browser, so a reset between them is exact.
+type sent struct {
+	mu     sync.Mutex
+	byPath map[string]int64
+}
+
+func (s *sent) add(path string, n int) {
+	s.mu.Lock()
+	s.byPath[path] += int64(n)
+	s.mu.Unlock()
+}
+
+// take returns what was sent since the last take and starts again.
+func (s *sent) take() map[string]int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.byPath
+	s.byPath = map[string]int64{}
+	return m
+}
+
+type countingWriter struct {
+	http.ResponseWriter
+	path string
+	sent *sent
+}
+
+func (c countingWriter) Write(b []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(b)
+	c.sent.add(c.path, n)
+	return n, err
+}
+
+// serve serves dist as a static host with pretty URLs, gzipping text,
+// and counts what it sends.
+func serve(dist string, counts *sent) http.Handler {
 	files := http.FileServer(http.Dir(dist))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w = countingWriter{ResponseWriter: w, path: r.URL.Path, sent: counts}
 		if r.URL.Path == "/__pagefind/" {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			fmt.Fprint(w, `<!DOCTYPE html><html lang="en"><head><title>pagefind</title></head><body><main></main></body></html>`)
@@ -168,7 +209,7 @@ type engine interface {
 	index(path string) bool
 }
 
-func measure(chromium, base string, e engine, pr profile, q string) (measurement, error) {
+func measure(chromium, base string, e engine, pr profile, q string, counts *sent) (measurement, error) {
 	dir, err := os.MkdirTemp("", "searchbench-profile-")
 	if err != nil {
 		return measurement{}, err
@@ -201,6 +242,7 @@ func measure(chromium, base string, e engine, pr profile, q string) (measurement
 			return measurement{}, err
 		}
 	}
+	counts.take()
 	if err := e.open(ctx, base); err != nil {
 		return measurement{}, fmt.Errorf("open: %w", err)
 	}
@@ -208,21 +250,13 @@ func measure(chromium, base string, e engine, pr profile, q string) (measurement
 	if err != nil {
 		return measurement{}, fmt.Errorf("ask: %w", err)
 	}
-	type entry struct {
-		Name string  `json:"name"`
-		Size float64 `json:"size"`
-	}
-	entries, err := chromedp.Run(ctx, chromedp.Evaluate[[]entry](`performance.getEntriesByType('resource').map(e => ({name: new URL(e.name).pathname, size: e.transferSize || e.encodedBodySize}))`))
-	if err != nil {
-		return measurement{}, err
-	}
 	m := measurement{ms: ms, hits: hits}
-	for _, en := range entries {
+	for path, n := range counts.take() {
 		switch {
-		case e.runtime(en.Name):
-			m.runtimeBytes += int64(en.Size)
-		case e.index(en.Name):
-			m.queryBytes += int64(en.Size)
+		case e.runtime(path):
+			m.runtimeBytes += n
+		case e.index(path):
+			m.queryBytes += n
 		}
 	}
 	return m, nil
@@ -245,11 +279,14 @@ func (labfront) open(ctx context.Context, base string) error {
 func (labfront) ask(ctx context.Context, q string) (float64, int, error) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
 		window.__bench = {};
+		const want = '“' + `+jsQuote(strings.TrimSpace(q))+` + '”';
 		const box = document.getElementById('search-q');
 		box.addEventListener('input', () => { window.__bench.input = performance.now(); });
 		const status = document.getElementById('search-status');
+		// Only the whole query's results count: a prefix typed before
+		// the last key has results (and a status line) of its own.
 		new MutationObserver(() => {
-			if (status.textContent.includes('“' + box.value.trim() + '”') && !window.__bench.done) window.__bench.done = performance.now();
+			if (status.textContent.includes(want) && !window.__bench.done) window.__bench.done = performance.now();
 		}).observe(status, {childList: true, characterData: true, subtree: true});
 		return true;
 	})()`)); err != nil {
