@@ -180,16 +180,6 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	defer p.files.Close()
-	// The analysed bodies are only the next build's head start, keyed by
-	// each page's source hash, so they are saved now and let go before
-	// the pages are rendered: held through publish they were a fifth of
-	// a 10,000-post build's peak memory.
-	if err := p.search.save(); err != nil {
-		opts.logger().Warn("search cache not saved", "dir", dir, "err", err)
-	}
-	if p.search != nil {
-		p.search.bodies = nil
-	}
 	rn := &renamer{hook: opts.AtRename, swap: opts.exchange}
 	res, next, err := publish(ctx, opts.Out, p, ix, rn, opts.logger())
 	if err != nil {

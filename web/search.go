@@ -38,10 +38,9 @@ const searchDir = "search/"
 
 // siteSearch is the built index and what the next build may reuse.
 type siteSearch struct {
-	files  search.Files
-	bodies map[content.Digest]search.Body
-	dir    string   // the build cache's folder; "" keeps nothing
-	ver    [32]byte // labfront's own fingerprint (see selfVersion)
+	files search.Files
+	dir   string   // the build cache's folder; "" keeps nothing
+	ver   [32]byte // labfront's own fingerprint (see selfVersion)
 }
 
 // addSearch builds the index and plans its files and the /search/ page.
@@ -58,7 +57,18 @@ func (p *plan) addSearch(opts Options) error {
 		}
 	}
 	b := search.NewBuilder()
-	docs, err := p.searchDocuments(prev, s, b)
+	var docs int
+	var err error
+	// The analysed bodies go to the cache as they are made (see
+	// searchcache.go), so they are never all held at once. A cache that
+	// cannot be written costs the next build its head start, not this
+	// build.
+	if cerr := s.writeCache(func(keep func(content.Digest, search.Body)) error {
+		docs, err = p.searchDocuments(prev, b, keep)
+		return err
+	}); cerr != nil && err == nil {
+		opts.logger().Warn("search cache not saved", "dir", s.dir, "err", cerr)
+	}
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
@@ -89,25 +99,25 @@ func (p *plan) addSearch(opts Options) error {
 // searchDocuments adds what the index holds to b, oldest post or note
 // first so that a new one takes the next id and the others keep theirs;
 // the tag pages and the lab come after them. It returns how many
-// documents it added.
+// documents it added, and hands each page's analysed body to keep, in
+// page order.
 //
 // Bodies are analysed on every core (at 10,000 pages, stemming every
 // word is most of the index's time), a batch at a time: each batch's
 // entries go into b in order and are dropped, so a large site's terms
 // are never all in memory at once.
-func (p *plan) searchDocuments(prev map[content.Digest]search.Body, s *siteSearch, b *search.Builder) (int, error) {
+func (p *plan) searchDocuments(prev map[content.Digest]search.Body, b *search.Builder, keep func(content.Digest, search.Body)) (int, error) {
 	pages := slices.Concat(p.site.Posts, p.site.Notes)
 	slices.SortFunc(pages, func(a, b *content.Page) int {
 		return cmp.Or(a.Date.Compare(b.Date), strings.Compare(a.URL(), b.URL()))
 	})
 	const batch = 256
 	entries := make([]search.Entry, batch)
+	bodies := make([]search.Body, batch)
 	errs := make([]error, batch)
-	s.bodies = make(map[content.Digest]search.Body, len(pages))
 	var (
 		wg   sync.WaitGroup
-		mu   sync.Mutex // guards s.bodies
-		from int        // the batch's first page
+		from int // the batch's first page
 	)
 	work := make(chan int)
 	defer close(work)
@@ -127,9 +137,7 @@ func (p *plan) searchDocuments(prev map[content.Digest]search.Body, s *siteSearc
 					bd = a.Body(htmlText(body))
 				}
 				entries[i] = a.Entry(p.pageDocument(pg), bd)
-				mu.Lock()
-				s.bodies[pg.Sum] = bd
-				mu.Unlock()
+				bodies[i] = bd
 				wg.Done()
 			}
 		}()
@@ -148,7 +156,8 @@ func (p *plan) searchDocuments(prev map[content.Digest]search.Body, s *siteSearc
 			if err := b.Add(entries[i]); err != nil {
 				return 0, err
 			}
-			entries[i] = search.Entry{}
+			keep(pages[from+i].Sum, bodies[i])
+			entries[i], bodies[i] = search.Entry{}, search.Body{}
 		}
 	}
 	n := len(pages)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/labfront/labfront/internal/atomicfile"
 	"github.com/labfront/labfront/internal/content"
@@ -28,10 +26,10 @@ const searchCacheFormat = "labfront-search-cache/2\n"
 // The cache is written as it is encoded, not built in memory first: at
 // 10,000 pages a gob of the bodies map grew a 46 MB buffer for a 13 MB
 // file, the largest thing alive at that moment of the build. Layout: the
-// format line, labfront's fingerprint, the number of bodies, then each
-// body (page digest, excerpt, and its terms with their counts) in digest
-// order, and last the SHA-256 of everything before it. Numbers are
-// uvarints, strings a uvarint length and their bytes.
+// format line, labfront's fingerprint, then each body (page digest,
+// excerpt, and its terms with their counts) in the index's page order,
+// and last the SHA-256 of everything before it. Numbers are uvarints,
+// strings a uvarint length and their bytes.
 
 // loadSearchCache reads the bodies a build by this labfront saved, or nil
 // when there are none it can trust (missing, damaged, another version).
@@ -56,14 +54,10 @@ func decodeSearchCache(b []byte, version [32]byte) (map[content.Digest]search.Bo
 	if string(r.bytes(len(searchCacheFormat))) != searchCacheFormat || [32]byte(r.bytes(32)) != version {
 		return nil, errors.New("another format or version")
 	}
-	n := r.uvarint()
-	if r.err != nil || n > uint64(len(b)) {
-		return nil, errors.New("damaged")
-	}
 	// Pages share most of their words: one copy of each term for all.
 	terms := map[string]string{}
-	bodies := make(map[content.Digest]search.Body, n)
-	for range n {
+	bodies := map[content.Digest]search.Body{}
+	for len(r.b) > 0 && r.err == nil {
 		d := content.Digest(r.bytes(32))
 		body := search.Body{Excerpt: string(r.str())}
 		k := r.uvarint()
@@ -130,34 +124,28 @@ func (r *cacheReader) str() []byte {
 	return r.bytes(int(n))
 }
 
-// save keeps the analysed bodies for the next build, atomically. They are
-// keyed by source hash, so a cache saved by a build that then failed is
-// still right.
-func (s *siteSearch) save() error {
-	if s == nil || s.dir == "" {
-		return nil
+// writeCache runs analyse, which hands it each analysed body, and writes
+// them to the cache as they come, atomically: an error from analyse, or
+// a crash, leaves the previous cache as it was. Without a cache folder
+// the bodies are dropped. Bodies are keyed by source hash, so a cache
+// written by a build that then fails is still right.
+func (s *siteSearch) writeCache(analyse func(keep func(content.Digest, search.Body)) error) error {
+	if s.dir == "" {
+		return analyse(func(content.Digest, search.Body) {})
 	}
 	if err := os.MkdirAll(s.dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
+		return errors.Join(err, analyse(func(content.Digest, search.Body) {}))
 	}
-	digests := slices.SortedFunc(func(yield func(content.Digest) bool) {
-		for d := range s.bodies {
-			if !yield(d) {
-				return
-			}
-		}
-	}, func(a, b content.Digest) int { return bytes.Compare(a[:], b[:]) })
 	return atomicfile.WriteFunc(filepath.Join(s.dir, searchCacheFile), 0o644, func(w io.Writer) error {
 		h := sha256.New()
 		bw := bufio.NewWriter(io.MultiWriter(w, h))
+		// bufio keeps the first write error and returns it from Flush.
 		var num [binary.MaxVarintLen64]byte
 		uvarint := func(v uint64) { bw.Write(num[:binary.PutUvarint(num[:], v)]) }
 		str := func(s string) { uvarint(uint64(len(s))); bw.WriteString(s) }
 		bw.WriteString(searchCacheFormat)
 		bw.Write(s.ver[:])
-		uvarint(uint64(len(digests)))
-		for _, d := range digests {
-			body := s.bodies[d]
+		if err := analyse(func(d content.Digest, body search.Body) {
 			bw.Write(d[:])
 			str(body.Excerpt)
 			uvarint(uint64(len(body.Counts)))
@@ -165,8 +153,9 @@ func (s *siteSearch) save() error {
 				str(c.Term)
 				uvarint(uint64(c.Weight))
 			}
+		}); err != nil {
+			return err
 		}
-		// bufio keeps the first error and returns it from Flush.
 		if err := bw.Flush(); err != nil {
 			return fmt.Errorf("search cache: %w", err)
 		}
