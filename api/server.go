@@ -104,7 +104,7 @@ func New(ctx context.Context, cfg *adminconfig.Config, opts Options) (*Server, e
 			return nil, fmt.Errorf("auth mode dev has no authentication: it only listens on loopback (127.0.0.1 or localhost), not %q", cfg.Listen)
 		}
 	}
-	// Host is checked before routing, against DNS rebinding (callers.go).
+	// Host is checked before routing, against DNS rebinding (hostallow).
 	names := cfg.Hostnames
 	if cfg.Auth.Mode == adminconfig.ModeDev || cfg.Auth.Mode == "" {
 		if len(names) > 0 {
