@@ -36,6 +36,7 @@ import (
 	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/snapshot"
 	"github.com/labfront/labfront/internal/statefile"
+	"github.com/labfront/labfront/internal/statuspush"
 	"github.com/labfront/labfront/internal/topology"
 	"github.com/labfront/labfront/templates"
 	"github.com/labfront/labfront/web"
@@ -62,7 +63,7 @@ type Server struct {
 	promoting   sync.Mutex       // one promotion at a time: they commit in one checkout
 	deploys     *deployrun.Queue // git-push deploys; nil without a deploys: key
 	deployGrace time.Duration
-	kv          *kvPusher // the status push to Workers KV; nil when off
+	kv          *statuspush.Pusher // the status push to Workers KV; nil when off
 	log         *slog.Logger
 	echo        *echo.Echo
 	handler     http.Handler // echo behind the Host allowlist
@@ -105,7 +106,7 @@ func New(ctx context.Context, cfg *adminconfig.Config, opts Options) (*Server, e
 			return nil, fmt.Errorf("auth mode dev has no authentication: it only listens on loopback (127.0.0.1 or localhost), not %q", cfg.Listen)
 		}
 	}
-	// Host is checked before routing, against DNS rebinding (callers.go).
+	// Host is checked before routing, against DNS rebinding (hostallow).
 	names := cfg.Hostnames
 	if cfg.Auth.Mode == adminconfig.ModeDev || cfg.Auth.Mode == "" {
 		if len(names) > 0 {
@@ -310,7 +311,7 @@ func (s *Server) Background(ctx context.Context) {
 		wg.Go(func() { s.deploys.Run(ctx, s.deployGrace) })
 	}
 	if s.kv != nil {
-		wg.Go(func() { s.kv.run(ctx) })
+		wg.Go(func() { s.kv.Run(ctx) })
 	}
 	wg.Go(func() { s.writeSnapshots(ctx, updates) })
 	wg.Go(func() { s.poller().Run(ctx) })

@@ -46,6 +46,8 @@ type deployEnvOpts struct {
 	noZone bool
 	repo   string   // overrides the remote
 	build  []string // the build command (default: labfrontBin)
+	// serve leaves the deploy queue to the test: Serve runs it.
+	serve bool
 }
 
 func newDeployEnv(t *testing.T, o deployEnvOpts) *deployEnv {
@@ -111,7 +113,11 @@ func newDeployEnv(t *testing.T, o deployEnvOpts) *deployEnv {
 		cancel()
 		t.Fatal(err)
 	}
-	runDeploys(t, ctx, cancel, s)
+	if o.serve {
+		t.Cleanup(cancel)
+	} else {
+		runDeploys(t, ctx, cancel, s)
+	}
 	e.srv = s
 	return e
 }
