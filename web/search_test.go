@@ -219,3 +219,22 @@ func TestSearchIslandSize(t *testing.T) {
 		}
 	}
 }
+
+// Body text for the index: headings (a field of their own) and
+// aria-hidden permalinks are left out, so excerpts start with prose.
+func TestHTMLText(t *testing.T) {
+	for _, tc := range []struct{ name, html, want string }{
+		{"heading and its permalink",
+			`<h2 id="what-is-traefik">What is Traefik<a class="anchor" href="#what-is-traefik" aria-hidden="true" tabindex="-1">#</a></h2><p>Traefik is a proxy.</p>`,
+			"Traefik is a proxy."},
+		{"entities decoded, tags split words", `<p>A&amp;B<code>x</code><span>y</span></p>`, "A&B x y"},
+		{"an aria-hidden void element skips only itself", `<p>one <img src="a.png" aria-hidden="true"> two</p>`, "one two"},
+		{"an aria-hidden element with no end keeps the rest", `<p><span aria-hidden="true">one two</p>`, "one two"},
+		{"upper-case heading", `<H3>Title</H3><p>Body</p>`, "Body"},
+		{"header is no heading", `<header>kept</header>`, "kept"},
+	} {
+		if got := strings.Join(strings.Fields(htmlText([]byte(tc.html))), " "); got != tc.want {
+			t.Errorf("%s: htmlText = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
