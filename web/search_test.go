@@ -13,6 +13,7 @@ import (
 
 	"github.com/labfront/labfront/internal/corpus"
 	"github.com/labfront/labfront/internal/search"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // searchReader opens the index a build wrote under out.
@@ -235,6 +236,90 @@ func TestHTMLText(t *testing.T) {
 	} {
 		if got := strings.Join(strings.Fields(htmlText([]byte(tc.html))), " "); got != tc.want {
 			t.Errorf("%s: htmlText = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestSearchRealBlogShape: posts shaped like those of a real imported
+// Hugo blog (docs/search.md): a heading first, headings with permalinks,
+// series of posts sharing words. Headings left out of the body still
+// rank (as their own field) and excerpts start with the first paragraph.
+func TestSearchRealBlogShape(t *testing.T) {
+	src := sitetest.Write(t, "-- content/site.yaml --\n"+sitetest.MinimalSiteYAML+`
+-- content/posts/2024-05-21-traefik-install.md --
+---
+title: "Traefik Reverse Proxy: Installation"
+date: 2024-05-21
+tags: [traefik, docker]
+---
+## What is Traefik
+
+Traefik is an open-source reverse proxy that works well with Docker.
+
+## Prerequisites
+
+A domain and a Cloudflare API token.
+-- content/posts/2024-05-22-traefik-middlewares.md --
+---
+title: "Traefik Reverse Proxy: Middlewares & Dashboard Security"
+date: 2024-05-22
+tags: [traefik]
+---
+## Prerequisites
+
+Traefik running with a working certificate resolver.
+
+## Rate limiting
+
+Middlewares sit between the router and the service.
+-- content/posts/2024-08-21-cloudflare-tunnels.md --
+---
+title: Self-Hosting with Cloudflare Tunnels
+date: 2024-08-21
+tags: [cloudflare, zero trust]
+---
+In the world of self-hosting, secure access is crucial. Traefik can sit behind the tunnel.
+
+## Rate limiting at the edge
+
+Cloudflare can limit requests before they reach the tunnel.
+`)
+	out := filepath.Join(t.TempDir(), "dist")
+	mustBuild(t, buildOpts(src, out, false))
+	r := searchReader(t, out)
+	for _, tc := range []struct {
+		query     string
+		typing    bool
+		first     string
+		total     int
+		excerptAt string // the first hit's excerpt starts so
+	}{
+		{"traefik middleware", false, "/blog/traefik-middlewares/", 1, "Traefik running with"},
+		{"what is traefik", false, "/blog/traefik-install/", 1, "Traefik is an open-source"},
+		// A heading is found through its own field, and weighs more
+		// than a mention in a body.
+		{"rate limiting", false, "/blog/cloudflare-tunnels/", 2, "In the world of self-hosting"},
+		{"prerequisites", false, "/blog/traefik-middlewares/", 2, "Traefik running with"},
+		{"cloudflare tunnel", false, "/blog/cloudflare-tunnels/", 1, "In the world"},
+		{"traefk", false, "/blog/traefik-install/", 3, ""},
+		{"middlew", true, "/blog/traefik-middlewares/", 1, ""},
+	} {
+		res, err := r.Search(search.Query{Text: tc.query, Typing: tc.typing})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var posts []search.Hit
+		for _, h := range res.Hits {
+			if h.Kind == "post" {
+				posts = append(posts, h)
+			}
+		}
+		if len(posts) != tc.total || posts[0].URL != tc.first {
+			t.Errorf("%q: %d posts %+v, want %d with %s first", tc.query, len(posts), posts, tc.total, tc.first)
+			continue
+		}
+		if !strings.HasPrefix(posts[0].Excerpt, tc.excerptAt) {
+			t.Errorf("%q: excerpt %q, want it to start %q", tc.query, posts[0].Excerpt, tc.excerptAt)
 		}
 	}
 }
