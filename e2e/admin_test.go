@@ -125,6 +125,16 @@ func TestAdminWorksWithoutJavaScript(t *testing.T) {
 	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('svg.topology-svg a.node').length`)); n < 25 {
 		t.Errorf("topology shows %d nodes", n)
 	}
+	// Search is a plain form: from the navigation to a private node.
+	do(t, ctx, chromedp.Navigate(base+"/admin/"), chromedp.Click(chromedp.CSS(`nav a[href="/admin/search"]`)), chromedp.WaitVisible(chromedp.CSS("#search-q")),
+		chromedp.SendKeys(chromedp.CSS("#search-q"), "vault"), chromedp.Submit(chromedp.CSS("#search-q")), chromedp.WaitVisible(chromedp.CSS("#search-results")))
+	if st := get(t, ctx, chromedp.Text(chromedp.CSS("#search-status"))); !strings.Contains(st, "for “vault”") {
+		t.Errorf("search status %q", st)
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#search-results a[href="/admin/nodes/vault"]`)), chromedp.WaitVisible(chromedp.CSS("h1")))
+	if h1 := get(t, ctx, chromedp.Text(chromedp.CSS("h1"))); !strings.HasPrefix(h1, "vault") {
+		t.Errorf("the search result opened %q, not the vault node", h1)
+	}
 }
 
 func disableScripts(t *testing.T, ctx context.Context) {

@@ -245,6 +245,10 @@ func (p *plan) labDocuments() []search.Document {
 
 // htmlText is the text of converted Markdown: tags become spaces (so
 // highlighted code's spans still split words) and entities are decoded.
+// Headings are left out: the index has them as a field of their own
+// (weighted above the body), and in the body they ran into the next
+// paragraph, so an excerpt read "What is Traefik Traefik is …". So is
+// whatever is aria-hidden, such as a heading's "#" permalink.
 func htmlText(b []byte) string {
 	var out strings.Builder
 	out.Grow(len(b))
@@ -259,10 +263,51 @@ func htmlText(b []byte) string {
 		if j < 0 {
 			break
 		}
-		out.WriteByte(' ')
+		tag := b[i+1 : i+j]
 		b = b[i+j+1:]
+		out.WriteByte(' ')
+		if name := tagName(tag); name != "" && (isHeading(name) || bytes.Contains(tag, []byte(`aria-hidden="true"`))) {
+			// Skip to the element's end. Neither a heading nor a
+			// permalink holds an element of its own name; a void
+			// element (an aria-hidden <img>) has no end and is skipped
+			// alone.
+			if end := closeTag(b, name); end >= 0 {
+				b = b[end:]
+			}
+		}
 	}
 	return html.UnescapeString(out.String())
+}
+
+// tagName is the lower-case name of an opening tag's inside ("h2
+// id=x"), or "" for a closing tag, a comment or a self-closing tag.
+func tagName(tag []byte) string {
+	if len(tag) == 0 || tag[0] == '/' || tag[0] == '!' || tag[len(tag)-1] == '/' {
+		return ""
+	}
+	n := bytes.IndexAny(tag, " \t\n\r")
+	if n < 0 {
+		n = len(tag)
+	}
+	return strings.ToLower(string(tag[:n]))
+}
+
+// closeTag returns where the first </name> of b ends (any case), or -1.
+func closeTag(b []byte, name string) int {
+	for at := 0; ; {
+		i := bytes.Index(b[at:], []byte("</"))
+		if i < 0 {
+			return -1
+		}
+		at += i + 2
+		if n := len(name); len(b) > at+n && bytes.EqualFold(b[at:at+n], []byte(name)) && b[at+n] == '>' {
+			return at + n + 1
+		}
+	}
+}
+
+func isHeading(name string) bool {
+	return len(name) == 2 && name[0] == 'h' && '1' <= name[1] && name[1] <= '6'
 }
 
 // addSearchPage plans /search/: a form that works without JavaScript

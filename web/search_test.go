@@ -13,6 +13,7 @@ import (
 
 	"github.com/labfront/labfront/internal/corpus"
 	"github.com/labfront/labfront/internal/search"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 )
 
 // searchReader opens the index a build wrote under out.
@@ -216,6 +217,109 @@ func TestSearchIslandSize(t *testing.T) {
 		t.Logf("%s: %d bytes, %d gzipped", name, len(js), b.Len())
 		if b.Len() > limit {
 			t.Errorf("%s is %d bytes gzipped, over its %d", name, b.Len(), limit)
+		}
+	}
+}
+
+// Body text for the index: headings (a field of their own) and
+// aria-hidden permalinks are left out, so excerpts start with prose.
+func TestHTMLText(t *testing.T) {
+	for _, tc := range []struct{ name, html, want string }{
+		{"heading and its permalink",
+			`<h2 id="what-is-traefik">What is Traefik<a class="anchor" href="#what-is-traefik" aria-hidden="true" tabindex="-1">#</a></h2><p>Traefik is a proxy.</p>`,
+			"Traefik is a proxy."},
+		{"entities decoded, tags split words", `<p>A&amp;B<code>x</code><span>y</span></p>`, "A&B x y"},
+		{"an aria-hidden void element skips only itself", `<p>one <img src="a.png" aria-hidden="true"> two</p>`, "one two"},
+		{"an aria-hidden element with no end keeps the rest", `<p><span aria-hidden="true">one two</p>`, "one two"},
+		{"upper-case heading", `<H3>Title</H3><p>Body</p>`, "Body"},
+		{"header is no heading", `<header>kept</header>`, "kept"},
+	} {
+		if got := strings.Join(strings.Fields(htmlText([]byte(tc.html))), " "); got != tc.want {
+			t.Errorf("%s: htmlText = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestSearchRealBlogShape: posts shaped like those of a real imported
+// Hugo blog (docs/search.md): a heading first, headings with permalinks,
+// series of posts sharing words. Headings left out of the body still
+// rank (as their own field) and excerpts start with the first paragraph.
+func TestSearchRealBlogShape(t *testing.T) {
+	src := sitetest.Write(t, "-- content/site.yaml --\n"+sitetest.MinimalSiteYAML+`
+-- content/posts/2024-05-21-traefik-install.md --
+---
+title: "Traefik Reverse Proxy: Installation"
+date: 2024-05-21
+tags: [traefik, docker]
+---
+## What is Traefik
+
+Traefik is an open-source reverse proxy that works well with Docker.
+
+## Prerequisites
+
+A domain and a Cloudflare API token.
+-- content/posts/2024-05-22-traefik-middlewares.md --
+---
+title: "Traefik Reverse Proxy: Middlewares & Dashboard Security"
+date: 2024-05-22
+tags: [traefik]
+---
+## Prerequisites
+
+Traefik running with a working certificate resolver.
+
+## Rate limiting
+
+Middlewares sit between the router and the service.
+-- content/posts/2024-08-21-cloudflare-tunnels.md --
+---
+title: Self-Hosting with Cloudflare Tunnels
+date: 2024-08-21
+tags: [cloudflare, zero trust]
+---
+In the world of self-hosting, secure access is crucial. Traefik can sit behind the tunnel.
+
+## Rate limiting at the edge
+
+Cloudflare can limit requests before they reach the tunnel.
+`)
+	out := filepath.Join(t.TempDir(), "dist")
+	mustBuild(t, buildOpts(src, out, false))
+	r := searchReader(t, out)
+	for _, tc := range []struct {
+		query     string
+		typing    bool
+		first     string
+		total     int
+		excerptAt string // the first hit's excerpt starts so
+	}{
+		{"traefik middleware", false, "/blog/traefik-middlewares/", 1, "Traefik running with"},
+		{"what is traefik", false, "/blog/traefik-install/", 1, "Traefik is an open-source"},
+		// A heading is found through its own field, and weighs more
+		// than a mention in a body.
+		{"rate limiting", false, "/blog/cloudflare-tunnels/", 2, "In the world of self-hosting"},
+		{"prerequisites", false, "/blog/traefik-middlewares/", 2, "Traefik running with"},
+		{"cloudflare tunnel", false, "/blog/cloudflare-tunnels/", 1, "In the world"},
+		{"traefk", false, "/blog/traefik-install/", 3, ""},
+		{"middlew", true, "/blog/traefik-middlewares/", 1, ""},
+	} {
+		res, err := r.Search(search.Query{Text: tc.query, Typing: tc.typing})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var posts []search.Hit
+		for _, h := range res.Hits {
+			if h.Kind == "post" {
+				posts = append(posts, h)
+			}
+		}
+		if len(posts) != tc.total || posts[0].URL != tc.first {
+			t.Errorf("%q: %d posts %+v, want %d with %s first", tc.query, len(posts), posts, tc.total, tc.first)
+			continue
+		}
+		if !strings.HasPrefix(posts[0].Excerpt, tc.excerptAt) {
+			t.Errorf("%q: excerpt %q, want it to start %q", tc.query, posts[0].Excerpt, tc.excerptAt)
 		}
 	}
 }

@@ -21,7 +21,7 @@ const searchCacheFile = "search.cache"
 
 // searchCacheFormat changes whenever what a Body holds or means, or the
 // file's layout, does.
-const searchCacheFormat = "labfront-search-cache/2\n"
+const searchCacheFormat = "labfront-search-cache/3\n"
 
 // The cache is written as it is encoded, not built in memory first: at
 // 10,000 pages a gob of the bodies map grew a 46 MB buffer for a 13 MB

@@ -289,50 +289,65 @@ export class Index {
     // Every word's candidates at once: their shards load in parallel.
     const cands = await Promise.all(ws.map((w, i) => this.candidates(w, typing && i === ws.length - 1)));
     if (stale()) return none;
-    let scores: Map<number, number> | null = null;
+    // Scores live in arrays indexed by document id, not in Maps: at
+    // 10,000 documents a common word has 10,000 postings per term. In a
+    // CPU profile of the last keystroke of "proxmox backup" on the
+    // 10,000-post corpus, Maps took twice the samples in search() and
+    // in the garbage collector that these arrays take. The sums are
+    // taken in the same order as the Go reader's, so the scores are the
+    // same numbers.
+    const N = this.meta.docs;
+    const total = new Float64Array(N);
+    const matched = new Uint16Array(N); // how many of the words matched so far
     const terms: string[] = [];
-    for (const cs of cands) {
-      const best = new Map<number, number>();
-      for (const [term, factor] of cs) {
+    for (let w = 0; w < cands.length; w++) {
+      const best = new Float64Array(N);
+      for (const [term, factor] of cands[w]) {
         const p = await this.postings(term);
         if (p.length === 0) continue;
         terms.push(term);
-        const df = p.length / 2, N = this.meta.docs;
+        const df = p.length / 2;
         const idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
         for (let j = 0; j < p.length; j += 2) {
           const wt = p[j + 1];
           const s = (factor * idf * wt * (K + 1)) / (wt + K);
-          if (s > (best.get(p[j]) ?? 0)) best.set(p[j], s);
+          if (s > best[p[j]]) best[p[j]] = s;
         }
       }
-      if (scores === null) {
-        scores = best;
-        continue;
+      for (let id = 0; id < N; id++) {
+        if (best[id] > 0 && matched[id] === w) {
+          total[id] += best[id];
+          matched[id] = w + 1;
+        }
       }
-      const next: Map<number, number> = new Map();
-      for (const [id, s] of scores) {
-        const b = best.get(id);
-        if (b !== undefined) next.set(id, s + b);
-      }
-      scores = next;
     }
-    let allow: Set<number> | null = null;
+    let allow: Uint8Array | null = null;
     if (tag) {
       const p = await this.postings("#" + tag);
-      allow = new Set();
-      for (let j = 0; j < p.length; j += 2) allow.add(p[j]);
+      allow = new Uint8Array(N);
+      for (let j = 0; j < p.length; j += 2) allow[p[j]] = 1;
     }
     const code = kind ? ({ post: "p", note: "n", tag: "t", lab: "l" } as Record<string, string>)[kind] : "";
-    const list: [number, number][] = [];
-    for (const [id, s] of scores!) {
-      if ((code && this.meta.kinds[id] !== code) || (allow && !allow.has(id))) continue;
-      list.push([id, s]);
+    // The best limit, best first, and among equals the newer document
+    // (higher id): kept in order while counting, without sorting every
+    // match.
+    const better = (a: number, b: number) => (total[a] !== total[b] ? total[a] > total[b] : a > b);
+    const top: number[] = [];
+    let count = 0;
+    for (let id = 0; id < N; id++) {
+      if (matched[id] !== cands.length || (code && this.meta.kinds[id] !== code) || (allow && !allow[id])) continue;
+      count++;
+      if (limit <= 0 || (top.length === limit && !better(id, top[limit - 1]))) continue;
+      let at = top.length < limit ? top.push(id) - 1 : limit - 1;
+      while (at > 0 && better(id, top[at - 1])) {
+        top[at] = top[at - 1];
+        at--;
+      }
+      top[at] = id;
     }
-    list.sort((a, b) => (a[1] !== b[1] ? b[1] - a[1] : b[0] - a[0]));
-    const top = list.slice(0, limit);
     if (stale()) return none;
-    const docs = await Promise.all(top.map(([id]) => this.doc(id)));
-    return { total: list.length, hits: top.map(([id, score], i) => ({ id, score, doc: docs[i] })), terms };
+    const docs = await Promise.all(top.map((id) => this.doc(id)));
+    return { total: count, hits: top.map((id, i) => ({ id, score: total[id], doc: docs[i] })), terms };
   }
 }
 
