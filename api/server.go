@@ -49,7 +49,8 @@ type Server struct {
 	cache      derived
 	metrics    *metrics
 	cop        *http.CrossOriginProtection
-	promoting  sync.Mutex // one promotion at a time: they commit in one checkout
+	promoting  sync.Mutex // one promotion or drift fix at a time: they commit in one checkout
+	drift      driftState // the drift page's last asking of the sources (drift.go)
 	deploys    *deployer  // git-push deploys; nil without a deploys: key
 	kv         *kvPusher  // the status push to Workers KV; nil when off
 	log        *slog.Logger
