@@ -53,6 +53,7 @@ func (s *Server) dashboard(c echo.Context) error {
 		{Label: "Down", Value: strconv.Itoa(counts[live.Down])},
 		{Label: "Unknown", Value: strconv.Itoa(counts[live.Unknown])},
 		{Label: "Alerts", Value: strconv.Itoa(len(v.Alerts))},
+		s.driftSummary(),
 	}
 	return render(c, http.StatusOK, templates.Dashboard(v))
 }

@@ -64,6 +64,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/admin/deploys", viewer, s.deploysPage, nil},
 		{http.MethodGet, "/admin/deploys/:run", viewer, s.deployRunPage, nil},
 		{http.MethodGet, "/admin/deploys/:run/events", viewer, s.deployRunEvents, nil},
+		{http.MethodGet, "/admin/drift", viewer, s.driftPage, nil},
 		{http.MethodGet, "/api/v1/snapshot", viewer, s.apiSnapshot, nil},
 
 		{http.MethodPost, "/admin/nodes/:id/actions/:action", action, nil, s.nodeAction},
@@ -71,6 +72,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/admin/deploys/deployments/:id/rollback", action, nil, s.deploysRollback},
 		{http.MethodPost, "/admin/deploys/deploy-now", action, nil, s.deploysDeployNow},
 		{http.MethodPost, "/admin/deploys/purge", action, nil, s.deploysPurge},
+		{http.MethodPost, "/admin/drift/apply", action, nil, s.driftApply},
 	}
 	return append(r, s.auth.routes()...)
 }

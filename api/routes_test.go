@@ -235,8 +235,8 @@ func TestActionsAuditedOnce(t *testing.T) {
 			}
 		})
 	}
-	if actions != 5 {
-		t.Errorf("%d action routes walked, want 5", actions)
+	if actions != 6 {
+		t.Errorf("%d action routes walked, want 6", actions)
 	}
 	if actor.count() != 1 {
 		t.Errorf("the node action ran %d times, want once (the confirmed request)", actor.count())

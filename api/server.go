@@ -60,7 +60,8 @@ type Server struct {
 	search      adminSearch // the admin's search index (search.go)
 	metrics     *metrics
 	cop         *http.CrossOriginProtection
-	promoting   sync.Mutex       // one promotion at a time: they commit in one checkout
+	promoting   sync.Mutex       // one promotion or drift fix at a time: they commit in one checkout
+	drift       driftState       // the drift page's last asking of the sources (drift.go)
 	deploys     *deployrun.Queue // git-push deploys; nil without a deploys: key
 	deployGrace time.Duration
 	kv          *statuspush.Pusher // the status push to Workers KV; nil when off

@@ -21,6 +21,7 @@ var adminNav = []templates.NavLink{
 	{Title: "Dashboard", URL: "/admin/"},
 	{Title: "Nodes", URL: "/admin/nodes"},
 	{Title: "Topology", URL: "/admin/topology"},
+	{Title: "Drift", URL: "/admin/drift"},
 	{Title: "Content", URL: "/admin/content"},
 	{Title: "Deploys", URL: "/admin/deploys"},
 	{Title: "Audit", URL: "/admin/audit"},

@@ -52,7 +52,7 @@ func TestConfigProblems(t *testing.T) {
 		{"http issuer on loopback", "hostnames: [admin.lab.test]\nauth: {mode: access, team_domain: http://127.0.0.1:9999, aud: x}\n", nil, ""},
 		{"oidc needs the secret", "auth: {mode: oidc, issuer: https://idp.test, client_id: lf}\n", nil, "LABFRONT_OIDC_CLIENT_SECRET"},
 		{"oidc with secret", "hostnames: admin.lab.test\nauth: {mode: oidc, issuer: https://idp.test, client_id: lf}\n", map[string]string{"LABFRONT_OIDC_CLIENT_SECRET": "x"}, ""},
-		{"unknown source type", "auth: {mode: dev}\nsources:\n  - {name: a, type: snmp}\n", nil, `c.yaml:3: sources[0].type: must be one of prometheus, proxmox, tailscale, probe, demo, cloudflared, docker, found "snmp"`},
+		{"unknown source type", "auth: {mode: dev}\nsources:\n  - {name: a, type: snmp}\n", nil, `c.yaml:3: sources[0].type: must be one of prometheus, proxmox, tailscale, probe, demo, cloudflared, docker, kubernetes, found "snmp"`},
 		{"bad interval", "auth: {mode: dev}\nsources:\n  - {name: a, type: demo, interval: often}\n", nil, `sources[0].interval: must be a positive duration`},
 		{"missing secret", "auth: {mode: dev}\nsources:\n  - {name: a, type: tailscale, secret_env: TS_KEY}\n", nil, "$TS_KEY is empty or unset"},
 		{"duplicate source", "auth: {mode: dev}\nsources:\n  - {name: a, type: demo}\n  - {name: a, type: demo}\n", nil, `duplicate source name "a"`},

@@ -128,8 +128,8 @@ func Merge(l *lab.Lab, in Input) *Plan {
 	return &m.plan
 }
 
-// order puts things that can become nodes first, and parents before
-// their children, so a guest finds its host and a second source's view
+// order puts things that can become nodes (or are parents) first, and
+// parents before their children, so a guest finds its host and a second source's view
 // of a thing finds the node the first one added.
 func order(found []live.Found) []live.Found {
 	out := slices.Clone(found)
@@ -144,9 +144,14 @@ func order(found []live.Found) []live.Found {
 		}
 		return d
 	}
+	// An untyped thing that others run on (a Docker engine) is matched
+	// early too: it is never added, but its children need its node.
+	late := func(f live.Found) bool {
+		return f.Type == "" && !slices.ContainsFunc(found, func(g live.Found) bool { return g.LiveKey == f.LiveKey && g.Parent == f.LiveValue })
+	}
 	slices.SortStableFunc(out, func(a, b live.Found) int {
-		if (a.Type == "") != (b.Type == "") {
-			if a.Type == "" {
+		if late(a) != late(b) {
+			if late(a) {
 				return 1
 			}
 			return -1

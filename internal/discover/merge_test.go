@@ -136,6 +136,15 @@ func TestMerge(t *testing.T) {
 			drift: []string{"pve pve2 is in no lab.yaml node: added as pve2 (private)", "pve old runs on pve2, lab.yaml says pve"},
 		},
 		{
+			name: "an untyped engine is matched before its containers, which run on its node",
+			found: []live.Found{
+				{Source: "dk", LiveKey: "docker", LiveValue: "pve/cache", Name: "cache", Type: "container", Parent: "pve"},
+				{Source: "dk", LiveKey: "docker", LiveValue: "pve", Name: "pve", Hostname: "pve"},
+			},
+			edits: []string{"set nodes[pve].live.docker = pve", "add to nodes: {id: cache, name: cache, type: container, site: home, parent: pve, public: false, live: {docker: pve/cache}}"},
+			drift: []string{"dk cache is in no lab.yaml node: added as cache (private)"},
+		},
+		{
 			name: "a second source's view finds the node the first added",
 			found: []live.Found{device("gw-a", "10.0.0.0/24"), guest("105", "gw-a", nil), host(4, 64),
 				{Source: "ts", LiveKey: "tailscale", LiveValue: "old", Name: "old", Links: []live.FoundLink{{To: "gw-a", Type: "tailscale", Label: "subnet routes"}}}},

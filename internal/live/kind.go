@@ -65,7 +65,7 @@ type Kinds []Kind
 
 // Builtin is every kind this build has.
 func Builtin() Kinds {
-	return Kinds{prometheusKind(), proxmoxKind(), tailscaleKind(), probeKind(), demoKind(), cloudflaredKind(), dockerKind()}
+	return Kinds{prometheusKind(), proxmoxKind(), tailscaleKind(), probeKind(), demoKind(), cloudflaredKind(), dockerKind(), kubernetesKind()}
 }
 
 // Lookup finds a kind by name.
