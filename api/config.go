@@ -51,6 +51,9 @@ type Config struct {
 	// MetricsToken, from the variable metrics_token_env names, lets a
 	// scraper with Authorization: Bearer read /metrics from anywhere.
 	MetricsToken string
+	// Status is the status history, incidents, notifications and
+	// maintenance windows (config_status.go).
+	Status StatusConfig
 }
 
 // AuthConfig says who may use the server.
@@ -91,7 +94,7 @@ func ParseConfig(data []byte, display string, getenv func(string) string) (*Conf
 	if root == nil {
 		return nil, probs.Err()
 	}
-	f := doc.Map(root, "", "listen", "site", "state_dir", "auth", "sources", "concurrency", "deploys", "kv_push_interval", "hostnames", "metrics_token_env")
+	f := doc.Map(root, "", append([]string{"listen", "site", "state_dir", "auth", "sources", "concurrency", "deploys", "kv_push_interval", "hostnames", "metrics_token_env"}, statusKeys...)...)
 	cfg := &Config{Listen: f.String("listen"), Site: f.String("site"), StateDir: f.String("state_dir"), Concurrency: f.Int("concurrency", 4)}
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:8443"
@@ -140,6 +143,7 @@ func ParseConfig(data []byte, display string, getenv func(string) string) (*Conf
 	cfg.Hostnames = parseHostnames(doc, f, cfg.Auth.Mode)
 	cfg.MetricsToken = parseMetricsToken(doc, f, getenv)
 	cfg.Sources = live.Builtin().ParseSources(doc, f.List("sources"), getenv)
+	cfg.Status = parseStatusConfig(doc, f, getenv)
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}

@@ -109,6 +109,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	if err := live.Builtin().CheckLab(l); err != nil {
 		return nil, err
 	}
+	if err := cfg.Status.checkLab(l); err != nil {
+		return nil, err
+	}
 	// Only site.yaml: the posts are the static site's business.
 	site, err := content.LoadConfig(cfg.Site)
 	if err != nil {
