@@ -49,9 +49,10 @@ type Server struct {
 	cache      derived
 	metrics    *metrics
 	cop        *http.CrossOriginProtection
-	promoting  sync.Mutex // one promotion at a time: they commit in one checkout
-	deploys    *deployer  // git-push deploys; nil without a deploys: key
-	kv         *kvPusher  // the status push to Workers KV; nil when off
+	promoting  sync.Mutex   // one promotion at a time: they commit in one checkout
+	deploys    *deployer    // git-push deploys; nil without a deploys: key
+	kv         *kvPusher    // the status push to Workers KV; nil when off
+	status     *statusWatch // status history and incidents; nil when off
 	log        *slog.Logger
 	echo       *echo.Echo
 	handler    http.Handler // echo behind the Host allowlist
@@ -156,6 +157,13 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	if u, err := url.Parse(site.BaseURL); err == nil {
 		s.origin = u.Scheme + "://" + u.Host
 	}
+	if cfg.Status.On {
+		public := filepath.Join(cfg.Site, "content", "incidents")
+		statusURL := strings.TrimRight(site.BaseURL, "/") + "/status/"
+		if s.status, err = newStatusWatch(cfg.Status, l, cfg.StateDir, public, statusURL, s.log, s.now); err != nil {
+			return nil, err
+		}
+	}
 	if s.collectors == nil {
 		s.collectors = map[string]live.Collector{}
 		for _, src := range cfg.Sources {
@@ -229,7 +237,11 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 // Serve is Run on a listener the caller opened.
-func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+func (s *Server) Serve(ctx context.Context, ln net.Listener) (err error) {
+	if err := s.openStatus(ctx); err != nil {
+		return errors.Join(err, ln.Close())
+	}
+	defer func() { err = errors.Join(err, s.closeStatus()) }()
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
 	// Open event streams would hold a graceful shutdown to its deadline.
 	srv.RegisterOnShutdown(func() { close(s.shutdown) })
@@ -252,7 +264,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := srv.Shutdown(shut)
+	err = srv.Shutdown(shut)
 	stopPolling()
 	<-done
 	if errors.Is(err, http.ErrServerClosed) {
@@ -263,8 +275,31 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // Poll collects the sources until ctx is done, for callers that serve
-// Handler themselves (`labfront serve`).
-func (s *Server) Poll(ctx context.Context) { s.poll(ctx) }
+// Handler themselves (`labfront serve`). The status history is open
+// while it runs.
+func (s *Server) Poll(ctx context.Context) error {
+	if err := s.openStatus(ctx); err != nil {
+		return err
+	}
+	s.poll(ctx)
+	return s.closeStatus()
+}
+
+// openStatus opens the status history for the server's run.
+func (s *Server) openStatus(ctx context.Context) error {
+	if s.status == nil {
+		return nil
+	}
+	return s.status.open(ctx)
+}
+
+// closeStatus commits and closes it; the poller has stopped.
+func (s *Server) closeStatus() error {
+	if s.status == nil {
+		return nil
+	}
+	return s.status.close()
+}
 
 func (s *Server) poller() *live.Poller {
 	return &live.Poller{
@@ -289,6 +324,9 @@ func (s *Server) poll(ctx context.Context) {
 				if err := s.writeSnapshot(); err != nil {
 					// s.files logged it, at most once a minute.
 					s.log.Debug("write snapshot", "err", err)
+				}
+				if s.status != nil {
+					s.status.record(s.store.Sources())
 				}
 			}
 		}
