@@ -63,6 +63,10 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/admin/deploys", viewer, s.deploysPage, nil},
 		{http.MethodGet, "/admin/deploys/:run", viewer, s.deployRunPage, nil},
 		{http.MethodGet, "/admin/deploys/:run/events", viewer, s.deployRunEvents, nil},
+		{http.MethodGet, "/admin/uptime", viewer, s.uptimePage, nil},
+		{http.MethodGet, "/admin/incidents", viewer, s.incidentsPage, nil},
+		{http.MethodGet, "/admin/maintenance", viewer, s.maintenancePage, nil},
+		{http.MethodGet, "/admin/deliveries", viewer, s.deliveriesPage, nil},
 		{http.MethodGet, "/api/v1/snapshot", viewer, s.apiSnapshot, nil},
 
 		{http.MethodPost, "/admin/nodes/:id/actions/:action", action, nil, s.nodeAction},
@@ -70,6 +74,9 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/admin/deploys/deployments/:id/rollback", action, nil, s.deploysRollback},
 		{http.MethodPost, "/admin/deploys/deploy-now", action, nil, s.deploysDeployNow},
 		{http.MethodPost, "/admin/deploys/purge", action, nil, s.deploysPurge},
+		{http.MethodPost, "/admin/incidents/:id/updates", action, nil, s.incidentUpdate},
+		{http.MethodPost, "/admin/incidents/:id/postmortem", action, nil, s.incidentPostmortem},
+		{http.MethodPost, "/admin/deliveries/test/:name", action, nil, s.notifyTest},
 	}
 	return append(r, s.auth.routes()...)
 }

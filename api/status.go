@@ -153,11 +153,8 @@ func (w *statusWatch) close() error {
 // poller.
 func (w *statusWatch) send(ctx context.Context) {
 	for m := range w.sends {
-		for _, d := range w.dispatcher.Dispatch(ctx, m) {
-			if !d.OK {
-				w.log.Warn("notification not delivered", "notifier", d.Notifier, "event", d.Event, "incident", d.Incident, "attempts", d.Attempt, "err", d.Error)
-			}
-		}
+		// Every attempt is logged and recorded by the dispatcher.
+		w.dispatcher.Dispatch(ctx, m)
 	}
 }
 

@@ -3,8 +3,11 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -215,5 +218,104 @@ func TestStatusEndToEnd(t *testing.T) {
 	lat, err := h.Latency(context.Background(), "nas", time.Now().Add(-time.Hour), time.Now(), 1)
 	if err != nil || len(lat) != 1 || lat[0].N < 10 || lat[0].Avg != 12500*time.Microsecond {
 		t.Errorf("nas latency (%v): %+v", err, lat)
+	}
+}
+
+// TestStatusPagesAndActions: the admin's status pages show the history,
+// the incident and its timeline, the maintenance windows and the
+// deliveries; posting an update notifies it, a postmortem is refused
+// while the incident is open and saved once it is resolved, "send a
+// test" reaches the notifier, and every action is audited. A form
+// without its confirmation is refused before anything is audited.
+func TestStatusPagesAndActions(t *testing.T) {
+	site, state := writeStatusSite(t), t.TempDir()
+	hook := notifytest.Webhook(t, nil)
+	extra := "incidents: {open_after: 200ms, resolve_after: 200ms}\nnotify:\n  - {name: hook, type: webhook, url: " + hook.URL + "/lab}\n" +
+		"maintenance:\n  - {systems: [nas], cron: \"0 3 * * 0\", duration: 30m, reason: weekly scrub}\n"
+	fake := &flipCollector{}
+	fake.set(map[string]string{"pve": live.Down, "app": live.Down, "nas": live.Up})
+	s := statusServer(t, site, state, extra, fake)
+	h := s.Handler()
+	polling(t, s)
+	waitFor(t, "the opened message", func() bool { return len(hook.Requests()) >= 1 })
+	id := webhookEvents(t, hook)[0].Incident.ID
+
+	if rec := postForm(t, h, "/admin/incidents/"+id+"/updates", url.Values{"status": {"identified"}, "text": {"The PSU died."}}, "", "same-origin"); rec.Code != http.StatusBadRequest {
+		t.Errorf("unconfirmed update: %d", rec.Code)
+	}
+	if rec := postForm(t, h, "/admin/incidents/"+id+"/postmortem", url.Values{"text": {"Too early."}, "confirm": {"yes"}}, "", "same-origin"); rec.Code != http.StatusConflict {
+		t.Errorf("postmortem of an open incident: %d", rec.Code)
+	}
+	rec := postForm(t, h, "/admin/incidents/"+id+"/updates", url.Values{"status": {"identified"}, "text": {"The PSU died."}, "confirm": {"yes"}}, "", "same-origin")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Update posted") {
+		t.Fatalf("update: %d\n%s", rec.Code, rec.Body)
+	}
+	waitFor(t, "the updated message", func() bool { return len(hook.Requests()) >= 2 })
+	if ev := webhookEvents(t, hook)[1]; ev.Event != "updated" || ev.Incident.Status != "identified" {
+		t.Errorf("update message %+v", ev)
+	}
+	page := get(t, h, "/admin/incidents", nil).Body.String()
+	for _, want := range []string{"pve is down (1 more affected)", "The PSU died.", `action="/admin/incidents/` + id + `/updates"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("incidents page lacks %q", want)
+		}
+	}
+
+	fake.set(map[string]string{"pve": live.Up, "app": live.Up, "nas": live.Up})
+	waitFor(t, "the resolved message", func() bool { return len(hook.Requests()) >= 3 })
+	rec = postForm(t, h, "/admin/incidents/"+id+"/postmortem", url.Values{"text": {"## What happened\n\nA PSU."}, "confirm": {"yes"}}, "", "same-origin")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("postmortem: %d\n%s", rec.Code, rec.Body)
+	}
+	pub, err := incident.Load(filepath.Join(site, "content", "incidents"))
+	if err != nil || len(pub) != 1 || pub[0].Postmortem != "## What happened\n\nA PSU." {
+		t.Errorf("public copy (%v): %+v", err, pub)
+	}
+	if rec := postForm(t, h, "/admin/incidents/../../etc/postmortem", url.Values{"text": {"x"}, "confirm": {"yes"}}, "", "same-origin"); rec.Code == http.StatusOK {
+		t.Errorf("a path as an id: %d", rec.Code)
+	}
+
+	rec = postForm(t, h, "/admin/deliveries/test/hook", url.Values{"confirm": {"yes"}}, "", "same-origin")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "The test message reached hook.") {
+		t.Fatalf("send a test: %d\n%s", rec.Code, rec.Body)
+	}
+	if ev := webhookEvents(t, hook); ev[len(ev)-1].Event != "test" {
+		t.Errorf("last message %+v", ev[len(ev)-1])
+	}
+	if rec := postForm(t, h, "/admin/deliveries/test/nobody", url.Values{"confirm": {"yes"}}, "", "same-origin"); rec.Code != http.StatusNotFound {
+		t.Errorf("test of an unknown notifier: %d", rec.Code)
+	}
+
+	recs, _, err := s.audit.recent(50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs {
+		got = append(got, r.Action+" "+r.Result)
+	}
+	if want := "notify-test ok,postmortem ok,incident-update ok,postmortem refused"; strings.Join(got, ",") != want {
+		t.Errorf("audit: %q, want %q", strings.Join(got, ","), want)
+	}
+
+	deliveries := get(t, h, "/admin/deliveries", nil).Body.String()
+	if !strings.Contains(deliveries, "delivered") || strings.Count(deliveries, "<code>"+id+"</code>") != 3 {
+		t.Errorf("deliveries page:\n%s", deliveries)
+	}
+	maint := get(t, h, "/admin/maintenance", nil).Body.String()
+	if !strings.Contains(maint, "cron 0 3 * * 0") || !strings.Contains(maint, "weekly scrub") {
+		t.Errorf("maintenance page lacks the window")
+	}
+	if err := s.status.current().Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	uptime := get(t, h, "/admin/uptime", nil).Body.String()
+	if !regexp.MustCompile(`class="day d-(partial|down)"`).MatchString(uptime) {
+		t.Errorf("uptime page has no bar of today's outage")
+	}
+	for _, want := range []string{`<a href="/admin/nodes/pve">pve</a>`, `class="day d-unknown"`, "12.5 ms", "no data"} {
+		if !strings.Contains(uptime, want) {
+			t.Errorf("uptime page lacks %q", want)
+		}
 	}
 }
