@@ -48,6 +48,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/assets/*", public, s.asset, nil},
 		{http.MethodGet, "/api/v1/status", public, s.apiStatus, nil},
 		{http.MethodOptions, "/api/v1/status", public, s.apiStatus, nil},
+		{http.MethodGet, "/api/v1/history", public, s.apiHistory, nil},
 		// The forge cannot sign in: the HMAC signature of the body, keyed
 		// with the webhook secret, authenticates each delivery (webhook.go).
 		{http.MethodPost, "/hooks/git", public, s.gitHook, nil},

@@ -21,6 +21,8 @@ import (
 var publicRoutes = []string{
 	"GET /healthz", "GET /readyz", "GET /metrics", "GET /assets/*",
 	"GET /api/v1/status", "OPTIONS /api/v1/status",
+	// The public status history: public ids only (TestStatusPublicOutputs).
+	"GET /api/v1/history",
 	// Authenticated by the HMAC signature of each delivery, not an identity.
 	"POST /hooks/git",
 }

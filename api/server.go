@@ -340,7 +340,15 @@ const snapshotFile = "snapshot.json"
 // writeSnapshot keeps state_dir/snapshot.json in the format `labfront
 // build --snapshot` reads.
 func (s *Server) writeSnapshot() error {
-	data, err := live.Snapshot(s.lab, s.store.Sources(), s.now()).Marshal()
+	snap := live.Snapshot(s.lab, s.store.Sources(), s.now())
+	if s.status != nil {
+		h, err := s.status.snapshotHistory(context.Background())
+		if err != nil {
+			s.log.Warn("status history", "err", err)
+		}
+		snap.History = h
+	}
+	data, err := snap.Marshal()
 	if err != nil {
 		return err
 	}

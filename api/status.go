@@ -16,6 +16,7 @@ import (
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/notify"
+	"github.com/labfront/labfront/internal/snapshot"
 )
 
 // historyFile, incidentsDir and deliveriesFile are the status history's
@@ -58,6 +59,10 @@ type statusWatch struct {
 	// sampled is, per source, the fetch whose latencies are recorded:
 	// every store update sees every source, but a fetch is sampled once.
 	sampled map[string]time.Time
+
+	// history is the snapshot's history as last computed, at historyAt.
+	history   *snapshot.History
+	historyAt time.Time
 
 	sends   chan notify.Message
 	sending sync.WaitGroup
@@ -272,3 +277,71 @@ func sourceState(src live.SourceState) (history.State, string) {
 	}
 	return history.Unknown, ""
 }
+
+// historyEvery is how often the snapshot's history is computed again:
+// the snapshot is written after every collection, the bars of a whole
+// lab take a fraction of a second, and a day's bar moves slowly.
+const historyEvery = time.Minute
+
+// snapshotHistory is the history part of state_dir/snapshot.json (lab
+// ids, the admin's records: the build and the public API keep only
+// what is public), at most historyEvery old.
+func (w *statusWatch) snapshotHistory(ctx context.Context) (*snapshot.History, error) {
+	now := w.now()
+	w.mu.Lock()
+	store, cached, at := w.store, w.history, w.historyAt
+	w.mu.Unlock()
+	if store == nil {
+		return cached, nil
+	}
+	if cached != nil && now.Sub(at) < historyEvery && !now.Before(at) {
+		return cached, nil
+	}
+	ids := make([]string, 0, len(w.lab.Nodes))
+	for _, n := range w.lab.Nodes {
+		ids = append(ids, n.ID)
+	}
+	reps, err := store.Report(ctx, ids, w.overlay, now, historyDays)
+	if err != nil {
+		return cached, fmt.Errorf("history for the snapshot: %w", err)
+	}
+	h := &snapshot.History{Days: historyDays, Nodes: map[string]snapshot.NodeHistory{}}
+	for _, rep := range reps {
+		var nh snapshot.NodeHistory
+		for i, sp := range rep.Windows {
+			win := snapshot.Window{Name: history.Windows[i].Name}
+			if r, ok := sp.Uptime(); ok {
+				win.Uptime = &r
+			}
+			nh.Windows = append(nh.Windows, win)
+		}
+		for _, d := range rep.Days {
+			nh.Days = append(nh.Days, snapshot.Day{Date: d.Date, Status: string(d.Status), Up: secs(d.Span.Up), Degraded: secs(d.Span.Degraded),
+				Down: secs(d.Span.Down), Maintenance: secs(d.Span.Maintenance), Unknown: secs(d.Span.Unknown)})
+		}
+		h.Nodes[rep.System] = nh
+	}
+	incs, err := w.incidents()
+	if err != nil {
+		w.log.Warn("incident files for the snapshot", "err", err)
+	}
+	since := now.AddDate(0, 0, -historyDays)
+	for _, inc := range incs {
+		if inc.Open() || inc.Resolved.After(since) {
+			h.Incidents = append(h.Incidents, snapshot.FromIncident(inc))
+		}
+	}
+	for _, o := range w.cfg.Maintenance.Upcoming(now, maintenanceAhead) {
+		h.Maintenance = append(h.Maintenance, snapshot.Maintenance{Systems: o.Window.Systems, From: o.From.UTC(), To: o.To.UTC(), Reason: o.Window.Reason})
+	}
+	w.mu.Lock()
+	w.history, w.historyAt = h, now
+	w.mu.Unlock()
+	return h, nil
+}
+
+// maintenanceAhead is how far ahead the status page announces
+// maintenance.
+const maintenanceAhead = 14 * 24 * time.Hour
+
+func secs(d time.Duration) int64 { return int64(d / time.Second) }

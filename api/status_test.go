@@ -17,6 +17,7 @@ import (
 	"github.com/labfront/labfront/internal/incident"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/testkit/notifytest"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )
@@ -316,6 +317,70 @@ func TestStatusPagesAndActions(t *testing.T) {
 	for _, want := range []string{`<a href="/admin/nodes/pve">pve</a>`, `class="day d-unknown"`, "12.5 ms", "no data"} {
 		if !strings.Contains(uptime, want) {
 			t.Errorf("uptime page lacks %q", want)
+		}
+	}
+}
+
+// TestStatusPublicOutputs: the hidden guest's name is in the admin's
+// records and state_dir/snapshot.json (private), but neither in
+// /api/v1/history nor in a site built with that snapshot, whose
+// /status/ has the bars, the incident and the maintenance banner.
+func TestStatusPublicOutputs(t *testing.T) {
+	site, state := writeStatusSite(t), t.TempDir()
+	extra := "incidents: {open_after: 200ms, resolve_after: 200ms}\n" +
+		"maintenance:\n  - {systems: [nas, vault], cron: \"0 3 * * *\", duration: 30m, reason: nightly scrub}\n"
+	fake := &flipCollector{}
+	fake.set(map[string]string{"pve": live.Down, "app": live.Down, "vault": live.Down, "nas": live.Up})
+	s := statusServer(t, site, state, extra, fake)
+	stop := polling(t, s)
+	waitFor(t, "the incident", func() bool {
+		incs, _ := s.status.incidents()
+		return len(incs) == 1
+	})
+	time.Sleep(100 * time.Millisecond)
+	s.status.mu.Lock()
+	s.status.history = nil // computed again, with the incident
+	s.status.mu.Unlock()
+	if err := s.writeSnapshot(); err != nil {
+		t.Fatal(err)
+	}
+
+	rec := get(t, s.Handler(), "/api/v1/history", nil)
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || strings.Contains(body, "vault") {
+		t.Fatalf("/api/v1/history %d:\n%s", rec.Code, body)
+	}
+	var ans historyAnswer
+	if err := json.Unmarshal(rec.Body.Bytes(), &ans); err != nil {
+		t.Fatal(err)
+	}
+	if ans.History == nil || len(ans.Nodes) != 3 || len(ans.Nodes["pve"].Days) != historyDays || len(ans.Incidents) != 1 ||
+		strings.Join(ans.Incidents[0].Systems, ",") != "pve,app" || len(ans.Maintenance) == 0 || strings.Join(ans.Maintenance[0].Systems, ",") != "nas" {
+		t.Errorf("public history %+v", ans.History)
+	}
+	stop()
+
+	private, err := os.ReadFile(filepath.Join(state, snapshotFile))
+	if err != nil || !strings.Contains(string(private), `"vault"`) {
+		t.Fatalf("state_dir/snapshot.json should keep the admin's record (%v)", err)
+	}
+	out := filepath.Join(t.TempDir(), "dist")
+	if _, err := web.Build(context.Background(), web.Options{Src: site, Out: out, Snapshot: filepath.Join(state, snapshotFile),
+		Cache: web.NewCache(), Static: static.FS(), Islands: web.Islands()}); err != nil {
+		t.Fatal(err)
+	}
+	for path, data := range sitetest.Tree(t, out) {
+		if strings.Contains(data, "vault") {
+			t.Errorf("dist/%s names the hidden system", path)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(out, "status", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Current incidents", "pve is down (1 more affected)", `aria-label="pve, last 90 days"`, "nightly scrub", "Day by day"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("/status/ lacks %q", want)
 		}
 	}
 }

@@ -2,10 +2,13 @@ package web
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/labfront/labfront/internal/history"
+	"github.com/labfront/labfront/internal/lab"
+	"github.com/labfront/labfront/internal/snapshot"
 	"github.com/labfront/labfront/templates"
 )
 
@@ -25,6 +28,8 @@ func DayLabel(date string, status history.DayStatus, sp history.Span) string {
 	shown := date
 	if t, err := time.Parse(time.DateOnly, date); err == nil {
 		shown = t.Format("2 Jan 2006")
+	} else if date == "" {
+		shown = "No record"
 	}
 	var parts []string
 	switch status {
@@ -53,7 +58,11 @@ func DayLabel(date string, status history.DayStatus, sp history.Span) string {
 // UptimePercent is a span's uptime as shown: two decimals below 100 %
 // (99.95 %, never rounded up to 100), "no data" when nothing is known.
 func UptimePercent(sp history.Span) string {
-	r, ok := sp.Uptime()
+	return RatioPercent(sp.Uptime())
+}
+
+// RatioPercent is UptimePercent of a ratio already computed.
+func RatioPercent(r float64, ok bool) string {
 	if !ok {
 		return "no data"
 	}
@@ -101,3 +110,72 @@ func DurationText(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d d %d h", days, h)
 }
+
+// nodeHistory is a public system's windows and bars from the snapshot;
+// a system the history does not know gets days unknown days (a gap, not
+// a claim).
+func nodeHistory(name string, nh snapshot.NodeHistory, days int) ([]templates.UptimeWindow, templates.UptimeBars) {
+	var windows []templates.UptimeWindow
+	for i, w := range history.Windows {
+		shown := templates.UptimeWindow{Name: windowName(w.Name), Percent: RatioPercent(0, false)}
+		if i < len(nh.Windows) && nh.Windows[i].Uptime != nil {
+			shown.Percent = RatioPercent(*nh.Windows[i].Uptime, true)
+		}
+		windows = append(windows, shown)
+	}
+	var hd []history.Day
+	for _, d := range nh.Days {
+		sp := history.Span{Up: secDur(d.Up), Degraded: secDur(d.Degraded), Down: secDur(d.Down), Maintenance: secDur(d.Maintenance), Unknown: secDur(d.Unknown)}
+		hd = append(hd, history.Day{Date: d.Date, Span: sp, Status: history.DayStatus(d.Status)})
+	}
+	for len(hd) < days {
+		hd = append([]history.Day{{Status: history.DayUnknown}}, hd...)
+	}
+	return windows, UptimeBars(name, hd)
+}
+
+func secDur(s int64) time.Duration { return time.Duration(s) * time.Second }
+
+// addStatusHistory puts the incidents and the maintenance banner of the
+// (public) history on the status page.
+func addStatusHistory(v *templates.StatusView, h *snapshot.History, nodes []lab.Node) {
+	v.HistoryDays = h.Days
+	names := map[string]string{}
+	for _, n := range nodes {
+		names[n.ID] = n.Name
+	}
+	// The build's "now" is the snapshot's: a build is reproducible.
+	asOf, _ := time.Parse(time.RFC3339, v.AsOfISO) // zero without one: every window is shown as planned
+	for _, m := range h.Maintenance {
+		if !m.To.After(asOf) {
+			continue
+		}
+		var shown []string
+		for _, id := range m.Systems {
+			if n, ok := names[id]; ok {
+				shown = append(shown, n)
+			}
+		}
+		v.Maintenance = append(v.Maintenance, templates.StatusMaintenance{
+			Systems: strings.Join(shown, ", "), Reason: m.Reason, Now: !m.From.After(asOf),
+			From: stamp(m.From), FromISO: m.From.UTC().Format(time.RFC3339), Until: stamp(m.To), UntilISO: m.To.UTC().Format(time.RFC3339),
+		})
+	}
+	incs := slices.Clone(h.Incidents)
+	slices.SortFunc(incs, func(a, b snapshot.Incident) int { return b.Started.Compare(a.Started) })
+	for _, inc := range incs {
+		si := templates.StatusIncident{ID: inc.ID, Title: inc.Title, Status: inc.Status, Summary: inc.Summary,
+			Started: stamp(inc.Started), StartedISO: inc.Started.UTC().Format(time.RFC3339)}
+		for _, u := range inc.Updates {
+			si.Updates = append(si.Updates, templates.IncidentUpdate{At: stamp(u.At), AtISO: u.At.UTC().Format(time.RFC3339), Status: u.Status, Text: u.Text})
+		}
+		if inc.Resolved.IsZero() {
+			v.Active = append(v.Active, si)
+			continue
+		}
+		si.Resolved, si.ResolvedISO = stamp(inc.Resolved), inc.Resolved.UTC().Format(time.RFC3339)
+		v.Past = append(v.Past, si)
+	}
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
