@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,5 +164,84 @@ func TestStatusHistoryBars(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// historyAnswer is what the edge answers for /api/v1/history.
+type historyAnswer struct {
+	GeneratedAt string `json:"generated_at"`
+	Days        int    `json:"days"`
+	Nodes       map[string]struct {
+		Days []struct {
+			Date, Status string
+		} `json:"days"`
+	} `json:"nodes"`
+	Incidents []struct {
+		ID, Title string
+		Systems   []string
+	} `json:"incidents"`
+	Stale    bool `json:"stale"`
+	Snapshot *struct {
+		Source string `json:"source"`
+	} `json:"snapshot"`
+}
+
+// TestEdgeHistoryFallback: under workerd, with the origin down, the
+// history JSON answers from the history baked into the build, marked
+// stale; once a live answer has passed through, a later outage answers
+// from that newer copy. The hidden vault is in neither.
+func TestEdgeHistoryFallback(t *testing.T) {
+	wranglerBin(t)
+	snap := filepath.Join(t.TempDir(), "snapshot.json")
+	if err := os.WriteFile(snap, historyFixture(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dist := filepath.Join(t.TempDir(), "dist")
+	if _, err := web.Build(context.Background(), web.Options{Src: "..", Out: dist, Snapshot: snap, Static: static.FS(), Islands: web.Islands()}); err != nil {
+		t.Fatal(err)
+	}
+	origin, originURL := startSwitchOrigin(t)
+	e := startEdge(t, t.TempDir(), dist, "--compatibility-date="+compatDate, "--kv", "SNAPSHOTS", "--binding", "ORIGIN_URL="+originURL)
+	historyURL := e.URL + "/api/v1/history"
+	decode := func(a answer) historyAnswer {
+		t.Helper()
+		var h historyAnswer
+		if err := json.Unmarshal(a.Body, &h); err != nil {
+			t.Fatalf("not JSON (%v): %s", err, a.Body)
+		}
+		if strings.Contains(string(a.Body), "vault") {
+			t.Errorf("the answer names the hidden vault: %s", a.Body)
+		}
+		return h
+	}
+
+	a := request(t, http.MethodGet, historyURL)
+	h := decode(a)
+	if a.Status != http.StatusOK || !strings.HasPrefix(a.Header.Get("X-Labfront-Snapshot"), "static;") || !h.Stale || h.Snapshot == nil || h.Snapshot.Source != "static" {
+		t.Fatalf("with the origin down: %d %q %s", a.Status, a.Header.Get("X-Labfront-Snapshot"), a.Body)
+	}
+	if h.GeneratedAt != "2026-11-20T10:00:00Z" || len(h.Nodes["pve-io"].Days) != 90 || h.Nodes["pve-io"].Days[40].Status != "down" || len(h.Incidents) != 1 {
+		t.Errorf("the baked history: %s", a.Body)
+	}
+
+	live := fmt.Sprintf(`{"generated_at": %q, "days": 90, "nodes": {"pve-io": {"windows": [], "days": [{"date": "2026-12-01", "status": "up", "up": 86400}]}}, "secret": "dropped"}`,
+		time.Now().UTC().Format(time.RFC3339))
+	origin.set(http.StatusOK, live)
+	if a := request(t, http.MethodGet, historyURL); a.Status != http.StatusOK || a.Header.Get("X-Labfront-Snapshot") != "" || decode(a).Stale {
+		t.Fatalf("with the origin up: %d %q %s", a.Status, a.Header.Get("X-Labfront-Snapshot"), a.Body)
+	}
+	origin.set(http.StatusBadGateway, `{"error": "bad gateway"}`)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		a := request(t, http.MethodGet, historyURL)
+		h := decode(a)
+		if h.Snapshot != nil && h.Snapshot.Source == "cache" {
+			if len(h.Nodes["pve-io"].Days) != 1 || strings.Contains(string(a.Body), "dropped") {
+				t.Errorf("the cached copy: %s", a.Body)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10 s the fallback is not the cached copy: %s", a.Body)
+		}
 	}
 }
