@@ -237,8 +237,8 @@ func TestActionsAuditedOnce(t *testing.T) {
 			}
 		})
 	}
-	if actions != 5 {
-		t.Errorf("%d action routes walked, want 5", actions)
+	if actions != 8 {
+		t.Errorf("%d action routes walked, want 8", actions)
 	}
 	if actor.count() != 1 {
 		t.Errorf("the node action ran %d times, want once (the confirmed request)", actor.count())

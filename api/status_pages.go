@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -207,42 +208,52 @@ func (s *Server) incidentAnswer(c echo.Context, code int, result, target string,
 	return out
 }
 
-// incidentForm checks what every incident action needs before it is
-// audited: the history, the confirmation box, and text within bounds.
-func (s *Server) incidentForm(c echo.Context, limit int) (string, bool, error) {
-	refuse := func(code int, title string) (string, bool, error) {
-		return "", false, render(c, code, templates.AdminIncidents(s.incidentsView(c, &templates.StatusOutcome{Title: title})))
+// incidentConfirmed answers a form sent without its confirmation box
+// ticked (nothing is audited then), and says whether it was.
+func (s *Server) incidentConfirmed(c echo.Context) (bool, error) {
+	if c.FormValue("confirm") == "yes" {
+		return true, nil
 	}
+	o := templates.StatusOutcome{Title: "Confirm the action first: tick the box next to the button."}
+	return false, render(c, http.StatusBadRequest, templates.AdminIncidents(s.incidentsView(c, &o)))
+}
+
+// incidentText is the form's text, or the refusal of the history being
+// off or the text missing or too long: an audited attempt all the same.
+func (s *Server) incidentText(c echo.Context, limit int) (string, int, string) {
 	switch text := strings.TrimSpace(c.FormValue("text")); {
 	case s.status == nil:
-		return refuse(http.StatusServiceUnavailable, statusOffText)
-	case c.FormValue("confirm") != "yes":
-		return refuse(http.StatusBadRequest, "Confirm the action first: tick the box next to the button.")
+		return "", http.StatusServiceUnavailable, statusOffText
 	case text == "":
-		return refuse(http.StatusBadRequest, "Write the text first.")
+		return "", http.StatusBadRequest, "Write the text first."
 	case utf8.RuneCountInString(text) > limit:
-		return refuse(http.StatusBadRequest, fmt.Sprintf("The text is longer than %d characters.", limit))
+		return "", http.StatusBadRequest, fmt.Sprintf("The text is longer than %d characters.", limit)
 	default:
-		return text, true, nil
+		return text, 0, ""
 	}
 }
+
+// incidentTarget names an incident in the audit record, bounded.
+func incidentTarget(id string) string { return "incident " + strconv.QuoteToASCII(id[:min(len(id), 80)]) }
 
 // incidentUpdate adds the operator's update to an open incident and
 // notifies it; a resolved status resolves the incident.
 func (s *Server) incidentUpdate(c echo.Context) (*actionWork, error) {
-	text, ok, err := s.incidentForm(c, maxUpdateText)
-	if !ok {
+	if ok, err := s.incidentConfirmed(c); !ok {
 		return nil, err
 	}
 	id := c.Param("id")
 	return &actionWork{name: "incident-update", run: func() actionOutcome {
-		target := "incident " + strconv.QuoteToASCII(id[:min(len(id), 80)])
+		text, code, refusal := s.incidentText(c, maxUpdateText)
+		if refusal != "" {
+			return s.incidentAnswer(c, code, "refused", incidentTarget(id), templates.StatusOutcome{Title: "Not posted.", Detail: refusal})
+		}
 		st := incident.Status(c.FormValue("status"))
 		inc, err := s.status.addUpdate(id, incident.Update{At: s.now().UTC(), Status: st, Text: text})
 		if err != nil {
-			return s.incidentAnswer(c, http.StatusConflict, "refused", target, templates.StatusOutcome{Title: "Not posted.", Detail: err.Error()})
+			return s.incidentAnswer(c, http.StatusConflict, "refused", incidentTarget(id), templates.StatusOutcome{Title: "Not posted.", Detail: err.Error()})
 		}
-		return s.incidentAnswer(c, http.StatusOK, "ok", target, templates.StatusOutcome{OK: true, Title: "Update posted to " + inc.Title + "; the notifiers are told."})
+		return s.incidentAnswer(c, http.StatusOK, "ok", incidentTarget(id), templates.StatusOutcome{OK: true, Title: "Update posted to " + inc.Title + "; the notifiers are told."})
 	}}, nil
 }
 
@@ -267,18 +278,20 @@ func (w *statusWatch) addUpdate(id string, u incident.Update) (incident.Incident
 
 // incidentPostmortem stores the postmortem of a resolved incident.
 func (s *Server) incidentPostmortem(c echo.Context) (*actionWork, error) {
-	text, ok, err := s.incidentForm(c, maxPostmortemText)
-	if !ok {
+	if ok, err := s.incidentConfirmed(c); !ok {
 		return nil, err
 	}
 	id := c.Param("id")
 	return &actionWork{name: "postmortem", run: func() actionOutcome {
-		target := "incident " + strconv.QuoteToASCII(id[:min(len(id), 80)])
+		text, code, refusal := s.incidentText(c, maxPostmortemText)
+		if refusal != "" {
+			return s.incidentAnswer(c, code, "refused", incidentTarget(id), templates.StatusOutcome{Title: "Not saved.", Detail: refusal})
+		}
 		inc, err := s.status.setPostmortem(id, text)
 		if err != nil {
-			return s.incidentAnswer(c, http.StatusConflict, "refused", target, templates.StatusOutcome{Title: "Not saved.", Detail: err.Error()})
+			return s.incidentAnswer(c, http.StatusConflict, "refused", incidentTarget(id), templates.StatusOutcome{Title: "Not saved.", Detail: err.Error()})
 		}
-		return s.incidentAnswer(c, http.StatusOK, "ok", target, templates.StatusOutcome{OK: true, Title: "Postmortem saved for " + inc.Title + "."})
+		return s.incidentAnswer(c, http.StatusOK, "ok", incidentTarget(id), templates.StatusOutcome{OK: true, Title: "Postmortem saved for " + inc.Title + "."})
 	}}, nil
 }
 
@@ -368,32 +381,34 @@ const notifyTestTimeout = 20 * time.Second
 
 // notifyTest sends the "send a test" message to one notifier, once.
 func (s *Server) notifyTest(c echo.Context) (*actionWork, error) {
-	refuse := func(code int, title string) (*actionWork, error) {
-		return nil, render(c, code, templates.AdminDeliveries(s.deliveriesView(c, &templates.StatusOutcome{Title: title})))
+	if c.FormValue("confirm") != "yes" {
+		o := templates.StatusOutcome{Title: "Confirm the action first: tick the box next to the button."}
+		return nil, render(c, http.StatusBadRequest, templates.AdminDeliveries(s.deliveriesView(c, &o)))
 	}
 	name := c.Param("name")
-	switch {
-	case s.status == nil:
-		return refuse(http.StatusServiceUnavailable, statusOffText)
-	case !slices.ContainsFunc(s.status.cfg.Notify, func(n notify.Config) bool { return n.Name == name }):
-		return nil, echo.NewHTTPError(http.StatusNotFound, "No notifier has this name.")
-	case c.FormValue("confirm") != "yes":
-		return refuse(http.StatusBadRequest, "Confirm the action first: tick the box next to the button.")
-	}
 	return &actionWork{name: "notify-test", run: func() actionOutcome {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), notifyTestTimeout)
-		d, err := s.status.dispatcher.Test(ctx, name, s.status.statusURL)
-		cancel()
-		o := actionOutcome{target: "notifier " + name, result: "ok"}
+		o := actionOutcome{target: "notifier " + strconv.QuoteToASCII(name[:min(len(name), 80)]), result: "ok"}
 		out := templates.StatusOutcome{OK: true, Title: "The test message reached " + name + "."}
 		code := http.StatusOK
-		if err == nil && !d.OK {
-			err = fmt.Errorf("%s", d.Error)
+		switch {
+		case s.status == nil:
+			o.result, code, out = "refused", http.StatusServiceUnavailable, templates.StatusOutcome{Title: "Not sent.", Detail: statusOffText}
+		case !slices.ContainsFunc(s.status.cfg.Notify, func(n notify.Config) bool { return n.Name == name }):
+			o.result, code, out = "refused", http.StatusNotFound, templates.StatusOutcome{Title: "Not sent.", Detail: "No notifier has this name."}
+		default:
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), notifyTestTimeout)
+			d, err := s.status.dispatcher.Test(ctx, name, s.status.statusURL)
+			cancel()
+			if err == nil && !d.OK {
+				err = errors.New(d.Error) // redacted by the dispatcher
+			}
+			if err != nil {
+				o.result, code = "failed", http.StatusBadGateway
+				out = templates.StatusOutcome{Title: "The test message did not reach " + name + ".", Detail: err.Error()}
+			}
 		}
-		if err != nil {
-			o.result, o.err = "failed", err.Error()
-			out = templates.StatusOutcome{Title: "The test message did not reach " + name + ".", Detail: err.Error()}
-			code = http.StatusBadGateway
+		if o.result != "ok" {
+			o.err = strings.TrimSpace(out.Title + " " + out.Detail)
 		}
 		o.answer = func() error { return render(c, code, templates.AdminDeliveries(s.deliveriesView(c, &out))) }
 		return o

@@ -226,8 +226,9 @@ func TestStatusEndToEnd(t *testing.T) {
 // the incident and its timeline, the maintenance windows and the
 // deliveries; posting an update notifies it, a postmortem is refused
 // while the incident is open and saved once it is resolved, "send a
-// test" reaches the notifier, and every action is audited. A form
-// without its confirmation is refused before anything is audited.
+// test" reaches the notifier, and every attempt is audited, refusals
+// too. A form without its confirmation is refused before anything is
+// audited.
 func TestStatusPagesAndActions(t *testing.T) {
 	site, state := writeStatusSite(t), t.TempDir()
 	hook := notifytest.Webhook(t, nil)
@@ -295,7 +296,7 @@ func TestStatusPagesAndActions(t *testing.T) {
 	for _, r := range recs {
 		got = append(got, r.Action+" "+r.Result)
 	}
-	if want := "notify-test ok,postmortem ok,incident-update ok,postmortem refused"; strings.Join(got, ",") != want {
+	if want := "notify-test refused,notify-test ok,postmortem ok,incident-update ok,postmortem refused"; strings.Join(got, ",") != want {
 		t.Errorf("audit: %q, want %q", strings.Join(got, ","), want)
 	}
 

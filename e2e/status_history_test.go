@@ -65,14 +65,9 @@ func historyFixture(t *testing.T) []byte {
 	return data
 }
 
-// TestStatusHistoryBars: /status/, built with a history, without
-// JavaScript, on a phone (390 px) and a desktop (1440 px): every public
-// system has its 90 bars inside the screen, unknown days drawn as gaps
-// and maintenance as maintenance, each with a tooltip and the same words
-// in the text version; the incident and the banner show, and the hidden
-// vault is in neither. PNGs of the systems go to LABFRONT_SCREENSHOTS
-// when set.
-func TestStatusHistoryBars(t *testing.T) {
+// buildWithHistory builds the example site with historyFixture.
+func buildWithHistory(t *testing.T) string {
+	t.Helper()
 	snap := filepath.Join(t.TempDir(), "snapshot.json")
 	if err := os.WriteFile(snap, historyFixture(t), 0o644); err != nil {
 		t.Fatal(err)
@@ -81,7 +76,18 @@ func TestStatusHistoryBars(t *testing.T) {
 	if _, err := web.Build(context.Background(), web.Options{Src: "..", Out: out, Snapshot: snap, Static: static.FS(), Islands: web.Islands()}); err != nil {
 		t.Fatal(err)
 	}
-	srv := pagesServer(t, out)
+	return out
+}
+
+// TestStatusHistoryBars: /status/, built with a history, without
+// JavaScript, on a phone (390 px) and a desktop (1440 px): every public
+// system has its 90 bars inside the screen, unknown days drawn as gaps
+// and maintenance as maintenance, each with a tooltip and the same words
+// in the text version; the incident and the banner show, and the hidden
+// vault is in neither. PNGs of the systems go to LABFRONT_SCREENSHOTS
+// when set.
+func TestStatusHistoryBars(t *testing.T) {
+	srv := pagesServer(t, buildWithHistory(t))
 	for _, width := range []int64{390, 1440} {
 		t.Run(fmt.Sprint(width), func(t *testing.T) {
 			ctx := browser(t)
@@ -192,14 +198,7 @@ type historyAnswer struct {
 // from that newer copy. The hidden vault is in neither.
 func TestEdgeHistoryFallback(t *testing.T) {
 	wranglerBin(t)
-	snap := filepath.Join(t.TempDir(), "snapshot.json")
-	if err := os.WriteFile(snap, historyFixture(t), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dist := filepath.Join(t.TempDir(), "dist")
-	if _, err := web.Build(context.Background(), web.Options{Src: "..", Out: dist, Snapshot: snap, Static: static.FS(), Islands: web.Islands()}); err != nil {
-		t.Fatal(err)
-	}
+	dist := buildWithHistory(t)
 	origin, originURL := startSwitchOrigin(t)
 	e := startEdge(t, t.TempDir(), dist, "--compatibility-date="+compatDate, "--kv", "SNAPSHOTS", "--binding", "ORIGIN_URL="+originURL)
 	historyURL := e.URL + "/api/v1/history"
