@@ -234,7 +234,9 @@ func (s *Server) incidentText(c echo.Context, limit int) (string, int, string) {
 }
 
 // incidentTarget names an incident in the audit record, bounded.
-func incidentTarget(id string) string { return "incident " + strconv.QuoteToASCII(id[:min(len(id), 80)]) }
+func incidentTarget(id string) string {
+	return "incident " + strconv.QuoteToASCII(id[:min(len(id), 80)])
+}
 
 // incidentUpdate adds the operator's update to an open incident and
 // notifies it; a resolved status resolves the incident.
