@@ -220,6 +220,9 @@ func (w *statusWatch) event(ev incident.Event) {
 	}
 	w.log.Info("incident "+string(ev.Kind), "incident", ev.Incident.ID, "cause", ev.Incident.Cause, "systems", len(ev.Incident.Systems))
 	w.queue(notify.FromEvent(ev, w.statusURL))
+	// The status page must tell at once: the next snapshot computes the
+	// history again instead of waiting out historyEvery.
+	w.history = nil
 }
 
 // nodeStates is each observed node's state for the history: what the
