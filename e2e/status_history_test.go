@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/labfront/labfront/internal/snapshot"
+	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
 )
@@ -83,11 +85,12 @@ func buildWithHistory(t *testing.T) string {
 // JavaScript, on a phone (390 px) and a desktop (1440 px): every public
 // system has its 90 bars inside the screen, unknown days drawn as gaps
 // and maintenance as maintenance, each with a tooltip and the same words
-// in the text version; the incident and the banner show, and the hidden
-// vault is in neither. PNGs of the systems go to LABFRONT_SCREENSHOTS
+// in the text version; the incident and the banner show, the hidden
+// vault is in neither, and axe-core finds nothing to fault. PNGs of the systems go to LABFRONT_SCREENSHOTS
 // when set.
 func TestStatusHistoryBars(t *testing.T) {
 	srv := pagesServer(t, buildWithHistory(t))
+	axe := sitetest.AxeScript(t)
 	for _, width := range []int64{390, 1440} {
 		t.Run(fmt.Sprint(width), func(t *testing.T) {
 			ctx := browser(t)
@@ -167,6 +170,29 @@ func TestStatusHistoryBars(t *testing.T) {
 				top := get(t, ctx, chromedp.Screenshot(chromedp.CSS(".status-incidents")))
 				if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("status-incidents-%d.png", width)), top, 0o644); err != nil {
 					t.Fatal(err)
+				}
+			}
+
+			// axe-core, on the page as a visitor with JavaScript gets it
+			// (axe itself needs scripts), with the text versions open:
+			// they are part of the page.
+			for _, scheme := range []string{"light", "dark"} {
+				ctx := browser(t)
+				if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+					Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+				}); err != nil {
+					t.Fatal(err)
+				}
+				do(t, ctx, chromedp.EmulateViewport(width, 900, opts...), chromedp.Navigate(srv.URL+"/status/"))
+				waitJS(t, ctx, `document.querySelector('.freshness').dataset.state !== 'baked'`, "the island's answer")
+				js[bool](t, ctx, `(() => { document.querySelectorAll('.bars-text').forEach(d => d.open = true); return true })()`)
+				time.Sleep(300 * time.Millisecond)
+				for _, v := range runAxe(t, ctx, axe).Violations {
+					var where []string
+					for _, n := range v.Nodes[:min(3, len(v.Nodes))] {
+						where = append(where, fmt.Sprint(n.Target)+": "+n.Summary)
+					}
+					t.Errorf("axe (%s): %s [%s, %d elements]: %s\n\t%s", scheme, v.ID, v.Impact, len(v.Nodes), v.Help, strings.Join(where, "\n\t"))
 				}
 			}
 		})
