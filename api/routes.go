@@ -48,6 +48,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/assets/*", public, s.asset, nil},
 		{http.MethodGet, "/api/v1/status", public, s.apiStatus, nil},
 		{http.MethodOptions, "/api/v1/status", public, s.apiStatus, nil},
+		{http.MethodGet, "/api/v1/history", public, s.apiHistory, nil},
 		// The forge cannot sign in: the HMAC signature of the body, keyed
 		// with the webhook secret, authenticates each delivery (webhook.go).
 		{http.MethodPost, "/hooks/git", public, s.gitHook, nil},
@@ -65,6 +66,10 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/admin/deploys/:run", viewer, s.deployRunPage, nil},
 		{http.MethodGet, "/admin/deploys/:run/events", viewer, s.deployRunEvents, nil},
 		{http.MethodGet, "/admin/drift", viewer, s.driftPage, nil},
+		{http.MethodGet, "/admin/uptime", viewer, s.uptimePage, nil},
+		{http.MethodGet, "/admin/incidents", viewer, s.incidentsPage, nil},
+		{http.MethodGet, "/admin/maintenance", viewer, s.maintenancePage, nil},
+		{http.MethodGet, "/admin/deliveries", viewer, s.deliveriesPage, nil},
 		{http.MethodGet, "/api/v1/snapshot", viewer, s.apiSnapshot, nil},
 
 		{http.MethodPost, "/admin/nodes/:id/actions/:action", action, nil, s.nodeAction},
@@ -73,6 +78,9 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/admin/deploys/deploy-now", action, nil, s.deploysDeployNow},
 		{http.MethodPost, "/admin/deploys/purge", action, nil, s.deploysPurge},
 		{http.MethodPost, "/admin/drift/apply", action, nil, s.driftApply},
+		{http.MethodPost, "/admin/incidents/:id/updates", action, nil, s.incidentUpdate},
+		{http.MethodPost, "/admin/incidents/:id/postmortem", action, nil, s.incidentPostmortem},
+		{http.MethodPost, "/admin/deliveries/test/:name", action, nil, s.notifyTest},
 	}
 	return append(r, s.auth.routes()...)
 }

@@ -65,6 +65,7 @@ type Server struct {
 	deploys     *deployrun.Queue // git-push deploys; nil without a deploys: key
 	deployGrace time.Duration
 	kv          *statuspush.Pusher // the status push to Workers KV; nil when off
+	status      *statusWatch       // status history and incidents; nil when off
 	log         *slog.Logger
 	echo        *echo.Echo
 	handler     http.Handler // echo behind the Host allowlist
@@ -136,6 +137,9 @@ func New(ctx context.Context, cfg *adminconfig.Config, opts Options) (*Server, e
 	if err := live.Builtin().CheckLab(l); err != nil {
 		return nil, err
 	}
+	if err := cfg.Status.CheckLab(l); err != nil {
+		return nil, err
+	}
 	// Only site.yaml: the posts are the static site's business.
 	site, err := content.LoadConfig(cfg.Site)
 	if err != nil {
@@ -179,6 +183,13 @@ func New(ctx context.Context, cfg *adminconfig.Config, opts Options) (*Server, e
 	}
 	if u, err := url.Parse(site.BaseURL); err == nil {
 		s.origin = u.Scheme + "://" + u.Host
+	}
+	if cfg.Status.On {
+		public := filepath.Join(cfg.Site, "content", "incidents")
+		statusURL := strings.TrimRight(site.BaseURL, "/") + "/status/"
+		if s.status, err = newStatusWatch(cfg.Status, l, cfg.StateDir, public, statusURL, s.log, s.now); err != nil {
+			return nil, err
+		}
 	}
 	if s.collectors == nil {
 		s.collectors = map[string]live.Collector{}
@@ -264,8 +275,13 @@ func (s *Server) Run(ctx context.Context) error {
 // Serve is Run on a listener the caller opened. When ctx is done it stops
 // taking requests, lets those in flight finish (shutdownTimeout), and
 // returns only after every background loop has ended: a deploy in
-// progress is given DeployGrace to finish and save its state.
-func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+// progress is given DeployGrace to finish and save its state. The status
+// history is open while it serves.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) (err error) {
+	if err := s.openStatus(ctx); err != nil {
+		return errors.Join(err, ln.Close())
+	}
+	defer func() { err = errors.Join(err, s.closeStatus()) }()
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
 	// Open event streams would hold a graceful shutdown to its deadline.
 	srv.RegisterOnShutdown(func() { close(s.shutdown) })
@@ -288,7 +304,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	shut, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	err := srv.Shutdown(shut)
+	err = srv.Shutdown(shut)
 	stopBackground()
 	s.log.Info("admin server stopping: waiting for the background loops")
 	<-background
@@ -319,6 +335,32 @@ func (s *Server) Background(ctx context.Context) {
 	wg.Wait()
 }
 
+// Poll runs Background with the status history open, for callers that
+// serve Handler themselves (`labfront serve`).
+func (s *Server) Poll(ctx context.Context) error {
+	if err := s.openStatus(ctx); err != nil {
+		return err
+	}
+	s.Background(ctx)
+	return s.closeStatus()
+}
+
+// openStatus opens the status history for the server's run.
+func (s *Server) openStatus(ctx context.Context) error {
+	if s.status == nil {
+		return nil
+	}
+	return s.status.open(ctx)
+}
+
+// closeStatus commits and closes it; the loops have stopped.
+func (s *Server) closeStatus() error {
+	if s.status == nil {
+		return nil
+	}
+	return s.status.close()
+}
+
 func (s *Server) poller() *live.Poller {
 	return &live.Poller{
 		Store: s.store, Sources: s.cfg.Sources, Collectors: s.collectors, Concurrency: s.cfg.Concurrency,
@@ -339,6 +381,9 @@ func (s *Server) writeSnapshots(ctx context.Context, updates <-chan struct{}) {
 				// s.files logged it, at most once a minute.
 				s.log.Debug("write snapshot", "err", err)
 			}
+			if s.status != nil {
+				s.status.record(s.store.Sources())
+			}
 		}
 	}
 }
@@ -349,7 +394,15 @@ const snapshotFile = "snapshot.json"
 // writeSnapshot keeps state_dir/snapshot.json in the format `labfront
 // build --snapshot` reads.
 func (s *Server) writeSnapshot() error {
-	data, err := live.Snapshot(s.lab, s.store.Sources(), s.now()).Marshal()
+	snap := live.Snapshot(s.lab, s.store.Sources(), s.now())
+	if s.status != nil {
+		h, err := s.status.snapshotHistory(context.Background())
+		if err != nil {
+			s.log.Warn("status history", "err", err)
+		}
+		snap.History = h
+	}
+	data, err := snap.Marshal()
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,31 @@ type StatusView struct {
 	DataURL string
 	// DetailsURL plus a node id is where a node's full description is.
 	DetailsURL string
+	// HistoryDays is how many days the bars cover, 0 when the snapshot
+	// has no history (then there are no bars).
+	HistoryDays int
+	// Maintenance is the banner: windows under way or ahead.
+	Maintenance []StatusMaintenance
+	// Active and Past are the incidents, newest first.
+	Active, Past []StatusIncident
+}
+
+// StatusMaintenance is one maintenance window on the banner.
+type StatusMaintenance struct {
+	Systems         string // public names, joined
+	From, FromISO   string
+	Until, UntilISO string
+	Reason          string
+	Now             bool // under way
+}
+
+// StatusIncident is one incident as the public sees it.
+type StatusIncident struct {
+	ID, Title, Status     string
+	Summary               string
+	Started, StartedISO   string
+	Resolved, ResolvedISO string
+	Updates               []IncidentUpdate
 }
 
 // StatusCount is how many systems have one status.
@@ -42,4 +67,8 @@ type StatusNode struct {
 	// never.
 	CheckedAt    string
 	CheckedAtISO string
+	// Windows are the uptime percentages and Bars the daily strip; both
+	// empty without history.
+	Windows []UptimeWindow
+	Bars    UptimeBars
 }

@@ -8,11 +8,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labfront/labfront/internal/diag"
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/search"
+	"github.com/labfront/labfront/internal/snapshot"
 	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
 )
@@ -150,6 +152,32 @@ func TestPrivacySweep(t *testing.T) {
 		sweep(t, out)
 	})
 
+	// The status history of the admin's snapshot names hidden systems
+	// everywhere it can: bars, an incident they caused and one they only
+	// joined, an incident of hidden systems alone, and maintenance.
+	t.Run("private lab with history", func(t *testing.T) {
+		if err := os.WriteFile(labPath, base, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		snap := filepath.Join(t.TempDir(), "snapshot.json")
+		if err := os.WriteFile(snap, historySnapshot(t), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(t.TempDir(), "dist")
+		o := opts(out)
+		o.Snapshot = snap
+		if _, err := Build(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		sweep(t, out)
+		page := sitetest.Tree(t, out)["status/index.html"]
+		for _, want := range []string{"an internal system", "pve-io, last 90 days", "kernel upgrade"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("/status/ lacks %q: the sweep saw no history", want)
+			}
+		}
+	})
+
 	fields := LabFields()
 	if len(fields) < 40 {
 		t.Fatalf("only %d lab fields found by reflection", len(fields))
@@ -193,6 +221,35 @@ func TestPrivacySweep(t *testing.T) {
 			})
 		}
 	}
+}
+
+// historySnapshot is an admin snapshot whose history involves the
+// private nodes of privateLab.
+func historySnapshot(t *testing.T) []byte {
+	t.Helper()
+	at := time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC)
+	day := snapshot.Day{Date: "2026-12-03", Status: "partial", Up: 3600, Down: 600}
+	nh := snapshot.NodeHistory{Windows: []snapshot.Window{{Name: "24h"}}, Days: []snapshot.Day{day}}
+	s := &snapshot.Snapshot{Version: snapshot.Version, GeneratedAt: at.Add(time.Hour),
+		Nodes: map[string]snapshot.NodeStatus{"pve-io": {Status: "up"}, "hidden-box": {Status: "down", Detail: "zqx-private-marker"}},
+		History: &snapshot.History{Days: 90,
+			Nodes: map[string]snapshot.NodeHistory{"pve-io": nh, "hidden-box": nh, "hidden-child": nh},
+			Incidents: []snapshot.Incident{
+				{ID: "2026-12-03-hidden-box", PublicID: "2026-12-03-internal", Title: "hidden-box is down (2 more affected)", Status: "resolved",
+					Cause: "hidden-box", Systems: []string{"hidden-box", "hidden-child", "pve-io"}, Summary: "Hidden Box Realname is down.",
+					Started: at, Resolved: at.Add(10 * time.Minute), Updates: []snapshot.Update{{At: at.Add(10 * time.Minute), Status: "resolved", Text: "hidden-box is up again."}}},
+				{ID: "2026-12-03-hidden-child", PublicID: "2026-12-03-internal-2", Title: "Hidden Child Name is down", Status: "investigating",
+					Cause: "hidden-child", Systems: []string{"hidden-child"}, Summary: "hidden-child is down.", Started: at},
+			},
+			Maintenance: []snapshot.Maintenance{
+				{Systems: []string{"hidden-box", "pve-io"}, From: at.Add(48 * time.Hour), To: at.Add(50 * time.Hour), Reason: "kernel upgrade"},
+				{Systems: []string{"hidden-child"}, From: at.Add(48 * time.Hour), To: at.Add(50 * time.Hour), Reason: "zqx-private-marker"},
+			}}}
+	data, err := s.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 // searchLeaks returns the terms of the search index (search/t/*.json)

@@ -44,10 +44,17 @@ func (p *plan) addStatus() {
 	}
 	groupOf[""] = len(v.Groups)
 	v.Groups = append(v.Groups, templates.StatusGroup{ID: "cloud", Title: "Cloud and edge"})
+	var hist *snapshot.History
+	if ls.snap != nil {
+		hist = ls.snap.History
+	}
 	counts := map[string]int{}
 	for _, n := range pub.Nodes {
 		st := ls.snap.Status(n.ID) // Unknown for every node without a snapshot
 		sn := templates.StatusNode{ID: n.ID, Name: n.Name, TypeLabel: topology.TypeLabels[n.Type], Status: st.Status}
+		if hist != nil {
+			sn.Windows, sn.Bars = nodeHistory(n.Name, hist.Nodes[n.ID], hist.Days)
+		}
 		if !st.CheckedAt.IsZero() {
 			sn.CheckedAt = st.CheckedAt.UTC().Format("2 Jan 2006 15:04 UTC")
 			sn.CheckedAtISO = st.CheckedAt.UTC().Format("2006-01-02T15:04:05Z")
@@ -60,6 +67,9 @@ func (p *plan) addStatus() {
 	v.Groups = slices.DeleteFunc(v.Groups, func(g templates.StatusGroup) bool { return len(g.Nodes) == 0 })
 	for _, c := range []struct{ status, label string }{{snapshot.Up, "Up"}, {snapshot.Down, "Down"}, {snapshot.Unknown, "Unknown"}} {
 		v.Counts = append(v.Counts, templates.StatusCount{Status: c.status, Label: c.label, Count: counts[c.status]})
+	}
+	if hist != nil {
+		addStatusHistory(&v, hist, pub.Nodes)
 	}
 	p.addHTML("/status/", templates.Status(v))
 }

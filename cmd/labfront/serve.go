@@ -77,7 +77,9 @@ func demoAdmin(ctx context.Context, e *env, src, addr string) (http.Handler, fun
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		srv.Background(pollCtx)
+		if err := srv.Poll(pollCtx); err != nil {
+			e.log.Warn("admin status history", "err", err)
+		}
 	}()
 	stop := func() {
 		cancel()

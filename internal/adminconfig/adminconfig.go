@@ -40,6 +40,9 @@ type Config struct {
 	// MetricsToken, from the variable metrics_token_env names, lets a
 	// scraper with Authorization: Bearer read /metrics from anywhere.
 	MetricsToken string
+	// Status is the status history, incidents, notifications and
+	// maintenance windows (status.go).
+	Status StatusConfig
 }
 
 // section is one part of admin.yaml: the top-level keys it owns and how
@@ -63,6 +66,7 @@ func sections() []section {
 		{keys: []string{"kv_push_interval"}, parse: parseKVPushInterval},
 		{keys: []string{"hostnames"}, parse: parseHostnames},
 		{keys: []string{"metrics_token_env"}, parse: parseMetricsToken},
+		{keys: statusKeys(), parse: parseStatus},
 	}
 }
 

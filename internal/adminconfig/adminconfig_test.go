@@ -21,7 +21,7 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Parse(data, "deploy/admin.example.yaml", env(map[string]string{"PVE_IO_TOKEN": "root@pam!lab=s3cr3t", "TAILSCALE_API_KEY": "tskey-api-x"}))
+	cfg, err := Parse(data, "deploy/admin.example.yaml", env(map[string]string{"PVE_IO_TOKEN": "root@pam!lab=s3cr3t", "TAILSCALE_API_KEY": "tskey-api-x", "NTFY_TOKEN": "tk_x", "HOOK_KEY": "k"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"time"
 
@@ -44,6 +45,9 @@ type Snapshot struct {
 	Version     int                   `json:"version"`
 	GeneratedAt time.Time             `json:"generated_at,omitzero"`
 	Nodes       map[string]NodeStatus `json:"nodes"`
+	// History is the status history (history.go), absent from snapshots
+	// of a server that keeps none.
+	History *History `json:"history,omitempty"`
 }
 
 // NodeStatus is one node's last known state.
@@ -82,6 +86,15 @@ func Parse(data []byte, display string) (*Snapshot, error) {
 	for _, id := range s.IDs() {
 		if st := s.Nodes[id].Status; st != Up && st != Down && st != Unknown {
 			probs.Add(display, 0, "nodes."+id+".status", "must be up, down or unknown, found %q", st)
+		}
+	}
+	if s.History != nil {
+		for id, nh := range s.History.Nodes {
+			for i, d := range nh.Days {
+				if !slices.Contains(dayStatuses, d.Status) {
+					probs.Add(display, 0, fmt.Sprintf("history.nodes.%s.days[%d].status", id, i), "must be up, partial, down, maintenance or unknown, found %q", d.Status)
+				}
+			}
 		}
 	}
 	if err := probs.Err(); err != nil {
@@ -142,6 +155,9 @@ func Public(s *Snapshot, l *lab.Lab) *Snapshot {
 		}
 		st := s.Status(n.ID)
 		out.Nodes[pid] = NodeStatus{Status: st.Status, CheckedAt: st.CheckedAt}
+	}
+	if s != nil {
+		out.History = publicHistory(s.History, l)
 	}
 	return out
 }

@@ -17,6 +17,9 @@ func TestParseProblems(t *testing.T) {
 		{"no time", `{"version":1,"nodes":{}}`, "generated_at: required"},
 		{"bad status", `{"version":1,"generated_at":"2026-11-25T14:02:00Z","nodes":{"a":{"status":"meh"}}}`, `nodes.a.status: must be up, down or unknown, found "meh"`},
 		{"bad time", `{"version":1,"generated_at":"yesterday","nodes":{}}`, "invalid snapshot JSON"},
+		{"history", `{"version":1,"generated_at":"2026-11-25T14:02:00Z","nodes":{},"history":{"days":90,"nodes":{"a":{"windows":[{"name":"24h","uptime":null}],"days":[{"date":"2026-11-25","status":"partial","up":10,"down":5}]}}}}`, ""},
+		{"bad day status", `{"version":1,"generated_at":"2026-11-25T14:02:00Z","nodes":{},"history":{"days":90,"nodes":{"a":{"windows":[],"days":[{"date":"2026-11-25","status":"green"}]}}}}`, `history.nodes.a.days[0].status: must be up, partial, down, maintenance or unknown, found "green"`},
+		{"unknown history field", `{"version":1,"generated_at":"2026-11-25T14:02:00Z","nodes":{},"history":{"days":90,"nodes":{},"secret":1}}`, `unknown field "secret"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.in), "s.json")

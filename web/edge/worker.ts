@@ -11,8 +11,10 @@
 // to KV (SNAPSHOTS, key "status"), and the snapshot baked into the site at
 // build time (/snapshot.json). A fallback says so: the X-Labfront-Snapshot
 // header names the source and its age, and the JSON carries stale: true
-// and stale_since. A request that is not a GET never falls back: it gets a
-// 503 saying the homelab is unreachable.
+// and stale_since. The public status history (/api/v1/history) falls back
+// the same way to the newer of its last good answer in the Cache API and
+// the history baked into /snapshot.json. A request that is not a GET never
+// falls back: it gets a 503 saying the homelab is unreachable.
 //
 // Constraints: one file, no imports and no npm dependencies (esbuild
 // bundles it in-process; type declarations for the Workers runtime are
@@ -43,8 +45,10 @@ interface Env {
 // esbuild sees do not have it.
 declare const caches: CacheStorage & { default: Cache };
 
-/** The one public, cacheable endpoint: the sanitised status of the lab. */
+/** The public, cacheable endpoints: the sanitised status of the lab, and
+ * its status history. */
 const STATUS_PATH = "/api/v1/status";
+const HISTORY_PATH = "/api/v1/history";
 /** The KV key the admin server and `labfront deploy` write the snapshot to. */
 const KV_KEY = "status";
 /** The snapshot baked into the site by `labfront build`. */
@@ -75,13 +79,15 @@ export default {
 };
 
 async function api(request: Request, url: URL, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const isHistory = url.pathname === HISTORY_PATH;
   const isStatus = url.pathname === STATUS_PATH;
+  const isPublic = isStatus || isHistory;
   let down: OriginDown;
   try {
-    const res = await proxy(request, url, env, isStatus, isStatus && request.method === "GET");
-    if (isStatus && request.method === "GET" && res.status === 200) {
+    const res = await proxy(request, url, env, isPublic, isPublic && request.method === "GET");
+    if (isPublic && request.method === "GET" && res.status === 200) {
       // Keep a copy of the good answer for the next outage.
-      ctx.waitUntil(remember(res.clone(), url).catch(() => undefined));
+      ctx.waitUntil((isHistory ? rememberHistory(res.clone(), url) : remember(res.clone(), url)).catch(() => undefined));
     }
     return res;
   } catch (err) {
@@ -94,9 +100,10 @@ async function api(request: Request, url: URL, env: Env, ctx: ExecutionContext):
       message: `The homelab cannot be reached right now (${down.message}), so this ${request.method} request was not delivered. Try again later.`,
     }, { "Retry-After": "30" });
   }
+  if (isHistory) return historyFallback(url, env, down);
   if (!isStatus) {
-    // Only the public status has a snapshot; nothing else may be answered
-    // from a shared copy.
+    // Only the public status and history have snapshots; nothing else may
+    // be answered from a shared copy.
     return json(503, { error: "homelab unreachable", message: `The homelab cannot be reached right now (${down.message}), and ${url.pathname} has no snapshot.` }, { "Retry-After": "30" });
   }
   return fallback(url, env, down);
@@ -105,9 +112,9 @@ async function api(request: Request, url: URL, env: Env, ctx: ExecutionContext):
 /**
  * Sends the request to the origin; throws OriginDown on the failures that
  * call for a fallback. hasSnapshot says the request can be answered from a
- * snapshot (a GET of the status).
+ * snapshot (a GET of the status or the history).
  */
-async function proxy(request: Request, url: URL, env: Env, isStatus: boolean, hasSnapshot: boolean): Promise<Response> {
+async function proxy(request: Request, url: URL, env: Env, isPublic: boolean, hasSnapshot: boolean): Promise<Response> {
   const origin = (env.ORIGIN_URL || "").replace(/\/+$/, "");
   if (!origin) throw new OriginDown("no origin is configured");
   let target: URL;
@@ -119,11 +126,12 @@ async function proxy(request: Request, url: URL, env: Env, isStatus: boolean, ha
   const headers = new Headers(request.headers);
   headers.delete("Host");
   // The service token is the worker's own identity at Cloudflare Access,
-  // which lets it read: it goes with reads of the public status only, so
-  // no visitor can borrow it for viewer-only endpoints or actions.
+  // which lets it read: it goes with reads of the public status and
+  // history only, so no visitor can borrow it for viewer-only endpoints
+  // or actions.
   headers.delete("CF-Access-Client-Id");
   headers.delete("CF-Access-Client-Secret");
-  if (isStatus && (request.method === "GET" || request.method === "HEAD") && env.CF_ACCESS_CLIENT_ID && env.CF_ACCESS_CLIENT_SECRET) {
+  if (isPublic && (request.method === "GET" || request.method === "HEAD") && env.CF_ACCESS_CLIENT_ID && env.CF_ACCESS_CLIENT_SECRET) {
     headers.set("CF-Access-Client-Id", env.CF_ACCESS_CLIENT_ID);
     headers.set("CF-Access-Client-Secret", env.CF_ACCESS_CLIENT_SECRET);
   }
@@ -143,7 +151,7 @@ async function proxy(request: Request, url: URL, env: Env, isStatus: boolean, ha
       res.body?.cancel().catch(() => undefined);
       throw new OriginDown(`it answered ${res.status}`);
     }
-    if (request.method === "GET" && isStatus) {
+    if (request.method === "GET" && isPublic) {
       // Read the whole answer within the time limit too, so a stalled
       // body falls back rather than hanging the visitor.
       const body = await res.arrayBuffer();
@@ -364,6 +372,141 @@ async function fromStatic(url: URL, env: Env): Promise<Found | null> {
   } catch {
     return null;
   }
+}
+
+// == The status history ==
+
+/** A day's status, as the admin server writes it. */
+const DAY_STATUSES = new Set(["up", "partial", "down", "maintenance", "unknown"]);
+
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+function strs(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+}
+
+/**
+ * Reads a status history (an /api/v1/history answer, or the history key
+ * of snapshot.json) field by field, so only its public shape reaches a
+ * visitor. Returns null when it is not one.
+ */
+function parseHistory(raw: unknown): Record<string, unknown> | null {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return null;
+  const r = raw as Record<string, unknown>;
+  const days = num(r.days);
+  if (days === undefined || !r.nodes || typeof r.nodes !== "object" || Array.isArray(r.nodes)) return null;
+  const nodes: Record<string, unknown> = {};
+  for (const [id, v] of Object.entries(r.nodes as Record<string, unknown>)) {
+    const n = (v || {}) as Record<string, unknown>;
+    const windows = (Array.isArray(n.windows) ? n.windows : []).map((w) => {
+      const x = (w || {}) as Record<string, unknown>;
+      return { name: str(x.name) ?? "", uptime: num(x.uptime) ?? null };
+    });
+    const dayList = (Array.isArray(n.days) ? n.days : []).map((d) => {
+      const x = (d || {}) as Record<string, unknown>;
+      const status = typeof x.status === "string" && DAY_STATUSES.has(x.status) ? x.status : "unknown";
+      const out: Record<string, unknown> = { date: str(x.date) ?? "", status };
+      for (const k of ["up", "degraded", "down", "maintenance", "unknown"]) {
+        const s = num(x[k]);
+        if (s) out[k] = s;
+      }
+      return out;
+    });
+    nodes[id] = { windows, days: dayList };
+  }
+  const incidents = (Array.isArray(r.incidents) ? r.incidents : []).map((i) => {
+    const x = (i || {}) as Record<string, unknown>;
+    const updates = (Array.isArray(x.updates) ? x.updates : []).map((u) => {
+      const y = (u || {}) as Record<string, unknown>;
+      return { at: time(y.at) ?? null, status: str(y.status) ?? "", text: str(y.text) ?? "" };
+    });
+    return {
+      id: str(x.id) ?? "", title: str(x.title) ?? "", status: str(x.status) ?? "", cause: str(x.cause) ?? "",
+      systems: strs(x.systems), summary: str(x.summary) ?? "", started: time(x.started) ?? null,
+      resolved: time(x.resolved) ?? null, updates,
+    };
+  });
+  const maintenance = (Array.isArray(r.maintenance) ? r.maintenance : []).map((m) => {
+    const x = (m || {}) as Record<string, unknown>;
+    return { systems: strs(x.systems), from: time(x.from) ?? null, to: time(x.to) ?? null, reason: str(x.reason) ?? "" };
+  });
+  const out: Record<string, unknown> = { days, nodes, incidents, maintenance };
+  const gen = time(r.generated_at);
+  if (gen) out.generated_at = gen;
+  return out;
+}
+
+function historyCacheKey(url: URL): Request {
+  return new Request(url.origin + HISTORY_PATH, { method: "GET" });
+}
+
+/** Stores a good history answer in the Cache API, like remember. */
+async function rememberHistory(res: Response, url: URL): Promise<void> {
+  const body = await res.text();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch {
+    return;
+  }
+  if (!parseHistory(raw)) return;
+  const copy = new Response(body, {
+    headers: { "Content-Type": "application/json", "Cache-Control": `public, max-age=${CACHE_COPY_SECONDS}`, [FETCHED_AT]: new Date().toISOString() },
+  });
+  await caches.default.put(historyCacheKey(url), copy);
+}
+
+/**
+ * Answers GET /api/v1/history from the newer of the cached last good
+ * answer and the history baked into /snapshot.json (whose time is the
+ * snapshot's), marked stale with its age as the status fallback is.
+ */
+async function historyFallback(url: URL, env: Env, down: OriginDown): Promise<Response> {
+  const found: { h: Record<string, unknown>; source: Source; at?: string }[] = [];
+  try {
+    const res = await caches.default.match(historyCacheKey(url));
+    if (res) {
+      const fetched = time(res.headers.get(FETCHED_AT));
+      const h = parseHistory(JSON.parse(await res.text()));
+      if (h) found.push({ h, source: "cache", at: (h.generated_at as string | undefined) ?? fetched });
+    }
+  } catch {
+    // no usable copy
+  }
+  try {
+    const res = await env.ASSETS.fetch(new Request(url.origin + STATIC_SNAPSHOT, { method: "GET" }));
+    if (res.ok) {
+      const snap = JSON.parse(await res.text()) as Record<string, unknown>;
+      const h = snap && typeof snap === "object" ? parseHistory(snap.history) : null;
+      if (h) {
+        const at = time(snap.generated_at);
+        if (at) h.generated_at = at;
+        found.push({ h, source: "static", at });
+      }
+    }
+  } catch {
+    // no usable snapshot
+  }
+  const now = Date.now();
+  const ms = (at?: string) => {
+    const t = at ? Date.parse(at) : NaN;
+    return Number.isFinite(t) && t > 0 && t <= now + FUTURE_SKEW_MS ? t : -Infinity;
+  };
+  let best: (typeof found)[number] | undefined;
+  for (const f of found) if (!best || ms(f.at) > ms(best.at)) best = f;
+  if (!best) {
+    return json(503, { error: "homelab unreachable", message: `The homelab cannot be reached right now (${down.message}), and no snapshot of its status history is available.` }, { "Retry-After": "30" });
+  }
+  const t = ms(best.at);
+  const age = t === -Infinity ? undefined : ageSeconds(t, now);
+  return json(200, {
+    ...best.h,
+    stale: true,
+    stale_since: age === undefined ? null : best.at,
+    snapshot: { source: best.source, age_seconds: age ?? null, reason: down.message },
+  }, { [SNAPSHOT_HEADER]: `${best.source}; age=${age ?? "unknown"}`, "Cache-Control": "no-store" });
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
