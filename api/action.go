@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/labfront/labfront/internal/auditlog"
 )
 
 // actionTimeout bounds an action, including waiting for its task.
@@ -45,12 +47,12 @@ func (s *Server) audited(act actionFunc) echo.HandlerFunc {
 			return err
 		}
 		// An action that cannot be audited must not happen (issue 20).
-		if err := s.audit.reserve(); err != nil {
+		if err := s.audit.Reserve(); err != nil {
 			return s.auditRefused(w.name, err)
 		}
 		o := w.run()
-		rec := AuditRecord{Time: s.now().UTC(), Who: identity(c).Email, Action: w.name, Target: o.target, Result: o.result, Error: o.err}
-		if err := s.audit.append(rec); err != nil {
+		rec := auditlog.Record{Time: s.now().UTC(), Who: identity(c).Email, Action: w.name, Target: o.target, Result: o.result, Error: o.err}
+		if err := s.audit.Append(rec); err != nil {
 			return s.auditLost(w.name, rec.Result, err)
 		}
 		s.log.Info("admin action", "who", rec.Who, "action", rec.Action, "target", rec.Target, "result", rec.Result)

@@ -14,13 +14,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labfront/labfront/deploy/deployrun"
+	"github.com/labfront/labfront/internal/adminconfig"
+	"github.com/labfront/labfront/internal/auditlog"
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/testkit/cftest"
 )
 
-func auditRec(action, target string) AuditRecord {
-	return AuditRecord{Time: time.Date(2026, 12, 2, 14, 0, 0, 0, time.UTC), Who: "ops@lab.test", Action: action, Target: target, Result: "ok"}
+func auditRec(action, target string) auditlog.Record {
+	return auditlog.Record{Time: time.Date(2026, 12, 2, 14, 0, 0, 0, time.UTC), Who: "ops@lab.test", Action: action, Target: target, Result: "ok"}
 }
 
 // TestAuditReadDamaged: a 2 MiB line, garbage and torn lines are skipped
@@ -30,10 +33,10 @@ func TestAuditReadDamaged(t *testing.T) {
 	cfg := devConfig()
 	cfg.StateDir = t.TempDir()
 	s := newServer(t, cfg, nil)
-	if err := s.audit.append(auditRec("reboot", "first")); err != nil {
+	if err := s.audit.Append(auditRec("reboot", "first")); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.OpenFile(s.audit.path, os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(s.audit.Path(), os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,96 +49,16 @@ func TestAuditReadDamaged(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.audit.append(auditRec("shutdown", "second")); err != nil {
+	if err := s.audit.Append(auditRec("shutdown", "second")); err != nil {
 		t.Fatal(err)
 	}
-	recs, damaged, err := s.audit.recent(10)
+	recs, damaged, err := s.audit.Recent(10)
 	if err != nil || damaged != 3 || len(recs) != 2 || recs[0].Target != "second" || recs[1].Target != "first" {
 		t.Fatalf("recent: %d records %+v, %d damaged, %v; want second, first and 3 damaged", len(recs), recs, damaged, err)
 	}
 	rec := get(t, s.Handler(), "/admin/audit", nil)
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "3 damaged records skipped") || !strings.Contains(rec.Body.String(), "second") {
 		t.Errorf("page: %d, note or record missing", rec.Code)
-	}
-}
-
-// TestAuditTornTail: a last line without its newline (a crash mid-write)
-// does not swallow the next record.
-func TestAuditTornTail(t *testing.T) {
-	a := newAudit(t.TempDir())
-	if err := a.append(auditRec("reboot", "before")); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(a.path, os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString(`{"time":"2026-12-02T14:00:00Z","who":"ops`); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.append(auditRec("shutdown", "after")); err != nil {
-		t.Fatal(err)
-	}
-	recs, damaged, err := a.recent(10)
-	if err != nil || len(recs) != 2 || recs[0].Target != "after" || damaged != 1 {
-		t.Errorf("recent: %+v, %d damaged, %v; want after, before and the torn line counted", recs, damaged, err)
-	}
-}
-
-// TestAuditFailedWrite: a write that fails half-way (a full disk) is cut
-// back, so the next acknowledged record is whole and visible.
-func TestAuditFailedWrite(t *testing.T) {
-	a := newAudit(t.TempDir())
-	if err := a.append(auditRec("reboot", "one")); err != nil {
-		t.Fatal(err)
-	}
-	before, err := os.Stat(a.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	real := a.writeAt
-	a.writeAt = func(f *os.File, b []byte, off int64) (int, error) {
-		n, err := real(f, b[:len(b)/2], off)
-		if err != nil {
-			return n, err
-		}
-		return n, syscall.ENOSPC
-	}
-	if err := a.append(auditRec("reboot", "lost")); !errors.Is(err, syscall.ENOSPC) {
-		t.Fatalf("append on a full disk: %v", err)
-	}
-	if after, err := os.Stat(a.path); err != nil || after.Size() != before.Size() {
-		t.Errorf("size after the failed write %d, want %d (%v)", after.Size(), before.Size(), err)
-	}
-	a.writeAt = real
-	if err := a.append(auditRec("reboot", "two")); err != nil {
-		t.Fatal(err)
-	}
-	recs, damaged, err := a.recent(10)
-	if err != nil || damaged != 0 || len(recs) != 2 || recs[0].Target != "two" {
-		t.Errorf("recent: %+v, %d damaged, %v; want two, one", recs, damaged, err)
-	}
-}
-
-// TestAuditBoundedRecord: a record with a huge error is cut to fit one
-// line, says so, and reads back.
-func TestAuditBoundedRecord(t *testing.T) {
-	a := newAudit(t.TempDir())
-	r := auditRec("deploy", strings.Repeat("t", 50000))
-	r.Result, r.Error = "failed", strings.Repeat("é\"<", 100000)
-	if err := a.append(r); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(a.path)
-	if err != nil || len(data) > maxAuditRecord {
-		t.Fatalf("line of %d bytes, want at most %d (%v)", len(data), maxAuditRecord, err)
-	}
-	recs, damaged, err := a.recent(1)
-	if err != nil || damaged != 0 || len(recs) != 1 || !strings.HasSuffix(recs[0].Error, "[cut]") || recs[0].Result != "failed" {
-		t.Errorf("read back: %+v, %d damaged, %v", recs, damaged, err)
 	}
 }
 
@@ -198,7 +121,7 @@ func TestNodeActionRefusedWithoutAudit(t *testing.T) {
 	if err := s.poller().Once(t.Context(), src, actor); err != nil {
 		t.Fatal(err)
 	}
-	repair := breakAudit(t, s.audit.path)
+	repair := breakAudit(t, s.audit.Path())
 	yes := url.Values{"confirm": {"yes"}}
 	rec := postForm(t, s.Handler(), "/admin/nodes/orch-io/actions/reboot", yes, "", "same-origin")
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "Refused: reboot "+refusedAudit) {
@@ -212,7 +135,7 @@ func TestNodeActionRefusedWithoutAudit(t *testing.T) {
 	if rec.Code != http.StatusSeeOther || actor.count() != 1 {
 		t.Errorf("with the audit log back: %d, ran %d", rec.Code, actor.count())
 	}
-	if recs, _, err := s.audit.recent(5); err != nil || len(recs) != 1 || recs[0].Action != "reboot" {
+	if recs, _, err := s.audit.Recent(5); err != nil || len(recs) != 1 || recs[0].Action != "reboot" {
 		t.Errorf("audit: %+v %v", recs, err)
 	}
 }
@@ -224,7 +147,7 @@ func TestDeployActionsRefusedWithoutAudit(t *testing.T) {
 	e := newDeployEnv(t, deployEnvOpts{})
 	h := e.srv.Handler()
 	yes := url.Values{"confirm": {"yes"}, "prefixes": {"lab.example.dev/"}}
-	repair := breakAudit(t, e.srv.audit.path)
+	repair := breakAudit(t, e.srv.audit.Path())
 	for _, tc := range []struct{ path, action string }{
 		{"/admin/deploys/deploy-now", "deploy-now"},
 		{"/admin/deploys/deployments/some-id/rollback", "rollback"},
@@ -235,18 +158,18 @@ func TestDeployActionsRefusedWithoutAudit(t *testing.T) {
 			t.Errorf("%s: %d %s", tc.action, rec.Code, rec.Body.String())
 		}
 	}
-	if _, _, runs := e.srv.deploys.queue(); len(runs) != 0 {
+	if _, _, runs := e.srv.deploys.Runs(); len(runs) != 0 {
 		t.Errorf("deploy-now queued %d runs", len(runs))
 	}
 	if e.cf.Count(cftest.RouteDeploymentRollback) != 0 || len(e.cf.Purges()) != 0 {
 		t.Error("a refused action reached Cloudflare")
 	}
 	// A run queued without the action (a push) is refused when it starts.
-	run, reason := e.srv.deploys.enqueue(deployJob{trigger: triggerPush, who: "pusher", commit: gitT(t, e.work, "rev-parse", "HEAD")})
+	run, reason := e.srv.deploys.Enqueue(deployrun.Job{Trigger: deployrun.TriggerPush, Who: "pusher", Commit: gitT(t, e.work, "rev-parse", "HEAD")})
 	if run == nil {
 		t.Fatal(reason)
 	}
-	if got := waitRun(t, e.srv.deploys, run.ID); got.State != runRefused || !strings.Contains(got.Error, "audit log") {
+	if got := waitRun(t, e.srv.deploys, run.ID); got.State != deployrun.Refused || !strings.Contains(got.Error, "audit log") {
 		t.Errorf("pushed run: %s %s", got.State, got.Error)
 	}
 	if n := len(e.cf.Deployments(cftest.DefaultProject)); n != 0 {
@@ -263,23 +186,23 @@ func TestDeployActionsRefusedWithoutAudit(t *testing.T) {
 // before git runs; a pushed run is refused the same way.
 func TestDeployNowDiskFull(t *testing.T) {
 	e := newDeployEnv(t, deployEnvOpts{})
-	e.srv.deploys.free = func(string) (uint64, error) { return 1 << 20, nil }
+	e.srv.deploys.Free = func(string) (uint64, error) { return 1 << 20, nil }
 	rec := postForm(t, e.srv.Handler(), "/admin/deploys/deploy-now", url.Values{"confirm": {"yes"}}, "", "same-origin")
 	if rec.Code != http.StatusInsufficientStorage || !strings.Contains(rec.Body.String(), "the disk is full") {
 		t.Errorf("deploy-now: %d %s", rec.Code, rec.Body.String())
 	}
-	if _, _, runs := e.srv.deploys.queue(); len(runs) != 0 {
+	if _, _, runs := e.srv.deploys.Runs(); len(runs) != 0 {
 		t.Errorf("%d runs queued on a full disk", len(runs))
 	}
-	run, reason := e.srv.deploys.enqueue(deployJob{trigger: triggerPush, who: "pusher", commit: gitT(t, e.work, "rev-parse", "HEAD")})
+	run, reason := e.srv.deploys.Enqueue(deployrun.Job{Trigger: deployrun.TriggerPush, Who: "pusher", Commit: gitT(t, e.work, "rev-parse", "HEAD")})
 	if run == nil {
 		t.Fatal(reason)
 	}
 	got := waitRun(t, e.srv.deploys, run.ID)
-	if got.State != runFailed || !strings.Contains(got.Error, "the disk is full") || strings.Contains(logText(got), "$ git") {
+	if got.State != deployrun.Failed || !strings.Contains(got.Error, "the disk is full") || strings.Contains(logText(got), "$ git") {
 		t.Errorf("pushed run on a full disk: %s %s\n%s", got.State, got.Error, logText(got))
 	}
-	if _, err := os.Stat(filepath.Join(e.srv.deploys.cfg.WorkDir, "repo")); err == nil {
+	if _, err := os.Stat(filepath.Join(e.srv.deploys.Config().WorkDir, "repo")); err == nil {
 		t.Error("git ran on a full disk")
 	}
 }
@@ -289,9 +212,9 @@ func TestDeployNowDiskFull(t *testing.T) {
 // written.
 func TestPromoteRefusedWithoutAudit(t *testing.T) {
 	site := gitSite(t)
-	s := newServer(t, &Config{Site: site, Auth: AuthConfig{Mode: ModeDev}}, nil)
+	s := newServer(t, &adminconfig.Config{Site: site, Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}}, nil)
 	before := tree(t, site)
-	repair := breakAudit(t, s.audit.path)
+	repair := breakAudit(t, s.audit.Path())
 	rec := serve(s.Handler(), promoteReq(url.Values{"file": {seedInbox}, "as": {"note"}, "confirm": {"yes"}}, nil))
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "Refused: promote "+refusedAudit) {
 		t.Errorf("answer %d %s", rec.Code, rec.Body.String())
@@ -375,7 +298,7 @@ func TestActionOnFullDiskTmpfs(t *testing.T) {
 	if rec := postForm(t, s.Handler(), "/admin/nodes/orch-io/actions/reboot", yes, "", "same-origin"); rec.Code != http.StatusSeeOther || actor.count() != 2 {
 		t.Errorf("after space returned: %d, ran %d", rec.Code, actor.count())
 	}
-	if recs, damaged, err := s.audit.recent(10); err != nil || len(recs) != 2 || damaged != 0 {
+	if recs, damaged, err := s.audit.Recent(10); err != nil || len(recs) != 2 || damaged != 0 {
 		t.Errorf("audit: %d records, %d damaged, %v", len(recs), damaged, err)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/labfront/labfront/internal/adminconfig"
 )
 
 // Identity is who is making a request.
@@ -48,14 +50,14 @@ type authenticator interface {
 // are a jwksKeys, so forged tokens cannot make the server refetch them.
 type accessAuth struct {
 	verifier *oidc.IDTokenVerifier
-	cfg      AuthConfig
+	cfg      adminconfig.Auth
 }
 
 var _ authenticator = (*accessAuth)(nil)
 
 // newAccessAuth takes a long-lived ctx: the key set fetches and refreshes
 // keys with it, so a request's context would cancel later refreshes.
-func newAccessAuth(ctx context.Context, cfg AuthConfig, log *slog.Logger, now func() time.Time) *accessAuth {
+func newAccessAuth(ctx context.Context, cfg adminconfig.Auth, log *slog.Logger, now func() time.Time) *accessAuth {
 	// A timeout, because a certs endpoint that hangs would hold every
 	// request waiting for the refresh.
 	client := &http.Client{Timeout: 15 * time.Second}

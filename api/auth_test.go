@@ -5,10 +5,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/labfront/labfront/internal/adminconfig"
 )
 
-func accessConfig(iss *accessIssuer) *Config {
-	return &Config{Auth: AuthConfig{Mode: ModeAccess, TeamDomain: iss.URL, AUD: iss.AUD, Admins: []string{"ops@lab.test"}}}
+func accessConfig(iss *accessIssuer) *adminconfig.Config {
+	return &adminconfig.Config{Auth: adminconfig.Auth{Mode: adminconfig.ModeAccess, TeamDomain: iss.URL, AUD: iss.AUD, Admins: []string{"ops@lab.test"}}}
 }
 
 // TestAccessAuthentication is the authentication table of the issue: every
@@ -62,12 +64,12 @@ func TestAccessAuthentication(t *testing.T) {
 
 func TestDevModeOnlyOnLoopback(t *testing.T) {
 	for _, listen := range []string{"0.0.0.0:8443", "10.0.0.5:8443", ":8443"} {
-		cfg := &Config{Listen: listen, Site: "..", StateDir: t.TempDir(), Auth: AuthConfig{Mode: ModeDev}}
+		cfg := &adminconfig.Config{Listen: listen, Site: "..", StateDir: t.TempDir(), Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}}
 		if _, err := New(t.Context(), cfg, Options{Log: quietLog()}); err == nil || !strings.Contains(err.Error(), "only listens on loopback") {
 			t.Errorf("dev mode on %s: %v", listen, err)
 		}
 	}
-	s := newServer(t, &Config{Listen: "localhost:8443", Auth: AuthConfig{Mode: ModeDev}}, nil)
+	s := newServer(t, &adminconfig.Config{Listen: "localhost:8443", Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}}, nil)
 	rec := get(t, s.Handler(), "/admin/", nil)
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Development mode") {
 		t.Errorf("dev mode page: %d, banner present: %v", rec.Code, strings.Contains(rec.Body.String(), "Development mode"))

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/live"
 )
 
@@ -21,7 +22,7 @@ func TestHostAllowlist(t *testing.T) {
 	access.Listen = "127.0.0.1:8443"
 	access.Hostnames = []string{"admin.example.dev"}
 	servers := map[string]*Server{
-		"dev":    newServer(t, &Config{Listen: "127.0.0.1:8443", Auth: AuthConfig{Mode: ModeDev}}, nil),
+		"dev":    newServer(t, &adminconfig.Config{Listen: "127.0.0.1:8443", Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}}, nil),
 		"access": newServer(t, access, nil),
 	}
 	cases := []struct {
@@ -82,7 +83,7 @@ func TestHostAllowlist(t *testing.T) {
 func TestDNSRebinding(t *testing.T) {
 	site := gitSite(t)
 	withRemote(t, site)
-	s := newServer(t, &Config{Site: site, Listen: "127.0.0.1:8080", Auth: AuthConfig{Mode: ModeDev}}, nil)
+	s := newServer(t, &adminconfig.Config{Site: site, Listen: "127.0.0.1:8080", Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}}, nil)
 	h := s.Handler()
 	head := gitCmd(t, site, "rev-parse", "HEAD")
 	before := tree(t, site)
@@ -269,7 +270,7 @@ func TestMetricsToken(t *testing.T) {
 // HTTPS — TLS on this server, or the scheme cloudflared reports from
 // loopback — and never on plain HTTP or on a scheme header from elsewhere.
 func TestHSTS(t *testing.T) {
-	s := newServer(t, &Config{Auth: AuthConfig{Mode: ModeDev}}, nil)
+	s := newServer(t, &adminconfig.Config{Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}}, nil)
 	for _, tc := range []struct {
 		name   string
 		remote string
@@ -306,7 +307,7 @@ func TestHSTS(t *testing.T) {
 // TestDevHostnamesRefused: dev mode cannot be given public names, even
 // from code: it has no authentication.
 func TestDevHostnamesRefused(t *testing.T) {
-	cfg := &Config{Listen: "127.0.0.1:0", Site: "..", StateDir: t.TempDir(), Auth: AuthConfig{Mode: ModeDev}, Hostnames: []string{"admin.example.dev"}}
+	cfg := &adminconfig.Config{Listen: "127.0.0.1:0", Site: "..", StateDir: t.TempDir(), Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}, Hostnames: []string{"admin.example.dev"}}
 	if _, err := New(t.Context(), cfg, Options{Log: quietLog()}); err == nil || !strings.Contains(err.Error(), "hostnames") {
 		t.Errorf("dev mode with hostnames: %v", err)
 	}

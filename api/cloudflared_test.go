@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/testkit/cftest"
@@ -34,7 +35,7 @@ func TestCloudflaredSourceConfig(t *testing.T) {
 			err: "sources[0].tunnel_id: only cloudflared sources take tunnel_id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := ParseConfig([]byte("auth: {mode: dev}\nsources:\n  - "+tc.source+"\n"), "cfg.yaml", env(tc.env))
+			cfg, err := adminconfig.Parse([]byte("auth: {mode: dev}\nsources:\n  - "+tc.source+"\n"), "cfg.yaml", env(tc.env))
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err = %v\nwant %q", err, tc.err)
@@ -73,7 +74,7 @@ func TestCloudflaredOnDashboard(t *testing.T) {
 		_, _ = w.Write([]byte(`{"status":503,"readyConnections":0,"connectorId":"x"}`))
 	}))
 	t.Cleanup(fake.Close)
-	cfg, err := ParseConfig([]byte("listen: 127.0.0.1:0\nauth: {mode: dev}\nsources:\n  - {name: tunnel, type: cloudflared, url: "+fake.URL+", interval: 15s}\n"), "cfg.yaml", env(nil))
+	cfg, err := adminconfig.Parse([]byte("listen: 127.0.0.1:0\nauth: {mode: dev}\nsources:\n  - {name: tunnel, type: cloudflared, url: "+fake.URL+", interval: 15s}\n"), "cfg.yaml", env(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

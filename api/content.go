@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/labfront/labfront/internal/content"
+	"github.com/labfront/labfront/internal/sitecheckout"
 	"github.com/labfront/labfront/internal/substack"
 	"github.com/labfront/labfront/templates"
 )
@@ -30,17 +31,17 @@ func (s *Server) contentPage(c echo.Context) error {
 // the server (imports, hand edits, pulls).
 func (s *Server) contentView(c echo.Context, outcome *templates.PromoteOutcome) templates.ContentView {
 	ctx := c.Request().Context()
-	co := inspectCheckout(ctx, s.cfg.Site)
+	co := sitecheckout.Inspect(ctx, s.cfg.Site)
 	v := templates.ContentView{
 		Head:     s.head(c, "Content", "/admin/content"),
 		Inbox:    filepath.ToSlash(filepath.Join(s.cfg.Site, "content", substack.InboxDir)),
-		Checkout: templates.CheckoutInfo{Dir: co.dir, Branch: co.branch, Remote: co.remote, Problem: co.problem},
+		Checkout: templates.CheckoutInfo{Dir: co.Dir, Branch: co.Branch, Remote: co.Remote, Problem: co.Problem},
 		Outcome:  outcome,
 	}
 	switch {
 	case !identity(c).Admin:
 		v.PromoteReason = "Promoting needs the admin role."
-	case co.problem != "":
+	case co.Problem != "":
 		v.PromoteReason = "Promotion is off until the site checkout can take a commit (see above)."
 	default:
 		v.CanPromote = true
@@ -151,9 +152,9 @@ func (s *Server) promote(ctx context.Context, id *Identity, name, as string) pro
 		}
 		return refused(code, target, err.Error())
 	}
-	co := inspectCheckout(ctx, s.cfg.Site)
-	if co.problem != "" {
-		return refused(http.StatusConflict, target, "the site checkout cannot take a commit: "+co.problem+".")
+	co := sitecheckout.Inspect(ctx, s.cfg.Site)
+	if co.Problem != "" {
+		return refused(http.StatusConflict, target, "the site checkout cannot take a commit: "+co.Problem+".")
 	}
 	in, err := substack.ReadInbox(file, target)
 	if err != nil {
@@ -161,7 +162,7 @@ func (s *Server) promote(ctx context.Context, id *Identity, name, as string) pro
 	}
 	noteRel := "content/notes/" + in.Slug + ".md"
 	paths := []string{noteRel, target}
-	saved, err := saveFiles(filepath.Join(co.dir, filepath.FromSlash(noteRel)), file)
+	saved, err := sitecheckout.SaveFiles(filepath.Join(co.Dir, filepath.FromSlash(noteRel)), file)
 	if err != nil {
 		return refused(http.StatusInternalServerError, target, "could not read the files a promotion would change: "+err.Error())
 	}
@@ -177,25 +178,25 @@ func (s *Server) promote(ctx context.Context, id *Identity, name, as string) pro
 		return fail(http.StatusUnprocessableEntity, "the article could not be promoted.", err, rollback{})
 	}
 	by := commitAuthor(id)
-	prev, ours, err := co.commit(ctx, paths, commitMessage(in, p, id), by)
+	prev, ours, err := co.Commit(ctx, paths, commitMessage(in, p, id), by)
 	switch {
-	case errors.Is(err, errNothingToCommit):
+	case errors.Is(err, sitecheckout.ErrNothingToCommit):
 		return fail(http.StatusConflict, "there is nothing to commit.", err, rollback{staged: true})
 	case err != nil:
 		return fail(http.StatusInternalServerError, "git could not commit the note.", err, rollback{staged: true})
 	}
 	pushed := ""
-	if co.remote != "" {
-		if err := co.push(ctx); err != nil {
-			return fail(http.StatusBadGateway, "the push to "+co.remote+" was refused or failed.", err, rollback{staged: true, prev: prev, ours: ours})
+	if co.Remote != "" {
+		if err := co.Push(ctx); err != nil {
+			return fail(http.StatusBadGateway, "the push to "+co.Remote+" was refused or failed.", err, rollback{staged: true, prev: prev, ours: ours})
 		}
-		pushed = co.remote
+		pushed = co.Remote
 	}
 	r := promoteResult{code: http.StatusOK, result: "ok", target: target + " -> " + noteRel}
 	r.outcome = templates.PromoteOutcome{OK: true, Title: fmt.Sprintf("Promoted “%s” into %s.", in.Title, noteRel)}
-	r.outcome.Details = append(r.outcome.Details, fmt.Sprintf("Commit %s on %s by %s: %s", short(ours), co.branch, by.email, commitSubject(in)))
+	r.outcome.Details = append(r.outcome.Details, fmt.Sprintf("Commit %s on %s by %s: %s", short(ours), co.Branch, by.Email, commitSubject(in)))
 	if pushed != "" {
-		r.outcome.Details = append(r.outcome.Details, fmt.Sprintf("Pushed %s to %s: the deploy starts from there.", co.branch, pushed))
+		r.outcome.Details = append(r.outcome.Details, fmt.Sprintf("Pushed %s to %s: the deploy starts from there.", co.Branch, pushed))
 	} else {
 		r.outcome.Details = append(r.outcome.Details, "The checkout has no remote: the commit stays here until it is pushed.")
 	}
@@ -219,23 +220,23 @@ type rollback struct {
 // failed, the local commit is undone too: a commit the remote refused
 // leaves the checkout ahead of what is deployed, and the next promotion
 // would push it along unseen. The operator pulls and promotes again.
-func (s *Server) rollback(ctx context.Context, co *checkout, saved *savedFiles, paths []string, r rollback) string {
+func (s *Server) rollback(ctx context.Context, co *sitecheckout.Checkout, saved *sitecheckout.SavedFiles, paths []string, r rollback) string {
 	// The cleanup must run even when the promotion used up its time.
 	ctx = context.WithoutCancel(ctx)
 	if r.ours != "" {
-		if err := co.undoCommit(ctx, r.prev, r.ours); err != nil {
+		if err := co.UndoCommit(ctx, r.prev, r.ours); err != nil {
 			s.log.Error("promote: undo commit", "commit", r.ours, "err", err)
-			return fmt.Sprintf("Commit %s could not be undone (%v); it stays on %s in %s, not pushed.", short(r.ours), err, co.branch, co.dir)
+			return fmt.Sprintf("Commit %s could not be undone (%v); it stays on %s in %s, not pushed.", short(r.ours), err, co.Branch, co.Dir)
 		}
 	}
 	var errs []error
 	if r.staged {
-		errs = append(errs, co.unstage(ctx, paths))
+		errs = append(errs, co.Unstage(ctx, paths))
 	}
-	errs = append(errs, saved.restore())
+	errs = append(errs, saved.Restore())
 	if err := errors.Join(errs...); err != nil {
-		s.log.Error("promote: restore checkout", "dir", co.dir, "err", err)
-		return fmt.Sprintf("The checkout could not be fully restored (%v): run git status in %s.", err, co.dir)
+		s.log.Error("promote: restore checkout", "dir", co.Dir, "err", err)
+		return fmt.Sprintf("The checkout could not be fully restored (%v): run git status in %s.", err, co.Dir)
 	}
 	msg := "The checkout is as it was: " + strings.Join(paths, " and ") + " restored"
 	if r.ours != "" {
@@ -279,16 +280,16 @@ func inboxFile(site, name string) (string, error) {
 
 // commitAuthor is the admin who promoted, when their identity has an
 // email address; otherwise the commit is labfront's alone.
-func commitAuthor(id *Identity) author {
+func commitAuthor(id *Identity) sitecheckout.Author {
 	email := strings.TrimSpace(id.Email)
 	if !strings.Contains(email, "@") || strings.ContainsAny(email, "<>\n ") {
-		return author{name: committerName, email: committerEmail}
+		return sitecheckout.Author{Name: sitecheckout.CommitterName, Email: sitecheckout.CommitterEmail}
 	}
 	name := oneLine(strings.NewReplacer("<", "", ">", "").Replace(id.Name))
 	if name == "" {
 		name, _, _ = strings.Cut(email, "@")
 	}
-	return author{name: name, email: email}
+	return sitecheckout.Author{Name: name, Email: email}
 }
 
 func commitSubject(in *substack.Inbox) string {

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labfront/labfront/internal/adminconfig"
+	"github.com/labfront/labfront/internal/auditlog"
 	"github.com/labfront/labfront/internal/substack"
 )
 
@@ -154,9 +156,9 @@ func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
 	return rec
 }
 
-func lastAudit(t *testing.T, s *Server) AuditRecord {
+func lastAudit(t *testing.T, s *Server) auditlog.Record {
 	t.Helper()
-	recs, _, err := s.audit.recent(1)
+	recs, _, err := s.audit.Recent(1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +170,7 @@ func lastAudit(t *testing.T, s *Server) AuditRecord {
 
 func auditCount(t *testing.T, s *Server) int {
 	t.Helper()
-	recs, _, err := s.audit.recent(1000)
+	recs, _, err := s.audit.Recent(1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,7 +433,7 @@ func TestContentPromoteFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			site := gitSite(t)
-			s := newServer(t, &Config{Site: site, Auth: AuthConfig{Mode: ModeDev}}, nil)
+			s := newServer(t, &adminconfig.Config{Site: site, Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}}, nil)
 			if tc.setup != nil {
 				tc.setup(t, s, site)
 			}
@@ -496,7 +498,7 @@ func edit(t *testing.T, file, old, repl string) {
 func TestContentPromoteNotAWorkTree(t *testing.T) {
 	hermeticGit(t)
 	site := exampleSite(t)
-	s := newServer(t, &Config{Site: site, Auth: AuthConfig{Mode: ModeDev}}, nil)
+	s := newServer(t, &adminconfig.Config{Site: site, Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}}, nil)
 	page := get(t, s.Handler(), "/admin/content", nil).Body.String()
 	for _, want := range []string{"not a git work tree", "Promotion is off until the site checkout can take a commit"} {
 		if !strings.Contains(page, want) {
@@ -518,7 +520,7 @@ func TestContentPromoteNotAWorkTree(t *testing.T) {
 // runs and nothing is audited.
 func TestContentPromoteUnconfirmed(t *testing.T) {
 	site := gitSite(t)
-	s := newServer(t, &Config{Site: site, Auth: AuthConfig{Mode: ModeDev}}, nil)
+	s := newServer(t, &adminconfig.Config{Site: site, Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}}, nil)
 	before := tree(t, site)
 	rec := serve(s.Handler(), promoteReq(url.Values{"file": {seedInbox}}, nil))
 	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "Confirm the promotion first") {
@@ -533,7 +535,7 @@ func TestContentPromoteUnconfirmed(t *testing.T) {
 // TestContentPromoteWithoutRemote commits and says the commit stays local.
 func TestContentPromoteWithoutRemote(t *testing.T) {
 	site := gitSite(t)
-	s := newServer(t, &Config{Site: site, Auth: AuthConfig{Mode: ModeDev}}, nil)
+	s := newServer(t, &adminconfig.Config{Site: site, Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}}, nil)
 	rec := serve(s.Handler(), promoteReq(url.Values{"file": {seedInbox}, "as": {"note"}, "confirm": {"yes"}}, nil))
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "no remote: the commit stays here") {
 		t.Fatalf("promote: %d\n%s", rec.Code, outcomeOf(rec.Body.String()))
@@ -548,7 +550,7 @@ func TestContentPromoteWithoutRemote(t *testing.T) {
 	if err != nil || !bytes.Contains(note, []byte("decision: technical note")) {
 		t.Errorf("--as note was not applied: %v", err)
 	}
-	var rec2 AuditRecord
+	var rec2 auditlog.Record
 	line, err := os.ReadFile(filepath.Join(s.cfg.StateDir, "audit.log"))
 	if err != nil || json.Unmarshal(bytes.TrimSpace(line), &rec2) != nil || rec2.Result != "ok" || time.Since(rec2.Time) > time.Minute {
 		t.Errorf("audit log %s %v", line, err)
@@ -571,7 +573,7 @@ func TestContentPromoteSiteInSubdir(t *testing.T) {
 	gitCmd(t, repo, "init", "-q", "-b", "main")
 	gitCmd(t, repo, "add", "-A")
 	gitCmd(t, repo, "commit", "-q", "-m", "Repo")
-	s := newServer(t, &Config{Site: sub, Auth: AuthConfig{Mode: ModeDev}}, nil)
+	s := newServer(t, &adminconfig.Config{Site: sub, Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}}, nil)
 	rec := serve(s.Handler(), promoteReq(promoteForm(seedInbox), nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("promote: %d\n%s", rec.Code, outcomeOf(rec.Body.String()))

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/deploy/deployrun"
 	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/gitrepo"
@@ -29,7 +30,7 @@ const maxPurgeLines = 100
 // cloudflareClient is the deploy client for the site's Pages project, or
 // why there is none (credentials missing, wrangler.toml unreadable).
 func (s *Server) cloudflareClient() (*deploy.Client, deploy.Config, error) {
-	cf, err := s.cfg.Deploys.cloudflare(s.cfg.Site)
+	cf, err := deployrun.Cloudflare(s.cfg.Deploys, s.cfg.Site)
 	if err != nil {
 		return nil, cf, err
 	}
@@ -77,7 +78,7 @@ func (s *Server) deploysView(c echo.Context, outcome *templates.DeployOutcome) t
 	admin := identity(c).Admin
 	v.Rollback, v.DeployNow, v.Purge = s.actionStates(admin, v.Cloudflare != "", cf.ZoneID != "")
 	if s.deploys != nil {
-		running, pending, runs := s.deploys.queue()
+		running, pending, runs := s.deploys.Runs()
 		if running != nil {
 			r := runRow(*running, s.now())
 			v.Running = &r
@@ -132,13 +133,13 @@ func deploymentRow(d deploy.Deployment, now time.Time) templates.DeploymentRow {
 	return templates.DeploymentRow{
 		ID: d.ID, ShortID: d.ShortID, Environment: d.Environment, Stage: d.Stage, Status: d.Status,
 		Branch: d.Branch, Commit: d.CommitHash, CommitShort: d.CommitHash[:min(len(d.CommitHash), 8)],
-		Message: firstLine(d.CommitMessage), Time: clock(d.CreatedOn, now) + " (" + ago(d.CreatedOn, now) + ")",
+		Message: deployrun.FirstLine(d.CommitMessage), Time: clock(d.CreatedOn, now) + " (" + ago(d.CreatedOn, now) + ")",
 		TimeISO: d.CreatedOn.UTC().Format(time.RFC3339), URL: d.URL, Live: d.Live,
 		CanRollback: d.Environment == "production" && d.Succeeded() && !d.Live,
 	}
 }
 
-func runRow(r runView, now time.Time) templates.RunRow {
+func runRow(r deployrun.View, now time.Time) templates.RunRow {
 	row := templates.RunRow{
 		ID: strconv.Itoa(r.ID), URL: "/admin/deploys/" + strconv.Itoa(r.ID), Trigger: r.Trigger, Who: r.Who, Branch: r.Branch,
 		Commit: r.Commit, CommitShort: r.Commit[:min(len(r.Commit), 8)], State: r.State, Error: r.Error,
@@ -225,10 +226,10 @@ func (s *Server) deploysDeployNow(c echo.Context) (*actionWork, error) {
 		if _, _, err := s.cloudflareClient(); err != nil {
 			return s.answer(c, refusedAction(http.StatusServiceUnavailable, target, "Not queued: Cloudflare cannot be reached from this server.", err.Error()))
 		}
-		if err := s.deploys.roomToDeploy(); err != nil {
+		if err := s.deploys.RoomToDeploy(); err != nil {
 			return s.answer(c, refusedAction(http.StatusInsufficientStorage, target, "Not queued: the disk is full.", err.Error()))
 		}
-		run, reason := s.deploys.enqueue(deployJob{trigger: "manual", who: identity(c).Email})
+		run, reason := s.deploys.Enqueue(deployrun.Job{Trigger: deployrun.TriggerManual, Who: identity(c).Email})
 		if run == nil {
 			return s.answer(c, refusedAction(http.StatusConflict, target, "Not queued.", reason))
 		}
@@ -296,14 +297,14 @@ func purgePrefixes(raw string) ([]string, error) {
 
 // runView finds the run named by the :run parameter, with its log from
 // line from on.
-func (s *Server) runView(c echo.Context, from int) (runView, error) {
+func (s *Server) runView(c echo.Context, from int) (deployrun.View, error) {
 	id, err := strconv.Atoi(c.Param("run"))
 	if s.deploys == nil || err != nil {
-		return runView{}, echo.NewHTTPError(http.StatusNotFound, "No deploy run has this number.")
+		return deployrun.View{}, echo.NewHTTPError(http.StatusNotFound, "No deploy run has this number.")
 	}
-	v, ok := s.deploys.view(id, from)
+	v, ok := s.deploys.View(id, from)
 	if !ok {
-		return runView{}, echo.NewHTTPError(http.StatusNotFound, "No deploy run has this number (only recent runs are kept).")
+		return deployrun.View{}, echo.NewHTTPError(http.StatusNotFound, "No deploy run has this number (only recent runs are kept).")
 	}
 	return v, nil
 }
@@ -317,7 +318,7 @@ func (s *Server) deployRunPage(c echo.Context) error {
 		return err
 	}
 	row := runRow(v, s.now())
-	page := templates.DeployRunView{Head: s.head(c, "Deploy run "+row.ID, "/admin/deploys"), Run: row, Dropped: v.Dropped, Live: !v.finished()}
+	page := templates.DeployRunView{Head: s.head(c, "Deploy run "+row.ID, "/admin/deploys"), Run: row, Dropped: v.Dropped, Live: !v.Finished()}
 	page.Head.Events = ""
 	if page.Live {
 		page.Head.Events = row.URL + "/events"
@@ -353,7 +354,7 @@ func (s *Server) deployRunEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if resumed && v.finished() && len(v.Lines) == 0 {
+	if resumed && v.Finished() && len(v.Lines) == 0 {
 		return c.NoContent(http.StatusNoContent)
 	}
 	w := c.Response()
@@ -388,7 +389,7 @@ func (s *Server) deployRunEvents(c echo.Context) error {
 				return nil
 			}
 		}
-		if v.finished() {
+		if v.Finished() {
 			data, err := json.Marshal(map[string]string{"state": v.State, "error": v.Error, "url": v.URL})
 			if err != nil {
 				return err
@@ -410,10 +411,10 @@ func (s *Server) deployRunEvents(c echo.Context) error {
 				return nil
 			}
 			w.Flush()
-		case <-v.changed:
+		case <-v.Changed:
 		}
 		var ok bool
-		if v, ok = s.deploys.view(v.ID, from); !ok {
+		if v, ok = s.deploys.View(v.ID, from); !ok {
 			return nil // dropped from memory meanwhile
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labfront/labfront/deploy/deployrun"
 	"github.com/labfront/labfront/internal/testkit/cftest"
 )
 
@@ -54,7 +55,7 @@ func TestDeployActions(t *testing.T) {
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Queued run "+strconv.Itoa(i)) {
 			t.Fatalf("deploy now: %d %s", rec.Code, rec.Body.String())
 		}
-		if run := waitRun(t, e.srv.deploys, i); run.State != runOK || run.Commit != head {
+		if run := waitRun(t, e.srv.deploys, i); run.State != deployrun.OK || run.Commit != head {
 			t.Fatalf("run %d %s at %s: %s\n%s", i, run.State, run.Commit, run.Error, logText(run))
 		}
 	}
@@ -170,7 +171,7 @@ func TestDeploysNoCredentials(t *testing.T) {
 			t.Errorf("%s: %d", path, rec.Code)
 		}
 	}
-	if _, pending, runs := e.srv.deploys.queue(); pending != nil || len(runs) != 0 {
+	if _, pending, runs := e.srv.deploys.Runs(); pending != nil || len(runs) != 0 {
 		t.Error("deploy now queued a run without credentials")
 	}
 	recs := auditRecords(t, e.srv)
@@ -246,7 +247,7 @@ func nextEvent(t *testing.T, events <-chan sseEvent, want string) sseEvent {
 func TestDeployRunEvents(t *testing.T) {
 	e := newDeployEnv(t, deployEnvOpts{repo: filepath.Join(t.TempDir(), "no-such-repo")})
 	entered, release := make(chan struct{}), make(chan struct{})
-	e.srv.deploys.beforeStage = func(run int, stage string) {
+	e.srv.deploys.BeforeStage = func(run int, stage string) {
 		if stage == "fetch" {
 			entered <- struct{}{}
 			<-release
@@ -255,7 +256,7 @@ func TestDeployRunEvents(t *testing.T) {
 	srv := httptest.NewServer(e.srv.Handler())
 	t.Cleanup(srv.Close)
 
-	run, _ := e.srv.deploys.enqueue(deployJob{trigger: "manual", who: "ops@lab.test"})
+	run, _ := e.srv.deploys.Enqueue(deployrun.Job{Trigger: deployrun.TriggerManual, Who: "ops@lab.test"})
 	<-entered
 	res, err := http.Get(srv.URL + "/admin/deploys/1/events")
 	if err != nil {
@@ -303,7 +304,7 @@ func TestDeployRunEvents(t *testing.T) {
 		}
 	}
 	var result map[string]string
-	if err := json.Unmarshal([]byte(end.data), &result); err != nil || result["state"] != runFailed || !strings.Contains(result["error"], "fetch") {
+	if err := json.Unmarshal([]byte(end.data), &result); err != nil || result["state"] != deployrun.Failed || !strings.Contains(result["error"], "fetch") {
 		t.Errorf("end %s (%v)", end.data, err)
 	}
 	if !slices.ContainsFunc(lines, func(s string) bool { return strings.HasPrefix(s, "$ git clone") }) || !slices.ContainsFunc(lines, func(s string) bool { return s == "nothing was deployed" }) {
@@ -314,7 +315,7 @@ func TestDeployRunEvents(t *testing.T) {
 	}
 
 	// A reconnect after the last line: 204, so EventSource stops.
-	v, _ := e.srv.deploys.view(run.ID, 0)
+	v, _ := e.srv.deploys.View(run.ID, 0)
 	req, err := http.NewRequest(http.MethodGet, srv.URL+"/admin/deploys/1/events", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -338,7 +339,7 @@ func TestDeployRunEvents(t *testing.T) {
 	}
 
 	// A stream of a running run ends when the server shuts down.
-	e.srv.deploys.enqueue(deployJob{trigger: "manual", who: "ops@lab.test"})
+	e.srv.deploys.Enqueue(deployrun.Job{Trigger: deployrun.TriggerManual, Who: "ops@lab.test"})
 	<-entered
 	res2, err := http.Get(srv.URL + "/admin/deploys/2/events")
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/static"
@@ -146,7 +147,7 @@ func (s *stubCollector) Collect(context.Context) (*live.Result, error) { return 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // newServer builds a server on the repository's example site.
-func newServer(t *testing.T, cfg *Config, collectors map[string]live.Collector) *Server {
+func newServer(t *testing.T, cfg *adminconfig.Config, collectors map[string]live.Collector) *Server {
 	t.Helper()
 	if cfg.Site == "" {
 		cfg.Site = ".."
@@ -166,7 +167,7 @@ func newServer(t *testing.T, cfg *Config, collectors map[string]live.Collector) 
 
 // newServerClock builds a server whose only source is served by c, on a
 // clock the test moves.
-func newServerClock(t testing.TB, cfg *Config, c live.Collector, clk *testClock) *Server {
+func newServerClock(t testing.TB, cfg *adminconfig.Config, c live.Collector, clk *testClock) *Server {
 	t.Helper()
 	if cfg.Site == "" {
 		cfg.Site = ".."
@@ -209,4 +210,9 @@ func newRequest(method, target string, body io.Reader) *http.Request {
 	req := httptest.NewRequest(method, target, body)
 	req.Host = "localhost"
 	return req
+}
+
+// env is a getenv over a map, for configs that name secrets.
+func env(vals map[string]string) func(string) string {
+	return func(k string) string { return vals[k] }
 }

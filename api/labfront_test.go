@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// The webhook deploys build in a child labfront (see sandbox.go): the
+// The webhook deploys build in a child labfront (see deploy/deployrun/sandbox.go): the
 // tests that deploy build the real binary once, on first use, and point
 // the deployer at it.
 var labfrontBinary struct {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/snapshot"
 	"github.com/labfront/labfront/internal/testkit/proxmoxfake"
@@ -22,8 +23,8 @@ type testClock struct{ t time.Time }
 
 func (c *testClock) now() time.Time { return c.t }
 
-func devConfig(sources ...live.Source) *Config {
-	return &Config{Listen: "127.0.0.1:0", Auth: AuthConfig{Mode: ModeDev}, Sources: sources}
+func devConfig(sources ...live.Source) *adminconfig.Config {
+	return &adminconfig.Config{Listen: "127.0.0.1:0", Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}, Sources: sources}
 }
 
 // TestStaleAndRestart: a source that stops answering shows as stale with

@@ -26,6 +26,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/oauth2"
 
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/statefile"
 )
 
@@ -41,7 +42,7 @@ import (
 // that is the public hostname, and a forged Host only produces a
 // redirect_uri the provider has not registered.
 type oidcAuth struct {
-	cfg      AuthConfig
+	cfg      adminconfig.Auth
 	provider *oidc.Provider
 	verifier *oidc.IDTokenVerifier
 	oauth    oauth2.Config // RedirectURL is set per request
@@ -79,18 +80,18 @@ const (
 // newOIDCAuth discovers the provider and loads the signed-out sessions
 // from stateDir. ctx must live as long as the server: the provider's key
 // set refreshes with it.
-func newOIDCAuth(ctx context.Context, cfg AuthConfig, files *statefile.Files, stateDir string, log *slog.Logger, now func() time.Time) (*oidcAuth, error) {
+func newOIDCAuth(ctx context.Context, cfg adminconfig.Auth, files *statefile.Files, stateDir string, log *slog.Logger, now func() time.Time) (*oidcAuth, error) {
 	var key [32]byte
 	switch {
 	case cfg.SessionKey == "":
 		if _, err := rand.Read(key[:]); err != nil {
 			return nil, fmt.Errorf("session key: %w", err)
 		}
-		log.Warn("$" + EnvSessionKey + " is not set: sessions use a random key and end when the server restarts")
+		log.Warn("$" + adminconfig.EnvSessionKey + " is not set: sessions use a random key and end when the server restarts")
 	case len(cfg.SessionKey) < 32:
 		// A short key is a password an attacker holding a cookie can guess
 		// offline; hashing it does not add entropy.
-		return nil, fmt.Errorf("$%s must be at least 32 bytes (for example `openssl rand -base64 32`), found %d", EnvSessionKey, len(cfg.SessionKey))
+		return nil, fmt.Errorf("$%s must be at least 32 bytes (for example `openssl rand -base64 32`), found %d", adminconfig.EnvSessionKey, len(cfg.SessionKey))
 	default:
 		key = sha256.Sum256([]byte(cfg.SessionKey))
 	}
@@ -477,7 +478,7 @@ func safeNext(next string) string {
 // server sits behind cloudflared, which speaks plain http to it, so TLS on
 // the connection says nothing: every host but loopback is https.
 func secureRequest(r *http.Request) bool {
-	return !isLoopback((&url.URL{Host: r.Host}).Hostname())
+	return !adminconfig.IsLoopback((&url.URL{Host: r.Host}).Hostname())
 }
 
 func callbackURL(r *http.Request) (string, error) {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/testkit/oidctest"
 	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
@@ -63,7 +64,7 @@ type oidcEnv struct {
 	srv   *Server
 	auth  *oidcAuth
 	url   string // the admin server, http://127.0.0.1:PORT
-	cfg   *Config
+	cfg   *adminconfig.Config
 	clock *oidcClock
 	logs  *sitetest.SyncBuffer
 }
@@ -95,13 +96,13 @@ func newOIDCEnv(t *testing.T, o oidcEnvOpts) *oidcEnv {
 	return e
 }
 
-func oidcTestConfig(t *testing.T, idp *oidctest.Provider, key string) *Config {
-	return &Config{
+func oidcTestConfig(t *testing.T, idp *oidctest.Provider, key string) *adminconfig.Config {
+	return &adminconfig.Config{
 		Listen: "127.0.0.1:0", Site: "..", StateDir: t.TempDir(),
 		// The public names the tests use; example.com is httptest's default Host.
 		Hostnames: []string{"admin.lab.test", "example.com"},
-		Auth: AuthConfig{
-			Mode: ModeOIDC, Issuer: idp.Issuer, ClientID: idp.ClientID, ClientSecret: idp.ClientSecret,
+		Auth: adminconfig.Auth{
+			Mode: adminconfig.ModeOIDC, Issuer: idp.Issuer, ClientID: idp.ClientID, ClientSecret: idp.ClientSecret,
 			SessionKey: key, Admins: []string{"ops@lab.test"},
 		},
 	}
@@ -811,7 +812,7 @@ func TestOIDCConfigErrors(t *testing.T) {
 	logs := &sitetest.SyncBuffer{}
 	opts := Options{Static: static.FS(), Islands: web.Islands(), Log: slog.New(slog.NewTextHandler(logs, nil))}
 
-	if _, err := New(t.Context(), oidcTestConfig(t, idp, "too short"), opts); err == nil || !strings.Contains(err.Error(), EnvSessionKey) {
+	if _, err := New(t.Context(), oidcTestConfig(t, idp, "too short"), opts); err == nil || !strings.Contains(err.Error(), adminconfig.EnvSessionKey) {
 		t.Errorf("a 9-byte session key: %v", err)
 	}
 
@@ -819,7 +820,7 @@ func TestOIDCConfigErrors(t *testing.T) {
 	if _, err := New(t.Context(), cfg, opts); err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(logs.String(), EnvSessionKey+" is not set"); n != 1 {
+	if n := strings.Count(logs.String(), adminconfig.EnvSessionKey+" is not set"); n != 1 {
 		t.Errorf("the missing session key was warned about %d times, want once:\n%s", n, logs)
 	}
 

@@ -23,7 +23,7 @@ func (s *Server) topology(c echo.Context) error {
 
 // auditPage is /admin/audit.
 func (s *Server) auditPage(c echo.Context) error {
-	recs, damaged, err := s.audit.recent(500)
+	recs, damaged, err := s.audit.Recent(500)
 	if err != nil {
 		return err
 	}

@@ -168,7 +168,7 @@ func TestActionsAuditedOnce(t *testing.T) {
 	viewer := iss.token(t, tokenOpts{email: "guest@lab.test"})
 	records := func() int {
 		t.Helper()
-		recs, damaged, err := s.audit.recent(1000)
+		recs, damaged, err := s.audit.Recent(1000)
 		if err != nil || damaged != 0 {
 			t.Fatalf("audit log: %v, %d damaged", err, damaged)
 		}
@@ -213,14 +213,14 @@ func TestActionsAuditedOnce(t *testing.T) {
 				}
 			}
 			// The reservation is refused: 503, no record, the action not run.
-			repair := breakAudit(t, s.audit.path)
+			repair := breakAudit(t, s.audit.Path())
 			ran := actor.count()
 			rec := postForm(t, h, path(rt.path), yes, admin, "same-origin")
 			repair()
 			if rec.Code != http.StatusServiceUnavailable || actor.count() != ran {
 				t.Errorf("audit log unwritable: %d, ran %d times", rec.Code, actor.count()-ran)
 			}
-			if _, err := os.Stat(s.audit.path); err == nil {
+			if _, err := os.Stat(s.audit.Path()); err == nil {
 				t.Errorf("audit log unwritable: a record was written")
 			}
 
@@ -229,7 +229,7 @@ func TestActionsAuditedOnce(t *testing.T) {
 			if n := records() - before; n != 1 {
 				t.Fatalf("confirmed (answer %d): %d audit records, want exactly 1", rec.Code, n)
 			}
-			last, _, err := s.audit.recent(1)
+			last, _, err := s.audit.Recent(1)
 			if err != nil || last[0].Who != "ops@lab.test" || last[0].Action == "" || last[0].Result == "" {
 				t.Errorf("record %+v (%v)", last, err)
 			}

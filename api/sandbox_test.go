@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labfront/labfront/deploy/deployrun"
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/testkit/cftest"
 )
 
@@ -22,10 +24,9 @@ import (
 // deploy still goes through.
 func TestWebhookBuildEnvironment(t *testing.T) {
 	const secret, token = "webhook-secret-in-the-env-4d1f", "cf-token-in-the-env-9a2c"
-	t.Setenv(EnvWebhookSecret, secret)
+	t.Setenv(adminconfig.EnvWebhookSecret, secret)
 	t.Setenv("CLOUDFLARE_API_TOKEN", token)
 	t.Setenv("LABFRONT_SOMETHING_ELSE", "also-private")
-	e := newDeployEnv(t, deployEnvOpts{})
 	dir := t.TempDir()
 	record := filepath.Join(dir, "env")
 	// /proc/$$/environ is what the shell was started with, before it adds
@@ -35,7 +36,7 @@ func TestWebhookBuildEnvironment(t *testing.T) {
 	if err := os.Chmod(script, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	e.srv.deploys.cfg.BuildCommand = []string{script}
+	e := newDeployEnv(t, deployEnvOpts{build: []string{script}})
 
 	sha := e.push(t, "env-check")
 	body := pushBody("refs/heads/main", sha)
@@ -43,7 +44,7 @@ func TestWebhookBuildEnvironment(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body.String())
 	}
 	run := waitRun(t, e.srv.deploys, 1)
-	if run.State != runOK {
+	if run.State != deployrun.OK {
 		t.Fatalf("run %s: %s\n%s", run.State, run.Error, logText(run))
 	}
 	data, err := os.ReadFile(record)
@@ -54,7 +55,7 @@ func TestWebhookBuildEnvironment(t *testing.T) {
 	if len(runs) != 2 {
 		t.Fatalf("the build command ran %d times, want 2 (build, check)", len(runs))
 	}
-	work := e.srv.deploys.cfg.WorkDir
+	work := e.srv.deploys.Config().WorkDir
 	want := []string{"HOME=" + work, "LANG=C", "LC_ALL=C", "PATH=" + os.Getenv("PATH"), "TMPDIR=" + filepath.Join(work, "tmp"), "TZ=UTC"}
 	for i, env := range runs {
 		got := strings.Split(strings.Trim(env, "\x00"), "\x00")
@@ -88,21 +89,19 @@ func TestGitPushReplayRefused(t *testing.T) {
 		return ans
 	}
 	a := e.push(t, "replay-a")
-	if run := waitRun(t, e.srv.deploys, deliver(a, "a").Run); run.State != runOK {
+	if run := waitRun(t, e.srv.deploys, deliver(a, "a").Run); run.State != deployrun.OK {
 		t.Fatalf("A: %s %s", run.State, run.Error)
 	}
 	b := e.push(t, "replay-b")
-	if run := waitRun(t, e.srv.deploys, deliver(b, "b").Run); run.State != runOK {
+	if run := waitRun(t, e.srv.deploys, deliver(b, "b").Run); run.State != deployrun.OK {
 		t.Fatalf("B: %s %s", run.State, run.Error)
 	}
 	// The recorded delivery of A again, under a fresh id. "already
 	// deployed" would catch A only while it is remembered; the ancestry
 	// check does not depend on that, so forget it.
-	e.srv.deploys.mu.Lock()
-	e.srv.deploys.deployed = []string{b}
-	e.srv.deploys.mu.Unlock()
+	e.srv.deploys.ReplaceDeployed(b)
 	run := waitRun(t, e.srv.deploys, deliver(a, "a-replayed").Run)
-	if run.State != runRefused || !strings.Contains(run.Error, "ancestor of the deployed commit "+b[:12]) {
+	if run.State != deployrun.Refused || !strings.Contains(run.Error, "ancestor of the deployed commit "+b[:12]) {
 		t.Errorf("replay of A: %s %q", run.State, run.Error)
 	}
 	log := logText(run)
@@ -119,16 +118,16 @@ func TestGitPushReplayRefused(t *testing.T) {
 	}
 
 	// After a restart too.
-	d2, err := newDeployer(t.Context(), e.srv.cfg.Deploys, e.srv.files, e.srv.cfg.StateDir, e.srv.audit, quietLog(), e.srv.now)
+	d2, err := deployrun.Open(e.srv.cfg.Deploys, deployrun.Options{Files: e.srv.files, StateDir: e.srv.cfg.StateDir, Audit: e.srv.audit, Log: quietLog(), Now: e.srv.now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := d2.deployed; len(got) == 0 || got[len(got)-1] != b {
+	if got := d2.Deployed(); len(got) == 0 || got[len(got)-1] != b {
 		t.Errorf("a restarted deployer's last deployed commit: %v, want %s", got, b)
 	}
 
 	c := e.push(t, "replay-c")
-	if run := waitRun(t, e.srv.deploys, deliver(c, "c").Run); run.State != runOK {
+	if run := waitRun(t, e.srv.deploys, deliver(c, "c").Run); run.State != deployrun.OK {
 		t.Fatalf("C: %s %s\n%s", run.State, run.Error, logText(run))
 	}
 	if deps := e.cf.Deployments(cftest.DefaultProject); len(deps) != 3 || deps[2].CommitHash != c {
@@ -138,21 +137,19 @@ func TestGitPushReplayRefused(t *testing.T) {
 	// Deploy-now of the branch head after the branch was reset to A: an
 	// explicit action, not refused.
 	gitT(t, e.work, "push", "--quiet", "--force", "origin", a+":refs/heads/main")
-	r, reason := e.srv.deploys.enqueue(deployJob{trigger: "manual", who: "admin@lab.test"})
+	r, reason := e.srv.deploys.Enqueue(deployrun.Job{Trigger: deployrun.TriggerManual, Who: "admin@lab.test"})
 	if r == nil {
 		t.Fatalf("deploy-now: %s", reason)
 	}
-	if run := waitRun(t, e.srv.deploys, r.ID); run.State != runOK || run.Commit != a {
+	if run := waitRun(t, e.srv.deploys, r.ID); run.State != deployrun.OK || run.Commit != a {
 		t.Errorf("deploy-now of the reset branch: %s %s %q", run.State, run.Commit, run.Error)
 	}
 	// The force-push dropped C. C is no ancestor of the deployed A, but a
 	// replay of its push must not undo the force-push: it is not on the
 	// branch any more. (Forget C as deployed, as after 200 more deploys.)
-	e.srv.deploys.mu.Lock()
-	e.srv.deploys.deployed = []string{a}
-	e.srv.deploys.mu.Unlock()
+	e.srv.deploys.ReplaceDeployed(a)
 	run = waitRun(t, e.srv.deploys, deliver(c, "c-replayed").Run)
-	if run.State != runRefused || !strings.Contains(run.Error, "not on main any more") {
+	if run.State != deployrun.Refused || !strings.Contains(run.Error, "not on main any more") {
 		t.Errorf("replay of C after the force-push: %s %q", run.State, run.Error)
 	}
 	if deps := e.cf.Deployments(cftest.DefaultProject); len(deps) != 4 || deps[3].CommitHash != a {
@@ -174,26 +171,31 @@ func TestWebhookBuildCancelled(t *testing.T) {
 	cfg.WorkDir = filepath.Join(t.TempDir(), "deploys")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	d, err := newDeployer(ctx, cfg, e.srv.files, e.srv.cfg.StateDir, e.srv.audit, quietLog(), time.Now)
+	d, err := deployrun.Open(cfg, deployrun.Options{Files: e.srv.files, StateDir: e.srv.cfg.StateDir, Audit: e.srv.audit, Log: quietLog(), Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, reason := d.enqueue(deployJob{trigger: triggerPush, who: "test", commit: e.push(t, "cancelled")})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.Run(ctx, 0) // no grace: stopping cancels the build
+	}()
+	r, reason := d.Enqueue(deployrun.Job{Trigger: deployrun.TriggerPush, Who: "test", Commit: e.push(t, "cancelled")})
 	if r == nil {
 		t.Fatal(reason)
 	}
 	deadline := time.After(2 * time.Minute)
-	for v, _ := d.view(r.ID, 0); !strings.Contains(logText(v), "build child started"); v, _ = d.view(r.ID, 0) {
+	for v, _ := d.View(r.ID, 0); !strings.Contains(logText(v), "build child started"); v, _ = d.View(r.ID, 0) {
 		select {
-		case <-v.changed:
+		case <-v.Changed:
 		case <-deadline:
 			t.Fatalf("the build child did not start:\n%s", logText(v))
 		}
 	}
 	cancel()
 	run := waitRun(t, d, r.ID)
-	<-d.done
-	if run.State != runFailed || !strings.Contains(run.Error, "stopped") {
+	<-done
+	if run.State != deployrun.Failed || !strings.Contains(run.Error, "stopped") {
 		t.Errorf("run %s: %q", run.State, run.Error)
 	}
 	if n := e.cf.Count(cftest.RouteDeploymentCreate); n != 0 {
@@ -222,7 +224,7 @@ func TestGitPushWranglerSymlink(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body.String())
 	}
 	run := waitRun(t, e.srv.deploys, 1)
-	if run.State != runFailed || !strings.Contains(run.Error, "wrangler.toml: symlink outside the site") {
+	if run.State != deployrun.Failed || !strings.Contains(run.Error, "wrangler.toml: symlink outside the site") {
 		t.Errorf("run %s: %q", run.State, run.Error)
 	}
 	if strings.Contains(logText(run)+run.Error, secret) {

@@ -1,3 +1,9 @@
+// Package api is the SSR admin server: it runs inside the homelab behind
+// cloudflared, shows live cluster data with the same templ components as the
+// static site, performs admin actions, and keeps serving the last good data
+// when parts of the homelab are unreachable. Every route is in one table
+// (routes.go) with the access it needs; nothing else decides who gets in.
+// The server takes its configuration parsed (package adminconfig).
 package api
 
 import (
@@ -20,6 +26,9 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/labfront/labfront/deploy/deployrun"
+	"github.com/labfront/labfront/internal/adminconfig"
+	"github.com/labfront/labfront/internal/auditlog"
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/hostallow"
 	"github.com/labfront/labfront/internal/lab"
@@ -27,6 +36,7 @@ import (
 	"github.com/labfront/labfront/internal/sitefs"
 	"github.com/labfront/labfront/internal/snapshot"
 	"github.com/labfront/labfront/internal/statefile"
+	"github.com/labfront/labfront/internal/statuspush"
 	"github.com/labfront/labfront/internal/topology"
 	"github.com/labfront/labfront/templates"
 	"github.com/labfront/labfront/web"
@@ -34,29 +44,30 @@ import (
 
 // Server is the admin server.
 type Server struct {
-	cfg        *Config
-	lab        *lab.Lab
-	origin     string // the public site's origin, allowed by CORS on /api/v1/status
-	store      *live.Store
-	files      *statefile.Files // the state files: losses and failing writes
-	collectors map[string]live.Collector
-	auth       authenticator
-	audit      *audit
-	assets     *web.Assets
-	drawing    *topology.Drawing // the full lab, laid out once
-	details    map[string]templates.NodeDetail
-	shutdown   chan struct{} // closed when the server begins to shut down
-	cache      derived
-	search     adminSearch // the admin's search index (search.go)
-	metrics    *metrics
-	cop        *http.CrossOriginProtection
-	promoting  sync.Mutex // one promotion at a time: they commit in one checkout
-	deploys    *deployer  // git-push deploys; nil without a deploys: key
-	kv         *kvPusher  // the status push to Workers KV; nil when off
-	log        *slog.Logger
-	echo       *echo.Echo
-	handler    http.Handler // echo behind the Host allowlist
-	now        func() time.Time
+	cfg         *adminconfig.Config
+	lab         *lab.Lab
+	origin      string // the public site's origin, allowed by CORS on /api/v1/status
+	store       *live.Store
+	files       *statefile.Files // the state files: losses and failing writes
+	collectors  map[string]live.Collector
+	auth        authenticator
+	audit       *auditlog.Log
+	assets      *web.Assets
+	drawing     *topology.Drawing // the full lab, laid out once
+	details     map[string]templates.NodeDetail
+	shutdown    chan struct{} // closed when the server begins to shut down
+	cache       derived
+	search      adminSearch // the admin's search index (search.go)
+	metrics     *metrics
+	cop         *http.CrossOriginProtection
+	promoting   sync.Mutex       // one promotion at a time: they commit in one checkout
+	deploys     *deployrun.Queue // git-push deploys; nil without a deploys: key
+	deployGrace time.Duration
+	kv          *statuspush.Pusher // the status push to Workers KV; nil when off
+	log         *slog.Logger
+	echo        *echo.Echo
+	handler     http.Handler // echo behind the Host allowlist
+	now         func() time.Time
 }
 
 // Options are what New needs besides the config.
@@ -70,20 +81,34 @@ type Options struct {
 	// WriteState replaces state files (nil: atomicfile.Write); tests make
 	// it fail as a full disk would.
 	WriteState statefile.WriteFunc
+	// DeployGrace is how long a graceful stop waits for a deploy in
+	// progress before cancelling it (0: DefaultDeployGrace).
+	DeployGrace time.Duration
 }
+
+// DefaultDeployGrace is how long a graceful stop (SIGTERM) waits for a
+// deploy run in progress to finish before cancelling it: a site build and
+// an upload take well under a minute for the example site. The systemd
+// unit's TimeoutStopSec and the k3s pod's terminationGracePeriodSeconds
+// leave room for it and for shutdownTimeout.
+const DefaultDeployGrace = 2 * time.Minute
+
+// shutdownTimeout bounds how long a graceful stop waits for requests in
+// flight.
+const shutdownTimeout = 10 * time.Second
 
 // New loads the site's lab, opens the state and prepares the routes. ctx
 // lives as long as the server: key sets refresh with it.
-func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
-	if cfg.Auth.Mode == ModeDev || cfg.Auth.Mode == "" {
+func New(ctx context.Context, cfg *adminconfig.Config, opts Options) (*Server, error) {
+	if cfg.Auth.Mode == adminconfig.ModeDev || cfg.Auth.Mode == "" {
 		host, _, err := net.SplitHostPort(cfg.Listen)
-		if err != nil || !isLoopback(host) {
+		if err != nil || !adminconfig.IsLoopback(host) {
 			return nil, fmt.Errorf("auth mode dev has no authentication: it only listens on loopback (127.0.0.1 or localhost), not %q", cfg.Listen)
 		}
 	}
-	// Host is checked before routing, against DNS rebinding (callers.go).
+	// Host is checked before routing, against DNS rebinding (hostallow).
 	names := cfg.Hostnames
-	if cfg.Auth.Mode == ModeDev || cfg.Auth.Mode == "" {
+	if cfg.Auth.Mode == adminconfig.ModeDev || cfg.Auth.Mode == "" {
 		if len(names) > 0 {
 			return nil, fmt.Errorf("auth mode dev answers loopback host names only; hostnames is for access and oidc mode")
 		}
@@ -143,7 +168,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg: cfg, lab: l, store: store, files: state, audit: newAudit(cfg.StateDir), assets: assets,
+		cfg: cfg, lab: l, store: store, files: state, audit: auditlog.New(cfg.StateDir), assets: assets,
 		drawing: topology.Draw(l), log: opts.Log, now: now,
 		cop: http.NewCrossOriginProtection(), collectors: opts.Collectors, shutdown: make(chan struct{}),
 	}
@@ -165,9 +190,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		}
 	}
 	switch cfg.Auth.Mode {
-	case ModeAccess:
+	case adminconfig.ModeAccess:
 		s.auth = newAccessAuth(ctx, cfg.Auth, s.log, s.now)
-	case ModeOIDC:
+	case adminconfig.ModeOIDC:
 		a, err := newOIDCAuth(ctx, cfg.Auth, s.files, cfg.StateDir, s.log, s.now)
 		if err != nil {
 			return nil, err
@@ -178,8 +203,13 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		s.log.Warn("DEVELOPMENT MODE: no authentication, everyone is an admin", "listen", cfg.Listen)
 	}
 	if cfg.Deploys.Enabled {
-		if s.deploys, err = newDeployer(ctx, cfg.Deploys, s.files, cfg.StateDir, s.audit, s.log, s.now); err != nil {
+		s.deploys, err = deployrun.Open(cfg.Deploys, deployrun.Options{Files: s.files, StateDir: cfg.StateDir, Audit: s.audit, Log: s.log, Now: s.now})
+		if err != nil {
 			return nil, err
+		}
+		s.deployGrace = opts.DeployGrace
+		if s.deployGrace <= 0 {
+			s.deployGrace = DefaultDeployGrace
 		}
 	}
 	// The search index is built now, so that a broken one fails the start.
@@ -220,8 +250,8 @@ func (s *Server) newEcho() (*echo.Echo, error) {
 	return e, nil
 }
 
-// Run polls the sources and serves until ctx is done, then shuts down
-// gracefully.
+// Run serves and runs the background loops until ctx is done, then shuts
+// down gracefully (see Serve).
 func (s *Server) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
@@ -230,33 +260,37 @@ func (s *Server) Run(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve is Run on a listener the caller opened.
+// Serve is Run on a listener the caller opened. When ctx is done it stops
+// taking requests, lets those in flight finish (shutdownTimeout), and
+// returns only after every background loop has ended: a deploy in
+// progress is given DeployGrace to finish and save its state.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
 	// Open event streams would hold a graceful shutdown to its deadline.
 	srv.RegisterOnShutdown(func() { close(s.shutdown) })
-	pollCtx, stopPolling := context.WithCancel(ctx)
-	defer stopPolling()
-	done := make(chan struct{})
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	background := make(chan struct{})
 	go func() {
-		defer close(done)
-		s.poll(pollCtx)
+		defer close(background)
+		s.Background(bgCtx)
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.log.Info("admin server listening", "addr", ln.Addr().String(), "auth", s.cfg.Auth.Mode, "sources", len(s.cfg.Sources))
 	select {
 	case err := <-errc:
-		stopPolling()
-		<-done
+		stopBackground()
+		<-background
 		return err
 	case <-ctx.Done():
 	}
-	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shut, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	err := srv.Shutdown(shut)
-	stopPolling()
-	<-done
+	stopBackground()
+	s.log.Info("admin server stopping: waiting for the background loops")
+	<-background
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -264,9 +298,25 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Poll collects the sources until ctx is done, for callers that serve
-// Handler themselves (`labfront serve`).
-func (s *Server) Poll(ctx context.Context) { s.poll(ctx) }
+// Background runs the server's loops until ctx is done and returns once
+// all of them have ended: the poller, the snapshot writer, the KV pusher
+// and the deploy queue. Serve calls it; callers that serve Handler
+// themselves (`labfront serve`) call it directly.
+func (s *Server) Background(ctx context.Context) {
+	// Subscribed before the poller starts, so its first result is written.
+	updates, unsubscribe := s.store.Subscribe()
+	defer unsubscribe()
+	var wg sync.WaitGroup
+	if s.deploys != nil {
+		wg.Go(func() { s.deploys.Run(ctx, s.deployGrace) })
+	}
+	if s.kv != nil {
+		wg.Go(func() { s.kv.Run(ctx) })
+	}
+	wg.Go(func() { s.writeSnapshots(ctx, updates) })
+	wg.Go(func() { s.poller().Run(ctx) })
+	wg.Wait()
+}
 
 func (s *Server) poller() *live.Poller {
 	return &live.Poller{
@@ -275,27 +325,21 @@ func (s *Server) poller() *live.Poller {
 	}
 }
 
-func (s *Server) poll(ctx context.Context) {
-	p := s.poller()
-	if s.kv != nil {
-		defer s.kv.start(ctx)()
-	}
-	updates, stop := s.store.Subscribe()
-	defer stop()
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-updates:
-				if err := s.writeSnapshot(); err != nil {
-					// s.files logged it, at most once a minute.
-					s.log.Debug("write snapshot", "err", err)
-				}
+// writeSnapshots rewrites snapshot.json after every change of the store,
+// outside the store's lock: the file is synced, and pages must not wait
+// for a disk.
+func (s *Server) writeSnapshots(ctx context.Context, updates <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-updates:
+			if err := s.writeSnapshot(); err != nil {
+				// s.files logged it, at most once a minute.
+				s.log.Debug("write snapshot", "err", err)
 			}
 		}
-	}()
-	p.Run(ctx)
+	}
 }
 
 // snapshotFile is the status snapshot under state_dir.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/atomicfile"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/static"
@@ -25,7 +26,7 @@ func stateServer(t *testing.T, stateDir string, write func(string, []byte, fs.Fi
 	src := live.Source{Name: "Prometheus", Type: "prometheus", Interval: time.Minute, Timeout: time.Second}
 	cfg := devConfig(src)
 	cfg.Site, cfg.StateDir = "..", stateDir
-	cfg.Deploys = DeploysConfig{Enabled: true, Secret: hookSecret, Repo: filepath.Join(stateDir, "no-repo"), Branch: "main", WorkDir: filepath.Join(stateDir, "deploys")}
+	cfg.Deploys = adminconfig.Deploys{Enabled: true, Secret: hookSecret, Repo: filepath.Join(stateDir, "no-repo"), Branch: "main", WorkDir: filepath.Join(stateDir, "deploys")}
 	stub := &stubCollector{res: &live.Result{Nodes: map[string]live.NodeData{"pve-io": {Status: live.Up}}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -37,7 +38,7 @@ func stateServer(t *testing.T, stateDir string, write func(string, []byte, fs.Fi
 	if err != nil {
 		t.Fatalf("the server does not start: %v", err)
 	}
-	t.Cleanup(func() { cancel(); <-s.deploys.done })
+	runDeploys(t, ctx, cancel, s)
 	return s, stub
 }
 
@@ -97,9 +98,7 @@ func TestDamagedStateFiles(t *testing.T) {
 				if err := s.writeSnapshot(); err != nil {
 					t.Fatal(err)
 				}
-				s.deploys.mu.Lock()
-				s.deploys.saveState()
-				s.deploys.mu.Unlock()
+				s.deploys.Save()
 				s2, _ := stateServer(t, dir, nil, nil)
 				if l := s2.files.Losses(); len(l) != 0 {
 					t.Errorf("after the rewrite the next start lost %+v", l)
@@ -122,8 +121,8 @@ func TestDamagedStateFiles(t *testing.T) {
 	if l := s.files.Losses(); len(l) != 0 {
 		t.Errorf("good files: losses %+v", l)
 	}
-	if s.deploys.deliveries[0] != "d1" {
-		t.Errorf("deploy state not loaded: %v", s.deploys.deliveries)
+	if !s.deploys.SeenDelivery("d1") {
+		t.Error("deploy state not loaded: delivery d1 is not remembered")
 	}
 }
 

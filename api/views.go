@@ -11,6 +11,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/lab"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/templates"
@@ -34,7 +35,7 @@ func (s *Server) head(c echo.Context, title, path string) templates.AdminHead {
 	h := templates.AdminHead{
 		Title:   title,
 		Favicon: s.assets.URL("favicon.svg"),
-		Dev:     s.cfg.Auth.Mode == ModeDev || s.cfg.Auth.Mode == "",
+		Dev:     s.cfg.Auth.Mode == adminconfig.ModeDev || s.cfg.Auth.Mode == "",
 	}
 	for _, css := range []string{"site.css", "architecture.css", "admin.css"} {
 		if u := s.assets.URL(css); u != "" {
@@ -47,7 +48,7 @@ func (s *Server) head(c echo.Context, title, path string) templates.AdminHead {
 	}
 	h.User, h.Role = id.Email, id.Role()
 	h.Script, h.Events, h.Banners = s.assets.URL("admin.js"), "/admin/events", s.banners()
-	h.Logout = s.cfg.Auth.Mode == ModeOIDC
+	h.Logout = s.cfg.Auth.Mode == adminconfig.ModeOIDC
 	for _, n := range adminNav {
 		n.Current = n.URL == path
 		h.Nav = append(h.Nav, n)

@@ -10,9 +10,12 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/labfront/labfront/deploy/deployrun"
 )
 
 // maxHookBody bounds a webhook delivery. Push payloads list at most 20
@@ -41,6 +44,8 @@ type pushEvent struct {
 	} `json:"pusher"`
 }
 
+var commitHash = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
+
 // gitHook is POST /hooks/git, for a Git server without a CI runner. The
 // route is public because the forge cannot sign in: the HMAC signature of
 // the body, keyed with the shared secret, is its authentication, checked
@@ -61,7 +66,7 @@ func (s *Server) gitHook(c echo.Context) error {
 		}
 		return echo.NewHTTPError(http.StatusBadRequest, "The delivery could not be read.")
 	}
-	if err := verifySignature(req.Header, body, []byte(d.cfg.Secret)); err != nil {
+	if err := verifySignature(req.Header, body, []byte(d.Config().Secret)); err != nil {
 		s.log.Warn("webhook: signature refused", "remote", req.RemoteAddr, "err", err)
 		return echo.NewHTTPError(http.StatusUnauthorized, err.Error())
 	}
@@ -82,7 +87,7 @@ func (s *Server) gitHook(c echo.Context) error {
 	default:
 		return ignore("event " + event + " is not a push")
 	}
-	if d.seenDelivery(delivery) {
+	if d.SeenDelivery(delivery) {
 		return ignore("delivery " + delivery + " was already received")
 	}
 	payload, err := pushPayload(req.Header.Get("Content-Type"), body)
@@ -93,7 +98,7 @@ func (s *Server) gitHook(c echo.Context) error {
 	if err := json.Unmarshal(payload, &ev); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "The push payload is not valid JSON: "+err.Error())
 	}
-	if want := "refs/heads/" + d.cfg.Branch; ev.Ref != want {
+	if want := "refs/heads/" + d.Config().Branch; ev.Ref != want {
 		return ignore("push to " + ev.Ref + "; deploys follow " + want)
 	}
 	after := strings.ToLower(ev.After)
@@ -108,7 +113,7 @@ func (s *Server) gitHook(c echo.Context) error {
 		who += " by " + p
 	}
 	who += " (" + forge + " delivery " + delivery + ")"
-	run, reason := d.enqueue(deployJob{trigger: triggerPush, who: who, commit: after, delivery: delivery})
+	run, reason := d.Enqueue(deployrun.Job{Trigger: deployrun.TriggerPush, Who: who, Commit: after, Delivery: delivery})
 	if run == nil {
 		return ignore(reason)
 	}

@@ -19,6 +19,9 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/deploy"
+	"github.com/labfront/labfront/deploy/deployrun"
+	"github.com/labfront/labfront/internal/adminconfig"
+	"github.com/labfront/labfront/internal/auditlog"
 	"github.com/labfront/labfront/internal/cfapi"
 	"github.com/labfront/labfront/internal/testkit/cftest"
 	"github.com/labfront/labfront/static"
@@ -38,10 +41,13 @@ type deployEnv struct {
 }
 
 type deployEnvOpts struct {
-	auth   AuthConfig
+	auth   adminconfig.Auth
 	noCF   bool // no Cloudflare credentials in the environment
 	noZone bool
-	repo   string // overrides the remote
+	repo   string   // overrides the remote
+	build  []string // the build command (default: labfrontBin)
+	// serve leaves the deploy queue to the test: Serve runs it.
+	serve bool
 }
 
 func newDeployEnv(t *testing.T, o deployEnvOpts) *deployEnv {
@@ -88,15 +94,18 @@ func newDeployEnv(t *testing.T, o deployEnvOpts) *deployEnv {
 	}
 	auth := o.auth
 	if auth.Mode == "" {
-		auth.Mode = ModeDev
+		auth.Mode = adminconfig.ModeDev
 	}
-	cfg := &Config{
+	cfg := &adminconfig.Config{
 		Site: "..", StateDir: t.TempDir(), Listen: "127.0.0.1:0", Auth: auth,
-		Deploys: DeploysConfig{
+		Deploys: adminconfig.Deploys{
 			Enabled: true, Secret: hookSecret, Repo: repo, Branch: "main", WorkDir: filepath.Join(t.TempDir(), "deploys"),
 			Getenv:       func(k string) string { return e.env[k] },
-			BuildCommand: []string{labfrontBin(t)},
+			BuildCommand: o.build,
 		},
+	}
+	if cfg.Deploys.BuildCommand == nil {
+		cfg.Deploys.BuildCommand = []string{labfrontBin(t)}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := New(ctx, cfg, Options{Static: static.FS(), Islands: web.Islands(), Log: quietLog()})
@@ -104,14 +113,29 @@ func newDeployEnv(t *testing.T, o deployEnvOpts) *deployEnv {
 		cancel()
 		t.Fatal(err)
 	}
-	// Stop the deployer and wait for it before the temporary directories
-	// go: a run cut short must not race their removal.
-	t.Cleanup(func() {
-		cancel()
-		<-s.deploys.done
-	})
+	if o.serve {
+		t.Cleanup(cancel)
+	} else {
+		runDeploys(t, ctx, cancel, s)
+	}
 	e.srv = s
 	return e
+}
+
+// runDeploys runs the server's deploy queue until the test ends, as
+// Serve would. The cleanup stops it and waits before the temporary
+// directories go: a run cut short must not race their removal.
+func runDeploys(t *testing.T, ctx context.Context, cancel context.CancelFunc, s *Server) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.deploys.Run(ctx, 0) // no grace: a run in progress is cut short
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
 }
 
 // checkKVSnapshot fails unless a deploy pushed a build's snapshot.json
@@ -212,26 +236,26 @@ func gitea(body []byte, delivery string) map[string]string {
 }
 
 // waitRun waits until run id has finished and answers it.
-func waitRun(t *testing.T, d *deployer, id int) runView {
+func waitRun(t *testing.T, d *deployrun.Queue, id int) deployrun.View {
 	t.Helper()
 	deadline := time.After(2 * time.Minute)
 	for {
-		v, ok := d.view(id, 0)
+		v, ok := d.View(id, 0)
 		if !ok {
 			t.Fatalf("run %d is unknown", id)
 		}
-		if v.finished() {
+		if v.Finished() {
 			return v
 		}
 		select {
-		case <-v.changed:
+		case <-v.Changed:
 		case <-deadline:
 			t.Fatalf("run %d still %s; log:\n%s", id, v.State, logText(v))
 		}
 	}
 }
 
-func logText(v runView) string {
+func logText(v deployrun.View) string {
 	var b strings.Builder
 	for _, l := range v.Lines {
 		b.WriteString(l.Text + "\n")
@@ -239,9 +263,9 @@ func logText(v runView) string {
 	return b.String()
 }
 
-func auditRecords(t *testing.T, s *Server) []AuditRecord {
+func auditRecords(t *testing.T, s *Server) []auditlog.Record {
 	t.Helper()
-	recs, _, err := s.audit.recent(1000)
+	recs, _, err := s.audit.Recent(1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,11 +313,11 @@ func TestGitHookRefuses(t *testing.T) {
 			}
 		})
 	}
-	if _, pending, runs := e.srv.deploys.queue(); pending != nil || len(runs) != 0 {
+	if _, pending, runs := e.srv.deploys.Runs(); pending != nil || len(runs) != 0 {
 		t.Errorf("refused or ignored deliveries queued %d runs", len(runs))
 	}
 	// Without a deploys: key the hook is not there at all.
-	plain := newServer(t, &Config{Auth: AuthConfig{Mode: ModeDev}}, nil)
+	plain := newServer(t, &adminconfig.Config{Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}}, nil)
 	if rec, _ := hook(t, plain.Handler(), body, github(body, "x")); rec.Code != http.StatusNotFound {
 		t.Errorf("no deploys configured: %d", rec.Code)
 	}
@@ -312,7 +336,7 @@ func TestGitPushDeploys(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body.String())
 	}
 	run := waitRun(t, e.srv.deploys, 1)
-	if run.State != runOK {
+	if run.State != deployrun.OK {
 		t.Fatalf("run %s: %s\n%s", run.State, run.Error, logText(run))
 	}
 	deps := e.cf.Deployments(cftest.DefaultProject)
@@ -360,7 +384,7 @@ func TestGitPushDeploys(t *testing.T) {
 	if rec, ans := hook(t, h, body, gitea(body, "gitea-1")); ans.Status != "queued" || ans.Run != 2 {
 		t.Fatalf("gitea: %d %s", rec.Code, rec.Body.String())
 	}
-	if run := waitRun(t, e.srv.deploys, 2); run.State != runOK {
+	if run := waitRun(t, e.srv.deploys, 2); run.State != deployrun.OK {
 		t.Fatalf("run 2 %s: %s\n%s", run.State, run.Error, logText(run))
 	}
 	deps = e.cf.Deployments(cftest.DefaultProject)
@@ -378,14 +402,14 @@ func TestGitPushDeploys(t *testing.T) {
 	}
 
 	// The replay protection survives a restart.
-	d2, err := newDeployer(t.Context(), e.srv.cfg.Deploys, e.srv.files, e.srv.cfg.StateDir, e.srv.audit, quietLog(), time.Now)
+	d2, err := deployrun.Open(e.srv.cfg.Deploys, deployrun.Options{Files: e.srv.files, StateDir: e.srv.cfg.StateDir, Audit: e.srv.audit, Log: quietLog(), Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !d2.seenDelivery("delivery-1") {
+	if !d2.SeenDelivery("delivery-1") {
 		t.Error("a restarted deployer forgot delivery-1")
 	}
-	if _, reason := d2.enqueue(deployJob{trigger: "push", commit: sha2}); !strings.Contains(reason, "already deployed") {
+	if _, reason := d2.Enqueue(deployrun.Job{Trigger: "push", Commit: sha2}); !strings.Contains(reason, "already deployed") {
 		t.Errorf("a restarted deployer would deploy %s again: %q", sha2, reason)
 	}
 }
@@ -403,7 +427,7 @@ func TestGitPushBuildFails(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body.String())
 	}
 	run := waitRun(t, e.srv.deploys, 1)
-	if run.State != runFailed || !strings.Contains(run.Error, "build") || !strings.Contains(run.Error, "2026-11-21-broken.md") {
+	if run.State != deployrun.Failed || !strings.Contains(run.Error, "build") || !strings.Contains(run.Error, "2026-11-21-broken.md") {
 		t.Errorf("run %s: %q", run.State, run.Error)
 	}
 	if !strings.Contains(logText(run), "nothing was deployed") {
@@ -416,7 +440,7 @@ func TestGitPushBuildFails(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body.String())
 	}
 	run = waitRun(t, e.srv.deploys, 2)
-	if run.State != runFailed || !strings.Contains(run.Error, "fetch") || !strings.Contains(run.Error, "not in") {
+	if run.State != deployrun.Failed || !strings.Contains(run.Error, "fetch") || !strings.Contains(run.Error, "not in") {
 		t.Errorf("run %s: %q", run.State, run.Error)
 	}
 
@@ -442,7 +466,7 @@ func TestGitPushSupersede(t *testing.T) {
 	e := newDeployEnv(t, deployEnvOpts{})
 	h := e.srv.Handler()
 	entered, release := make(chan struct{}), make(chan struct{})
-	e.srv.deploys.beforeStage = func(run int, stage string) {
+	e.srv.deploys.BeforeStage = func(run int, stage string) {
 		if run == 1 && stage == "fetch" {
 			close(entered)
 			<-release
@@ -470,12 +494,12 @@ func TestGitPushSupersede(t *testing.T) {
 		t.Errorf("b again: %+v", ans)
 	}
 	deliver(c, "c")
-	running, pending, _ := e.srv.deploys.queue()
+	running, pending, _ := e.srv.deploys.Runs()
 	if running == nil || running.ID != 1 || pending == nil || pending.ID != 3 {
 		t.Fatalf("queue: running %v, waiting %v", running, pending)
 	}
 	close(release)
-	for id, want := range map[int]string{1: runOK, 2: runSuperseded, 3: runOK} {
+	for id, want := range map[int]string{1: deployrun.OK, 2: deployrun.Superseded, 3: deployrun.OK} {
 		if run := waitRun(t, e.srv.deploys, id); run.State != want {
 			t.Errorf("run %d %s, want %s: %s", id, run.State, want, run.Error)
 		}
@@ -495,39 +519,6 @@ func TestGitPushSupersede(t *testing.T) {
 	}
 	if refused != 1 {
 		t.Errorf("%d audit records of run 2 superseded", refused)
-	}
-}
-
-// TestDeploysConfig reads the deploys: key with its defaults and reports
-// a missing secret where it is configured.
-func TestDeploysConfig(t *testing.T) {
-	base := "listen: 127.0.0.1:8443\nstate_dir: /var/lib/labfront\nauth: {mode: dev}\n"
-	cfg, err := ParseConfig([]byte(base+"deploys:\n  repo: https://git.lab.test/ops/site.git\n"), "admin.yaml", env(map[string]string{EnvWebhookSecret: "s3cret"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := cfg.Deploys
-	if !d.Enabled || d.Secret != "s3cret" || d.Branch != "main" || d.WorkDir != filepath.Join("/var/lib/labfront", "deploys") || d.Repo != "https://git.lab.test/ops/site.git" {
-		t.Errorf("deploys %+v", d)
-	}
-	if fmt.Sprint(d.Secret) != "[redacted]" {
-		t.Error("the webhook secret prints")
-	}
-	cfg, err = ParseConfig([]byte(base), "admin.yaml", env(nil))
-	if err != nil || cfg.Deploys.Enabled {
-		t.Errorf("no deploys key: %+v, %v", cfg.Deploys, err)
-	}
-	for _, tc := range []struct{ yaml, want string }{
-		{"deploys:\n  repo: x\n  webhook_secret_env: HOOK\n", "admin.yaml:6: deploys.webhook_secret_env: $HOOK is empty or unset"},
-		{"deploys:\n  branch: main\n", "admin.yaml:5: deploys.repo: required"},
-		{"deploys:\n  repo: x\n  branch: ../x\n", "admin.yaml:6: deploys.branch: \"../x\" is not a branch name"},
-		{"deploys:\n  repo: --upload-pack=x\n", "deploys.repo: must be a git URL or path"},
-		{"deploys:\n  repo: x\n  secret: y\n", "deploys.secret: unknown key"},
-	} {
-		_, err := ParseConfig([]byte(base+tc.yaml), "admin.yaml", env(map[string]string{EnvWebhookSecret: "s"}))
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.want)
-		}
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/labfront/labfront/api"
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/static"
 	"github.com/labfront/labfront/web"
@@ -39,14 +40,14 @@ func startAdminSite(t *testing.T, siteDir, stateDir string, sources ...live.Sour
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := &api.Config{Site: siteDir, StateDir: stateDir, Concurrency: 2, Auth: api.AuthConfig{Mode: api.ModeDev}, Sources: sources}
+	cfg := &adminconfig.Config{Site: siteDir, StateDir: stateDir, Concurrency: 2, Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}, Sources: sources}
 	return "http://" + ln.Addr().String(), serveAdmin(t, ln, cfg, testLog{t})
 }
 
 // serveAdmin runs an admin server with cfg on ln, logging to logs, and
 // returns a func that stops it and waits for the graceful shutdown. It is
 // safe to call more than once and runs at the end of the test anyway.
-func serveAdmin(t *testing.T, ln net.Listener, cfg *api.Config, logs io.Writer) func() {
+func serveAdmin(t *testing.T, ln net.Listener, cfg *adminconfig.Config, logs io.Writer) func() {
 	t.Helper()
 	cfg.Listen = ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())

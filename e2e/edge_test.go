@@ -25,7 +25,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labfront/labfront/api"
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/testkit/sitetest"
 	"github.com/labfront/labfront/static"
@@ -318,7 +318,7 @@ func demoSource() live.Source {
 // on a listener made beforehand.
 func serveAdminOn(t *testing.T, ln net.Listener) func() {
 	t.Helper()
-	cfg := &api.Config{Site: "..", StateDir: t.TempDir(), Concurrency: 2, Auth: api.AuthConfig{Mode: api.ModeDev}, Sources: []live.Source{demoSource()}}
+	cfg := &adminconfig.Config{Site: "..", StateDir: t.TempDir(), Concurrency: 2, Auth: adminconfig.Auth{Mode: adminconfig.ModeDev}, Sources: []live.Source{demoSource()}}
 	return serveAdmin(t, ln, cfg, testLog{t})
 }
 

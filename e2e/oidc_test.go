@@ -13,7 +13,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/labfront/labfront/api"
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/internal/testkit/oidctest"
 )
@@ -49,10 +49,10 @@ func startOIDCAdmin(t *testing.T, idp *oidctest.Provider, admins []string) (stri
 	}
 	base := "http://" + ln.Addr().String()
 	idp.AllowRedirect(base + "/auth/callback")
-	cfg := &api.Config{
+	cfg := &adminconfig.Config{
 		Listen: ln.Addr().String(), Site: "..", StateDir: t.TempDir(), Concurrency: 1,
-		Auth: api.AuthConfig{
-			Mode: api.ModeOIDC, Issuer: idp.Issuer, ClientID: idp.ClientID, ClientSecret: idp.ClientSecret,
+		Auth: adminconfig.Auth{
+			Mode: adminconfig.ModeOIDC, Issuer: idp.Issuer, ClientID: idp.ClientID, ClientSecret: idp.ClientSecret,
 			SessionKey: "e2e-session-key-of-at-least-32-bytes", Admins: admins,
 		},
 		Sources: []live.Source{{Name: "demo", Type: "demo", Interval: time.Second, Timeout: time.Second}},

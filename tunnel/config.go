@@ -28,7 +28,7 @@ import (
 
 const (
 	// DefaultListen is the admin server's address when its configuration
-	// names none. It must equal api.ParseConfig's default; this package
+	// names none. It must equal adminconfig.Parse's default; this package
 	// cannot import api (the admin server reads tunnel health through it),
 	// so a test in cmd/labfront compares the two.
 	DefaultListen = "127.0.0.1:8443"

@@ -188,9 +188,6 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 	res.ImagesProcessed = int(p.processed.Load())
 	res.CardsDrawn = int(p.drawn.Load())
 	res.Warnings = p.warnings
-	if err := p.search.save(); err != nil {
-		opts.logger().Warn("search cache not saved", "dir", dir, "err", err)
-	}
 	if verr == nil {
 		next.Pages = cachedPages(p.site)
 		next.Images = p.images

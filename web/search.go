@@ -5,20 +5,15 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"html"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/labfront/labfront/internal/atomicfile"
 	"github.com/labfront/labfront/internal/content"
 	"github.com/labfront/labfront/internal/search"
 	"github.com/labfront/labfront/templates"
@@ -41,24 +36,11 @@ import (
 // searchDir is where the index files are published.
 const searchDir = "search/"
 
-// searchCacheFile holds the analysed bodies, in the build cache's folder.
-const searchCacheFile = "search.gob"
-
-// searchCacheFormat changes whenever what a Body holds or means does.
-const searchCacheFormat = "labfront-search-cache/2"
-
 // siteSearch is the built index and what the next build may reuse.
 type siteSearch struct {
-	files  search.Files
-	bodies map[content.Digest]search.Body
-	dir    string   // the build cache's folder; "" keeps nothing
-	ver    [32]byte // labfront's own fingerprint (see selfVersion)
-}
-
-type searchCache struct {
-	Format  string
-	Version [32]byte
-	Bodies  map[content.Digest]search.Body
+	files search.Files
+	dir   string   // the build cache's folder; "" keeps nothing
+	ver   [32]byte // labfront's own fingerprint (see selfVersion)
 }
 
 // addSearch builds the index and plans its files and the /search/ page.
@@ -74,11 +56,23 @@ func (p *plan) addSearch(opts Options) error {
 			}
 		}
 	}
-	docs, err := p.searchDocuments(prev, s)
+	b := search.NewBuilder()
+	var docs int
+	var err error
+	// The analysed bodies go to the cache as they are made (see
+	// searchcache.go), so they are never all held at once. A cache that
+	// cannot be written costs the next build its head start, not this
+	// build.
+	if cerr := s.writeCache(func(keep func(content.Digest, search.Body)) error {
+		docs, err = p.searchDocuments(prev, b, keep)
+		return err
+	}); cerr != nil && err == nil {
+		opts.logger().Warn("search cache not saved", "dir", s.dir, "err", cerr)
+	}
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
-	if s.files, err = search.Build(docs); err != nil {
+	if s.files, err = b.Files(); err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
 	p.search = s
@@ -98,68 +92,90 @@ func (p *plan) addSearch(opts Options) error {
 	}
 	p.addSearchPage()
 	// bench/search.sh reads this line (at debug level): the index's share of the build.
-	opts.logger().Debug("search index", "documents", len(docs), "files", len(s.files), "duration", time.Since(start).Round(time.Millisecond))
+	opts.logger().Debug("search index", "documents", docs, "files", len(s.files), "duration", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-// searchDocuments lists what the index holds, oldest post or note first
-// so that a new one takes the next id and the others keep theirs; the
-// tag pages and the lab come after them.
-func (p *plan) searchDocuments(prev map[content.Digest]search.Body, s *siteSearch) ([]search.Entry, error) {
+// searchDocuments adds what the index holds to b, oldest post or note
+// first so that a new one takes the next id and the others keep theirs;
+// the tag pages and the lab come after them. It returns how many
+// documents it added, and hands each page's analysed body to keep, in
+// page order.
+//
+// Bodies are analysed on every core (at 10,000 pages, stemming every
+// word is most of the index's time), a batch at a time: each batch's
+// entries go into b in order and are dropped, so a large site's terms
+// are never all in memory at once.
+func (p *plan) searchDocuments(prev map[content.Digest]search.Body, b *search.Builder, keep func(content.Digest, search.Body)) (int, error) {
 	pages := slices.Concat(p.site.Posts, p.site.Notes)
 	slices.SortFunc(pages, func(a, b *content.Page) int {
 		return cmp.Or(a.Date.Compare(b.Date), strings.Compare(a.URL(), b.URL()))
 	})
-	entries := make([]search.Entry, len(pages))
-	bodies := make([]search.Body, len(pages))
-	// Bodies are analysed on every core: at 10,000 pages, stemming every
-	// word is most of the index's time.
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var errs []error
+	const batch = 256
+	entries := make([]search.Entry, batch)
+	bodies := make([]search.Body, batch)
+	errs := make([]error, batch)
+	var (
+		wg   sync.WaitGroup
+		from int // the batch's first page
+	)
 	work := make(chan int)
+	defer close(work)
 	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
+		go func() {
 			a := search.NewAnalyzer()
 			for i := range work {
-				pg := pages[i]
-				b, ok := prev[pg.Sum]
+				pg := pages[from+i]
+				bd, ok := prev[pg.Sum]
 				if !ok {
 					body, err := p.site.Body(pg)
 					if err != nil {
-						mu.Lock()
-						errs = append(errs, err)
-						mu.Unlock()
+						errs[i] = err
+						wg.Done()
 						continue
 					}
-					b = a.Body(htmlText(body))
+					bd = a.Body(htmlText(body))
 				}
-				bodies[i] = b
-				entries[i] = a.Entry(p.pageDocument(pg), b)
+				entries[i] = a.Entry(p.pageDocument(pg), bd)
+				bodies[i] = bd
+				wg.Done()
 			}
-		})
+		}()
 	}
-	for i := range pages {
-		work <- i
+	for ; from < len(pages); from += batch {
+		n := min(batch, len(pages)-from)
+		wg.Add(n)
+		for i := range n {
+			work <- i
+		}
+		wg.Wait()
+		if err := errors.Join(errs[:n]...); err != nil {
+			return 0, err
+		}
+		for i := range n {
+			if err := b.Add(entries[i]); err != nil {
+				return 0, err
+			}
+			keep(pages[from+i].Sum, bodies[i])
+			entries[i], bodies[i] = search.Entry{}, search.Body{}
+		}
 	}
-	close(work)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	s.bodies = make(map[content.Digest]search.Body, len(pages))
-	for i, pg := range pages {
-		s.bodies[pg.Sum] = bodies[i]
-	}
+	n := len(pages)
 	for _, t := range p.site.Tags {
-		entries = append(entries, search.Analyze(search.Document{
+		if err := b.Add(search.Analyze(search.Document{
 			URL: t.URL(), Title: t.Name, Kind: "tag", Body: tagDescription(p.site.Config.Title, t),
-		}))
+		})); err != nil {
+			return 0, err
+		}
+		n++
 	}
 	for _, d := range p.labDocuments() {
-		entries = append(entries, search.Analyze(d))
+		if err := b.Add(search.Analyze(d)); err != nil {
+			return 0, err
+		}
+		n++
 	}
-	return entries, nil
+	return n, nil
 }
 
 func (p *plan) pageDocument(pg *content.Page) search.Document {
@@ -292,44 +308,6 @@ func closeTag(b []byte, name string) int {
 
 func isHeading(name string) bool {
 	return len(name) == 2 && name[0] == 'h' && '1' <= name[1] && name[1] <= '6'
-}
-
-// loadSearchCache reads the analysed bodies a previous build kept, or
-// nil: a missing, damaged or foreign file only costs analysing again.
-func loadSearchCache(dir string, version [32]byte) map[content.Digest]search.Body {
-	data, err := os.ReadFile(filepath.Join(dir, searchCacheFile))
-	if err != nil || len(data) < sha256.Size || sha256.Sum256(data[sha256.Size:]) != [32]byte(data[:sha256.Size]) {
-		return nil
-	}
-	var c searchCache
-	if err := gob.NewDecoder(bytes.NewReader(data[sha256.Size:])).Decode(&c); err != nil {
-		return nil
-	}
-	if c.Format != searchCacheFormat || c.Version != version {
-		return nil
-	}
-	return c.Bodies
-}
-
-// save keeps the analysed bodies for the next build, atomically. They are
-// keyed by source hash, so a cache saved by a build that then failed is
-// still right.
-func (s *siteSearch) save() error {
-	if s == nil || s.dir == "" {
-		return nil
-	}
-	var buf bytes.Buffer
-	buf.Write(make([]byte, sha256.Size))
-	if err := gob.NewEncoder(&buf).Encode(searchCache{Format: searchCacheFormat, Version: s.ver, Bodies: s.bodies}); err != nil {
-		return err
-	}
-	data := buf.Bytes()
-	sum := sha256.Sum256(data[sha256.Size:])
-	copy(data, sum[:])
-	if err := os.MkdirAll(s.dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	return atomicfile.Write(filepath.Join(s.dir, searchCacheFile), data, 0o644)
 }
 
 // addSearchPage plans /search/: a form that works without JavaScript

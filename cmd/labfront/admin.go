@@ -7,6 +7,7 @@ import (
 	"runtime"
 
 	"github.com/labfront/labfront/api"
+	"github.com/labfront/labfront/internal/adminconfig"
 )
 
 // cmdAdmin runs the production admin server.
@@ -23,7 +24,7 @@ func cmdAdmin(ctx context.Context, e *env, args []string) error {
 	if *config == "" {
 		return usageError{msg: "admin needs --config FILE"}
 	}
-	cfg, err := api.LoadConfig(*config)
+	cfg, err := adminconfig.Load(*config)
 	if err != nil {
 		return err
 	}

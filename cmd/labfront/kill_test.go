@@ -179,13 +179,13 @@ func (s *crashSite) recovers(t *testing.T, v2 map[string]string, what string) {
 		switch e.Name() {
 		case "index.gob":
 			index = true
-		case "search.gob":
+		case "search.cache":
 		default:
 			extra = append(extra, e.Name())
 		}
 	}
 	if !index || len(extra) > 1 || (len(extra) == 1 && !strings.HasPrefix(extra[0], "spare")) {
-		t.Errorf("%s: the cache holds %v, want index.gob, search.gob and at most one spare tree", what, cache)
+		t.Errorf("%s: the cache holds %v, want index.gob, search.cache and at most one spare tree", what, cache)
 	}
 	if log := s.mustBuild(t); !strings.Contains(log, " written=0 ") || !maps.Equal(sitetest.Tree(t, s.out), v2) {
 		t.Errorf("%s: the build after that did not start from a good cache:\n%s", what, log)

@@ -41,6 +41,7 @@ Usage:
   labfront deploy [--src DIR] [--out DIR] [--dry-run] [--no-build]
   labfront tunnel config --config FILE --hostname HOST --credentials FILE [--tunnel NAME|ID] [--metrics ADDR] [--out FILE] [--force]
   labfront tunnel provision --config FILE --hostname HOST [--name NAME] [--token-file FILE]
+  labfront lab discover --config FILE [--write] [--lab FILE]
 
 Run "labfront COMMAND -h" for a command's flags.
 `
@@ -70,6 +71,7 @@ func commands() map[string]command {
 		"promote": cmdPromote,
 		"deploy":  cmdDeploy,
 		"tunnel":  cmdTunnel,
+		"lab":     cmdLab,
 	}
 }
 

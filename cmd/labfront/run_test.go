@@ -67,7 +67,7 @@ nodes:
 			"labfront: 3 problems",
 		}},
 		{"build problems", []string{"build", "--src", bad, "--out", filepath.Join(t.TempDir(), "d")}, exitInput, []string{"colour: unknown key"}},
-		{"check a live key typo", []string{"check", "--src", badLive}, exitInput, []string{badLive + "/content/lab.yaml:8: nodes[0].live.promethues: unknown key (allowed: probe, prometheus, proxmox, tailscale)"}},
+		{"check a live key typo", []string{"check", "--src", badLive}, exitInput, []string{badLive + "/content/lab.yaml:8: nodes[0].live.promethues: unknown key (allowed: docker, probe, prometheus, proxmox, tailscale)"}},
 		{"build a live key typo", []string{"build", "--src", badLive, "--out", filepath.Join(t.TempDir(), "d")}, exitInput, []string{"nodes[0].live.promethues: unknown key"}},
 		{"new without title", []string{"new", "post"}, exitUsage, []string{"usage: labfront new post|note TITLE"}},
 		{"new wrong kind", []string{"new", "page", "X"}, exitUsage, []string{`"page" is not post or note`}},

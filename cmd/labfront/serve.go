@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/api"
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/internal/live"
 	"github.com/labfront/labfront/web/devserver"
 )
@@ -63,9 +64,9 @@ func demoAdmin(ctx context.Context, e *env, src, addr string) (http.Handler, fun
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg := &api.Config{
+	cfg := &adminconfig.Config{
 		Listen: addr, Site: src, StateDir: state, Concurrency: 2,
-		Auth:    api.AuthConfig{Mode: api.ModeDev},
+		Auth:    adminconfig.Auth{Mode: adminconfig.ModeDev},
 		Sources: []live.Source{{Name: "demo", Type: "demo", Interval: 5 * time.Second, Timeout: 2 * time.Second}},
 	}
 	srv, err := api.New(ctx, cfg, api.Options{Static: staticFS(src), Islands: islandsFS(src), Log: e.log})
@@ -76,7 +77,7 @@ func demoAdmin(ctx context.Context, e *env, src, addr string) (http.Handler, fun
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		srv.Poll(pollCtx)
+		srv.Background(pollCtx)
 	}()
 	stop := func() {
 		cancel()

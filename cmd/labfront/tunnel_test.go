@@ -8,7 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/labfront/labfront/api"
+	"github.com/labfront/labfront/internal/adminconfig"
 	"github.com/labfront/labfront/tunnel"
 )
 
@@ -93,7 +93,7 @@ func TestTunnelListenMatchesAdmin(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := api.ParseConfig(data, path, anyEnv)
+		cfg, err := adminconfig.Parse(data, path, anyEnv)
 		if err != nil {
 			t.Fatal(err)
 		}

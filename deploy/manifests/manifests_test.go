@@ -23,7 +23,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/labfront/labfront/api"
+	"github.com/labfront/labfront/internal/adminconfig"
 )
 
 // root is the repository, seen from this package's directory.
@@ -279,7 +279,7 @@ type k3s struct {
 		StringData map[string]string `yaml:"stringData"`
 	}
 	secretName, configMapName string
-	adminCfg                  *api.Config
+	adminCfg                  *adminconfig.Config
 }
 
 // secretEnv is every environment variable a container takes from a
@@ -321,7 +321,7 @@ func loadStack(t *testing.T) *k3s {
 	if !ok {
 		t.Fatalf("%s: the ConfigMap has no admin.yaml", cm)
 	}
-	cfg, err := api.ParseConfig([]byte(cfgText), cm.file+" data.admin.yaml", getenv)
+	cfg, err := adminconfig.Parse([]byte(cfgText), cm.file+" data.admin.yaml", getenv)
 	if err != nil {
 		t.Fatalf("the ConfigMap's admin.yaml is not a valid admin configuration with the Deployment's environment:\n%v", err)
 	}
@@ -421,7 +421,7 @@ func TestK3sAdminContainer(t *testing.T) {
 	}
 
 	// One port everywhere: the example config, the ConfigMap, the container.
-	exampleCfg, err := api.ParseConfig(read(t, "deploy/admin.example.yaml"), "deploy/admin.example.yaml", func(string) string { return "x" })
+	exampleCfg, err := adminconfig.Parse(read(t, "deploy/admin.example.yaml"), "deploy/admin.example.yaml", func(string) string { return "x" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -513,7 +513,7 @@ func TestK3sSecrets(t *testing.T) {
 			t.Errorf("the admin config's secret_env %s is not set from the Secret", m[1])
 		}
 	}
-	for _, env := range []string{api.EnvClientSecret, api.EnvSessionKey} {
+	for _, env := range []string{adminconfig.EnvClientSecret, adminconfig.EnvSessionKey} {
 		if _, ok := adminEnv[env]; !ok {
 			t.Errorf("$%s is not set from the Secret", env)
 		}
@@ -724,7 +724,7 @@ func TestSystemdAdminUnit(t *testing.T) {
 	if !filepath.IsAbs(envFile) {
 		t.Errorf("EnvironmentFile=%q", envFile)
 	}
-	for _, env := range []string{api.EnvClientSecret, api.EnvSessionKey} {
+	for _, env := range []string{adminconfig.EnvClientSecret, adminconfig.EnvSessionKey} {
 		if !strings.Contains(text, env+"=") {
 			t.Errorf("the unit's instructions do not say to put $%s in %s", env, envFile)
 		}

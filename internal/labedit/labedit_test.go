@@ -4,11 +4,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/labfront/labfront/internal/lab"
+	"github.com/labfront/labfront/internal/testkit/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -78,8 +78,8 @@ func TestGolden(t *testing.T) {
 				t.Errorf("result does not load: %v\n%s", err, out)
 			}
 			diff := Diff("lab.yaml", in, out)
-			golden(t, tt.name+".out.yaml", out)
-			golden(t, tt.name+".diff", []byte(diff))
+			golden.Check(t, filepath.Join("testdata", "golden", tt.name+".out.yaml"), out)
+			golden.Check(t, filepath.Join("testdata", "golden", tt.name+".diff"), []byte(diff))
 			// Everything outside the edits is byte-identical: a line the
 			// diff replaces only gains text, unless an update changed it.
 			updates := 0
@@ -88,31 +88,10 @@ func TestGolden(t *testing.T) {
 					updates++
 				}
 			}
-			if got := rewrittenLines(diff); got > updates {
+			if got := golden.RewrittenLines(diff); got > updates {
 				t.Errorf("diff rewrites %d lines, want at most %d (one per update):\n%s", got, updates, diff)
 			}
 		})
-	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs from the golden file:\n got:\n%s\nwant:\n%s", name, got, want)
 	}
 }
 
@@ -198,51 +177,6 @@ func TestDiff(t *testing.T) {
 	}
 }
 
-// rewrittenLines counts the lines a diff removes that no added line of
-// the same block keeps with text inserted into it.
-func rewrittenLines(diff string) int {
-	var minus, plus []string
-	n := 0
-	flush := func() {
-		for _, m := range minus {
-			i := slices.IndexFunc(plus, func(p string) bool { return subsequence(m, p) })
-			if i < 0 {
-				n++
-				continue
-			}
-			plus = slices.Delete(plus, i, i+1)
-		}
-		minus, plus = nil, nil
-	}
-	for l := range strings.Lines(diff) {
-		switch {
-		case strings.HasPrefix(l, "---"), strings.HasPrefix(l, "+++"):
-		case strings.HasPrefix(l, "-"):
-			if len(plus) > 0 {
-				flush()
-			}
-			minus = append(minus, l[1:])
-		case strings.HasPrefix(l, "+"):
-			plus = append(plus, l[1:])
-		default:
-			flush()
-		}
-	}
-	flush()
-	return n
-}
-
-// subsequence reports whether a's bytes appear in b in order.
-func subsequence(a, b string) bool {
-	i := 0
-	for j := 0; i < len(a) && j < len(b); j++ {
-		if a[i] == b[j] {
-			i++
-		}
-	}
-	return i == len(a)
-}
-
 // TestSeedLab edits the example site's lab.yaml, the biggest hand-written
 // one there is: the result loads and the diff only adds lines.
 func TestSeedLab(t *testing.T) {
@@ -273,7 +207,7 @@ func TestSeedLab(t *testing.T) {
 		t.Errorf("switch-jove live.prometheus = %q", got)
 	}
 	diff := Diff("content/lab.yaml", in, out)
-	if got := rewrittenLines(diff); got != 0 {
+	if got := golden.RewrittenLines(diff); got != 0 {
 		t.Errorf("diff rewrites %d lines:\n%s", got, diff)
 	}
 	t.Log(diff)

@@ -65,7 +65,7 @@ type Kinds []Kind
 
 // Builtin is every kind this build has.
 func Builtin() Kinds {
-	return Kinds{prometheusKind(), proxmoxKind(), tailscaleKind(), probeKind(), demoKind(), cloudflaredKind()}
+	return Kinds{prometheusKind(), proxmoxKind(), tailscaleKind(), probeKind(), demoKind(), cloudflaredKind(), dockerKind()}
 }
 
 // Lookup finds a kind by name.
@@ -133,7 +133,7 @@ func (ks Kinds) ParseSources(doc *yamldoc.Doc, list []*yaml.Node, getenv func(st
 		if known {
 			for _, key := range f.Keys() {
 				if !slices.Contains(commonKeys, key) && !slices.Contains(kind.Keys, key) {
-					doc.Errorf(f.Node(key), prefix+"."+key, "only %s sources take %s", strings.Join(ks.takers(key), " and "), key)
+					doc.Errorf(f.Node(key), prefix+"."+key, "only %s sources take %s", andList(ks.takers(key)), key)
 				}
 			}
 			if kind.Configure != nil {
@@ -146,6 +146,14 @@ func (ks Kinds) ParseSources(doc *yamldoc.Doc, list []*yaml.Node, getenv func(st
 		out = append(out, src)
 	}
 	return out
+}
+
+// andList is "a", "a and b", "a, b and c".
+func andList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
 // takers are the kinds that take key.

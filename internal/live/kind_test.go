@@ -66,9 +66,9 @@ func TestParseSources(t *testing.T) {
 			}
 		}},
 		{name: "unknown type", yaml: "sources:\n  - {name: a, type: snmp}\n",
-			want: []string{`admin.yaml:2: sources[0].type: must be one of prometheus, proxmox, tailscale, probe, demo, cloudflared, found "snmp"`}},
+			want: []string{`admin.yaml:2: sources[0].type: must be one of prometheus, proxmox, tailscale, probe, demo, cloudflared, docker, found "snmp"`}},
 		{name: "a key of another kind", yaml: "sources:\n  - {name: a, type: prometheus, url: \"http://127.0.0.1:9090\",\n     insecure: true}\n",
-			want: []string{"admin.yaml:3: sources[0].insecure: only proxmox and probe sources take insecure"}},
+			want: []string{"admin.yaml:3: sources[0].insecure: only proxmox, probe and docker sources take insecure"}},
 		{name: "a key of no kind", yaml: "sources:\n  - {name: a, type: demo, tailnet2: x}\n",
 			want: []string{"admin.yaml:2: sources[0].tailnet2: unknown key (allowed: name, type, url, interval, timeout, secret_env, secret_file, site, insecure, tailnet, tunnel_id)"}},
 		{name: "missing url", yaml: "sources:\n  - {name: pve, type: proxmox}\n",
@@ -105,7 +105,7 @@ func TestCheckLab(t *testing.T) {
 	}{
 		{name: "every key", live: "      proxmox: pve\n      prometheus: 10.0.0.2:9100\n      probe: https://10.0.0.2:8006\n      tailscale: pve\n"},
 		{name: "a typo", live: "      proxmox: pve\n      promethues: 10.0.0.2:9100\n",
-			want: []string{"lab.yaml:11: nodes[0].live.promethues: unknown key (allowed: probe, prometheus, proxmox, tailscale)"}},
+			want: []string{"lab.yaml:11: nodes[0].live.promethues: unknown key (allowed: docker, probe, prometheus, proxmox, tailscale)"}},
 		{name: "a bad proxmox reference", live: "      proxmox: pve/docker/7\n",
 			want: []string{`lab.yaml:10: nodes[0].live.proxmox: "pve/docker/7": guest type must be lxc or qemu, found "docker"`}},
 		{name: "a bad probe", live: "      probe: ftp://nas\n",

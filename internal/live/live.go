@@ -73,6 +73,9 @@ type NodeData struct {
 	// Series are recent samples for sparklines, keyed by metric name
 	// ("cpu", "memory", …), oldest first.
 	Series map[string][]Point `json:"series,omitempty"`
+	// Restarts is how often the container or pod restarted on its own
+	// (Docker's RestartCount, Kubernetes' restartCount).
+	Restarts *int `json:"restarts,omitempty"`
 	// Detail is a short human note ("HTTP 200 in 41 ms", "running, 3d uptime").
 	Detail string `json:"detail,omitempty"`
 }

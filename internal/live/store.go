@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/labfront/labfront/internal/atomicfile"
 	"github.com/labfront/labfront/internal/statefile"
 )
 
@@ -192,6 +191,3 @@ func (s *Store) Subscribe() (<-chan struct{}, func()) {
 		s.mu.Unlock()
 	}
 }
-
-// WriteFile replaces path atomically (temp file, sync, rename).
-func WriteFile(path string, data []byte) error { return atomicfile.Write(path, data, 0o644) }

@@ -33,7 +33,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -154,6 +153,11 @@ func AnalyzeWith(d Document, body Body) Entry { return NewAnalyzer().Entry(d, bo
 // Entry turns a document into its index entry with its body analysed
 // already (d.Body is not read).
 func (a *Analyzer) Entry(d Document, body Body) Entry {
+	// The title, tags and headings are a few words; the body's hundreds
+	// of terms are sorted already. So the few go through a map and are
+	// merged into the body's list, rather than every term of every page
+	// through a map and a sort: an incremental build redoes this for
+	// every page, changed or not.
 	weights := map[string]int{}
 	add := func(weight int, text string) {
 		counts := map[string]int{}
@@ -169,24 +173,50 @@ func (a *Analyzer) Entry(d Document, body Body) Entry {
 	}
 	add(weightTag, strings.Join(tags, " "))
 	add(weightHeading, strings.Join(d.Headings, " "))
-	for _, c := range body.Counts {
-		weights[c.Term] += weightBody * min(int(c.Weight), maxCount)
+	few := make([]TermWeight, 0, len(weights))
+	for term, w := range weights {
+		few = append(few, TermWeight{Term: term, Weight: uint32(w)})
 	}
+	byTerm := func(a, b TermWeight) int { return strings.Compare(a.Term, b.Term) }
+	slices.SortFunc(few, byTerm)
 	e := Entry{URL: d.URL, Title: d.Title, Kind: d.Kind, Date: d.Date, Excerpt: body.Excerpt, Tags: tags}
 	for _, t := range d.Tags {
 		e.TagSlugs = append(e.TagSlugs, t.Slug)
 	}
-	e.Terms = make([]TermWeight, 0, len(weights))
-	for term, w := range weights {
-		e.Terms = append(e.Terms, TermWeight{Term: term, Weight: uint32(w)})
+	e.Terms = make([]TermWeight, 0, len(body.Counts)+len(few))
+	i := 0
+	for _, c := range body.Counts {
+		for i < len(few) && few[i].Term < c.Term {
+			e.Terms = append(e.Terms, few[i])
+			i++
+		}
+		w := uint32(weightBody * min(int(c.Weight), maxCount))
+		if i < len(few) && few[i].Term == c.Term {
+			w += few[i].Weight
+			i++
+		}
+		e.Terms = append(e.Terms, TermWeight{Term: c.Term, Weight: w})
 	}
-	slices.SortFunc(e.Terms, func(a, b TermWeight) int { return strings.Compare(a.Term, b.Term) })
+	e.Terms = append(e.Terms, few[i:]...)
 	return e
 }
 
 // excerpt is the start of the body, whitespace folded, cut at a word.
 func excerpt(body string) string {
-	s := foldedPrefix(body, ExcerptChars+1)
+	// Only the start is folded: the cut below never looks past byte
+	// ExcerptChars, and folding a whole 900-word body per page was a
+	// copy of every body alive at once during a large build.
+	var b strings.Builder
+	for w := range strings.FieldsSeq(body) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w)
+		if b.Len() > ExcerptChars {
+			break
+		}
+	}
+	s := b.String()
 	if len(s) <= ExcerptChars {
 		return s
 	}
@@ -198,31 +228,6 @@ func excerpt(body string) string {
 		cut = i
 	}
 	return s[:cut] + " …"
-}
-
-// foldedPrefix is strings.Join(strings.Fields(body), " ") up to the
-// first word that makes it at least n bytes long: the excerpt reads no
-// further, and folding a whole long post cost a quarter of the index's
-// time.
-func foldedPrefix(body string, n int) string {
-	var b strings.Builder
-	for len(body) > 0 && b.Len() < n {
-		i := strings.IndexFunc(body, func(r rune) bool { return !unicode.IsSpace(r) })
-		if i < 0 {
-			break
-		}
-		body = body[i:]
-		j := strings.IndexFunc(body, unicode.IsSpace)
-		if j < 0 {
-			j = len(body)
-		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(body[:j])
-		body = body[j:]
-	}
-	return b.String()
 }
 
 // tagTerm is the term a tag filter looks up: no word has a '#'.
@@ -258,37 +263,68 @@ type TagCount struct {
 	Count int    `json:"count"`
 }
 
+// Builder makes the index one entry at a time, so that a large site's
+// analysed terms are never all held at once: each entry's terms become
+// postings when it is added, and only what a result shows is kept of it.
+// Entries must be added in id order (the order of the documents).
+type Builder struct {
+	docs     []Entry // without their Terms
+	kinds    []byte
+	postings map[string][]uint32 // term -> id, weight, id, weight …
+	tags     map[string]*TagCount
+}
+
+// NewBuilder returns a Builder with no entries.
+func NewBuilder() *Builder {
+	return &Builder{postings: map[string][]uint32{}, tags: map[string]*TagCount{}}
+}
+
+// Add adds the next entry; its id is the number of entries before it.
+func (bd *Builder) Add(e Entry) error {
+	code, ok := kindCodes[e.Kind]
+	if !ok {
+		return fmt.Errorf("search: %s: unknown kind %q", e.URL, e.Kind)
+	}
+	id := uint32(len(bd.docs))
+	bd.kinds = append(bd.kinds, code)
+	for _, t := range e.Terms {
+		bd.postings[t.Term] = append(bd.postings[t.Term], id, t.Weight)
+	}
+	for i, slug := range e.TagSlugs {
+		term := tagTerm(slug)
+		if p := bd.postings[term]; len(p) == 0 || p[len(p)-2] != id {
+			bd.postings[term] = append(bd.postings[term], id, 0)
+		}
+		tc := bd.tags[slug]
+		if tc == nil {
+			tc = &TagCount{Slug: slug, Name: e.Tags[i]}
+			bd.tags[slug] = tc
+		}
+		tc.Count++
+	}
+	e.Terms = nil
+	bd.docs = append(bd.docs, e)
+	return nil
+}
+
 // Build makes the index files from entries, whose order is their ids.
 // The caller orders them so that a new page lands at the end (oldest
 // first): ids, and so the postings of other pages, then stay put.
 func Build(entries []Entry) (Files, error) {
-	files := Files{}
-	meta := Meta{Format: Format, Docs: len(entries), DocsPerShard: DocsPerShard}
-	kinds := make([]byte, len(entries))
-	postings := map[string][]int{} // term -> id, weight, id, weight …
-	tags := map[string]*TagCount{}
-	for id, e := range entries {
-		code, ok := kindCodes[e.Kind]
-		if !ok {
-			return nil, fmt.Errorf("search: %s: unknown kind %q", e.URL, e.Kind)
-		}
-		kinds[id] = code
-		for _, t := range e.Terms {
-			postings[t.Term] = append(postings[t.Term], id, int(t.Weight))
-		}
-		for i, slug := range e.TagSlugs {
-			term := tagTerm(slug)
-			if p := postings[term]; len(p) == 0 || p[len(p)-2] != id {
-				postings[term] = append(postings[term], id, 0)
-			}
-			tc := tags[slug]
-			if tc == nil {
-				tc = &TagCount{Slug: slug, Name: e.Tags[i]}
-				tags[slug] = tc
-			}
-			tc.Count++
+	b := NewBuilder()
+	for _, e := range entries {
+		if err := b.Add(e); err != nil {
+			return nil, err
 		}
 	}
+	return b.Files()
+}
+
+// Files encodes the index of the entries added so far.
+func (bd *Builder) Files() (Files, error) {
+	files := Files{}
+	entries, kinds, postings, tags := bd.docs, bd.kinds, bd.postings, bd.tags
+	meta := Meta{Format: Format, Docs: len(entries), DocsPerShard: DocsPerShard}
 	meta.Kinds = string(kinds)
 	terms := make([]string, 0, len(postings))
 	for t := range postings {
@@ -360,19 +396,19 @@ func Build(entries []Entry) (Files, error) {
 
 // encodePostings writes `"term":[id,weight,…]` with ids as differences
 // from the previous one: small numbers, few bytes.
-func encodePostings(term string, p []int) []byte {
+func encodePostings(term string, p []uint32) []byte {
 	var b bytes.Buffer
 	k, _ := json.Marshal(term) // a string always marshals
 	b.Write(k)
 	b.WriteString(":[")
-	prev := 0
+	prev := uint32(0)
 	for i := 0; i < len(p); i += 2 {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(strconv.Itoa(p[i] - prev))
+		b.WriteString(strconv.FormatUint(uint64(p[i]-prev), 10))
 		b.WriteByte(',')
-		b.WriteString(strconv.Itoa(p[i+1]))
+		b.WriteString(strconv.FormatUint(uint64(p[i+1]), 10))
 		prev = p[i]
 	}
 	b.WriteByte(']')

@@ -1,4 +1,10 @@
-package api
+// Package deployrun is the admin server's deploy-run queue: git-push and
+// deploy-now requests become runs, executed one at a time (fetch, a
+// sandboxed build and check, the deploy pipeline), each with its own log
+// and audit record. What must survive a restart (webhook deliveries seen,
+// commits deployed) is kept in work_dir/state.json. The HTTP handlers
+// that feed it and show it are in package api.
+package deployrun
 
 import (
 	"context"
@@ -8,7 +14,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,108 +21,38 @@ import (
 	"time"
 
 	"github.com/labfront/labfront/deploy"
-	"github.com/labfront/labfront/internal/cfapi"
+	"github.com/labfront/labfront/internal/adminconfig"
+	"github.com/labfront/labfront/internal/auditlog"
 	"github.com/labfront/labfront/internal/gitrepo"
 	"github.com/labfront/labfront/internal/statefile"
-	"github.com/labfront/labfront/internal/yamldoc"
 )
 
-// DeploysConfig is the deploys: key: git-push deploys through the webhook
-// (POST /hooks/git) and the deploy-now action. Cloudflare credentials are
-// read through Getenv, as `labfront deploy` reads them.
-type DeploysConfig struct {
-	// Enabled is true when the config has a deploys: key; without it the
-	// webhook answers 404 and deploy-now is off. The deployments list,
-	// rollback and purge need only Cloudflare credentials.
-	Enabled bool
-	// SecretEnv names the variable holding the webhook secret (default
-	// LABFRONT_WEBHOOK_SECRET); Secret is its value.
-	SecretEnv string
-	Secret    cfapi.Secret
-	Repo      string // the git URL or path deploys fetch from
-	Branch    string // the branch that deploys (default main)
-	WorkDir   string // the clone and the builds (default state_dir/deploys)
-	// Getenv resolves CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID,
-	// CLOUDFLARE_BASE_URL and CLOUDFLARE_ZONE_ID; nil is os.Getenv.
-	Getenv func(string) string
-	// BuildCommand is the labfront that builds and checks a pushed
-	// commit, as a child process with a scrubbed environment (see
-	// buildEnv): program and leading arguments, to which "build …" and
-	// "check …" are added. Nil is this server's own executable. Not a
-	// config key: tests point it at a binary of their own.
-	BuildCommand []string
-}
-
-// EnvWebhookSecret is the default variable for the webhook secret.
-const EnvWebhookSecret = "LABFRONT_WEBHOOK_SECRET"
-
-var branchName = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
-
-// parseDeploys reads the deploys: mapping of the admin config.
-func parseDeploys(doc *yamldoc.Doc, f yamldoc.Fields, stateDir string, getenv func(string) string) DeploysConfig {
-	d := DeploysConfig{Getenv: getenv}
-	if !f.Has("deploys") {
-		return d
-	}
-	g := f.Sub("deploys", "webhook_secret_env", "repo", "branch", "work_dir")
-	g.Require("repo")
-	d.Enabled = true
-	d.SecretEnv, d.Repo, d.Branch, d.WorkDir = g.String("webhook_secret_env"), g.String("repo"), g.String("branch"), g.String("work_dir")
-	if d.SecretEnv == "" {
-		d.SecretEnv = EnvWebhookSecret
-	}
-	d.Secret = cfapi.Secret(strings.TrimSpace(getenv(d.SecretEnv)))
-	if d.Secret == "" {
-		doc.Errorf(g.Node("webhook_secret_env"), "deploys.webhook_secret_env", "$%s is empty or unset: the webhook checks every push's signature with it", d.SecretEnv)
-	}
-	if strings.HasPrefix(d.Repo, "-") {
-		doc.Errorf(g.Node("repo"), "deploys.repo", "must be a git URL or path, found %q", d.Repo)
-	}
-	if d.Branch == "" {
-		d.Branch = "main"
-	}
-	if !branchName.MatchString(d.Branch) || strings.HasPrefix(d.Branch, "-") || strings.Contains(d.Branch, "..") {
-		doc.Errorf(g.Node("branch"), "deploys.branch", "%q is not a branch name", d.Branch)
-	}
-	if d.WorkDir == "" {
-		d.WorkDir = filepath.Join(stateDir, "deploys")
-	}
-	return d
-}
-
-func (d DeploysConfig) getenv(key string) string {
-	if d.Getenv == nil {
-		return os.Getenv(key)
-	}
-	return d.Getenv(key)
-}
-
-// cloudflare is the deploy configuration for the project in the site's
+// Cloudflare is the deploy configuration for the project in the site's
 // wrangler.toml, with credentials from the environment.
 //
 // For a pushed checkout this runs in the server, which holds the
 // secrets, so wrangler.toml must be a file of the checkout (package
 // sitefs): a symlink to /proc/self/environ would otherwise put the
 // environment into a parse error in the run's log.
-func (d DeploysConfig) cloudflare(site string) (deploy.Config, error) {
+func Cloudflare(d adminconfig.Deploys, site string) (deploy.Config, error) {
 	// LoadWrangler reads through sitefs: a pushed wrangler.toml that is a
 	// symlink out of the checkout is refused before it is read.
-	return deploy.LoadConfig(d.getenv, filepath.Join(site, "wrangler.toml"))
+	return deploy.LoadConfig(d.Env, filepath.Join(site, "wrangler.toml"))
 }
 
 // Run states.
 const (
-	runQueued     = "queued"
-	runRunning    = "running"
-	runOK         = "ok"
-	runFailed     = "failed"
-	runSuperseded = "superseded"
-	// runRefused: a pushed commit that would roll the site back (see
+	Queued     = "queued"
+	Running    = "running"
+	OK         = "ok"
+	Failed     = "failed"
+	Superseded = "superseded"
+	// Refused: a pushed commit that would roll the site back (see
 	// refuseRollback); nothing was built.
-	runRefused = "refused"
+	Refused = "refused"
 )
 
-// Bounds on what the deployer keeps in memory and on disk.
+// Bounds on what the queue keeps in memory and on disk.
 const (
 	maxRuns          = 30   // finished runs kept for the page
 	maxRunLines      = 2000 // log lines kept per run; older ones are dropped
@@ -128,29 +63,32 @@ const (
 	deployGitTimeout = time.Minute
 )
 
-// triggerPush is the trigger of a webhook push; "manual" is deploy-now.
-const triggerPush = "push"
+// Triggers of a run: a webhook push, or the deploy-now action.
+const (
+	TriggerPush   = "push"
+	TriggerManual = "manual"
+)
 
-// deployJob is a request for a deploy: a pushed commit, or the branch
+// Job is a request for a deploy: a pushed commit, or the branch
 // head when commit is "".
-type deployJob struct {
-	trigger  string // push or manual
-	who      string // the pusher or the admin, for the audit log
-	commit   string
-	delivery string
+type Job struct {
+	Trigger  string // TriggerPush or TriggerManual
+	Who      string // the pusher or the admin, for the audit log
+	Commit   string
+	Delivery string
 }
 
-// logLine is one line of a run's log. Seq numbers lines from 0 for the
+// Line is one line of a run's log. Seq numbers lines from 0 for the
 // whole run, also across dropped ones, so an event stream can resume.
-type logLine struct {
+type Line struct {
 	Seq  int
 	Time time.Time
 	Text string
 }
 
-// deployRun is one deploy, from queued to its result. The deployer's
+// Run is one deploy, from queued to its result. The queue's
 // mutex guards every field.
-type deployRun struct {
+type Run struct {
 	ID       int
 	Trigger  string
 	Who      string
@@ -165,62 +103,73 @@ type deployRun struct {
 	// The Pages deployment, once created.
 	DeploymentID, URL string
 
-	lines   []logLine
+	lines   []Line
 	next    int           // Seq of the next line
 	changed chan struct{} // closed and replaced on every change
 }
 
-func (r *deployRun) finished() bool {
-	return r.State == runOK || r.State == runFailed || r.State == runSuperseded || r.State == runRefused
+// Finished reports whether the run has its result.
+func (r *Run) Finished() bool {
+	return r.State == OK || r.State == Failed || r.State == Superseded || r.State == Refused
 }
 
-// runView is a copy of a run for pages and streams.
-type runView struct {
-	deployRun
-	Lines   []logLine
+// View is a copy of a run for pages and streams.
+type View struct {
+	Run
+	Lines   []Line
 	Dropped int // lines dropped from the start of the log
-	changed <-chan struct{}
+	// Changed is closed when the run changes after the copy was made.
+	Changed <-chan struct{}
 }
 
-// deployer runs deploys one at a time. At most one run waits: a newer
+// Queue runs deploys one at a time. At most one run waits: a newer
 // request supersedes it, since deploying a commit that is already outdated
 // only delays the one that matters.
-type deployer struct {
-	cfg      DeploysConfig
+type Queue struct {
+	cfg      adminconfig.Deploys
 	stateDir string
 	log      *slog.Logger
-	audit    *audit
+	audit    *auditlog.Log
 	files    *statefile.Files
 	now      func() time.Time
-	// free says how much space a directory's filesystem has left
+	// Free says how much space a directory's filesystem has left
 	// (statefile.Free); tests make a disk look full.
-	free    func(dir string) (uint64, error)
-	minFree uint64
-	// beforeStage, when set (tests), is called as a run enters each stage:
+	Free    func(dir string) (uint64, error)
+	MinFree uint64
+	// BeforeStage, when set (tests), is called as a run enters each stage:
 	// fetch, build, check, deploy.
-	beforeStage func(run int, stage string)
+	BeforeStage func(run int, stage string)
 
 	mu         sync.Mutex
 	seq        int
-	runs       []*deployRun // newest last
-	pending    *deployRun
-	running    *deployRun
+	runs       []*Run // newest last
+	pending    *Run
+	running    *Run
 	deliveries []string // recent webhook delivery ids
 	deployed   []string // commits deployed successfully, newest last
 
 	wake chan struct{}
-	done chan struct{} // closed when the loop has stopped
 }
 
-// deployerState is what survives a restart: a delivery replayed after
+// state is what survives a restart: a delivery replayed after
 // the server restarted is still recognised.
-type deployerState struct {
+type state struct {
 	Deliveries []string `json:"deliveries"`
 	Deployed   []string `json:"deployed"`
 }
 
-// newDeployer starts the deploy loop; it stops when ctx ends.
-func newDeployer(ctx context.Context, cfg DeploysConfig, files *statefile.Files, stateDir string, a *audit, log *slog.Logger, now func() time.Time) (*deployer, error) {
+// Options are what a Queue needs besides its config.
+type Options struct {
+	Files    *statefile.Files // state.json is written through it
+	StateDir string           // the server's; builds read its snapshot.json
+	Audit    *auditlog.Log
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// Open prepares the queue in cfg.WorkDir and loads its state; runs start
+// once Run is called.
+func Open(cfg adminconfig.Deploys, o Options) (*Queue, error) {
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return nil, fmt.Errorf("deploys: work_dir: %w", err)
 	}
@@ -230,34 +179,36 @@ func newDeployer(ctx context.Context, cfg DeploysConfig, files *statefile.Files,
 		return nil, fmt.Errorf("deploys: work_dir: %w", err)
 	}
 	cfg.WorkDir = abs
-	d := &deployer{
-		cfg: cfg, stateDir: stateDir, audit: a, files: files, log: log, now: now, free: statefile.Free, minFree: minDeployFree,
-		wake: make(chan struct{}, 1), done: make(chan struct{}),
+	d := &Queue{
+		cfg: cfg, stateDir: o.StateDir, audit: o.Audit, files: o.Files, log: o.Log, now: o.Now, Free: statefile.Free, MinFree: minDeployFree,
+		wake: make(chan struct{}, 1),
 	}
-	if err := files.RemoveTemp(cfg.WorkDir); err != nil {
-		log.Warn("deploys: temporary files left by a crash could not be removed", "err", err)
+	if err := d.files.RemoveTemp(cfg.WorkDir); err != nil {
+		d.log.Warn("deploys: temporary files left by a crash could not be removed", "err", err)
 	}
 	// A damaged file is moved aside: losing replay protection for old
 	// deliveries is better than refusing to start, and the commit check
 	// still holds for new ones.
-	var st deployerState
-	lost, err := files.Load(d.statePath(), func(data []byte) error { return statefile.DecodeJSON(data, &st) })
+	var st state
+	lost, err := d.files.Load(d.statePath(), func(data []byte) error { return statefile.DecodeJSON(data, &st) })
 	if err != nil {
 		return nil, fmt.Errorf("deploys: %w", err)
 	}
 	if !lost {
 		d.deliveries, d.deployed = st.Deliveries, st.Deployed
 	}
-	go d.loop(ctx)
 	return d, nil
 }
 
-func (d *deployer) statePath() string { return filepath.Join(d.cfg.WorkDir, "state.json") }
+// Config is the queue's configuration, work_dir made absolute.
+func (d *Queue) Config() adminconfig.Deploys { return d.cfg }
+
+func (d *Queue) statePath() string { return filepath.Join(d.cfg.WorkDir, "state.json") }
 
 // saveState writes the remembered deliveries and commits; the caller
 // holds d.mu.
-func (d *deployer) saveState() {
-	data, err := json.Marshal(deployerState{Deliveries: d.deliveries, Deployed: d.deployed})
+func (d *Queue) saveState() {
+	data, err := json.Marshal(state{Deliveries: d.deliveries, Deployed: d.deployed})
 	if err != nil {
 		d.log.Error("deploys: encode state", "err", err)
 		return
@@ -269,6 +220,28 @@ func (d *deployer) saveState() {
 	}
 }
 
+// Save writes the remembered deliveries and commits again.
+func (d *Queue) Save() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.saveState()
+}
+
+// Deployed are the commits remembered as deployed, oldest first.
+func (d *Queue) Deployed() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.deployed)
+}
+
+// ReplaceDeployed sets the commits remembered as deployed, as if the
+// others had aged out of the bounded list; tests use it.
+func (d *Queue) ReplaceDeployed(commits ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.deployed = commits
+}
+
 func remember(list []string, v string) []string {
 	list = append(list, v)
 	if len(list) > maxRemembered {
@@ -277,9 +250,9 @@ func remember(list []string, v string) []string {
 	return list
 }
 
-// seenDelivery records a webhook delivery id and reports whether it had
+// SeenDelivery records a webhook delivery id and reports whether it had
 // been seen before.
-func (d *deployer) seenDelivery(id string) bool {
+func (d *Queue) SeenDelivery(id string) bool {
 	if id == "" {
 		return false
 	}
@@ -293,31 +266,31 @@ func (d *deployer) seenDelivery(id string) bool {
 	return false
 }
 
-// enqueue queues a job. It answers the run, or why the job was ignored.
-func (d *deployer) enqueue(j deployJob) (*deployRun, string) {
+// Enqueue queues a job. It answers the run, or why the job was ignored.
+func (d *Queue) Enqueue(j Job) (*Run, string) {
 	d.mu.Lock()
-	if reason := d.ignoreLocked(j.commit); reason != "" {
+	if reason := d.ignoreLocked(j.Commit); reason != "" {
 		d.mu.Unlock()
 		return nil, reason
 	}
 	d.seq++
-	r := &deployRun{
-		ID: d.seq, Trigger: j.trigger, Who: j.who, Branch: d.cfg.Branch, Commit: j.commit, Delivery: j.delivery,
-		State: runQueued, Queued: d.now().UTC(), changed: make(chan struct{}),
+	r := &Run{
+		ID: d.seq, Trigger: j.Trigger, Who: j.Who, Branch: d.cfg.Branch, Commit: j.Commit, Delivery: j.Delivery,
+		State: Queued, Queued: d.now().UTC(), changed: make(chan struct{}),
 	}
 	if old := d.pending; old != nil {
-		old.State, old.Error, old.Ended = runSuperseded, fmt.Sprintf("superseded by run %d", r.ID), d.now().UTC()
+		old.State, old.Error, old.Ended = Superseded, fmt.Sprintf("superseded by run %d", r.ID), d.now().UTC()
 		d.appendLocked(old, fmt.Sprintf("superseded by run %d before it started; not deployed", r.ID))
 		d.writeAudit(d.record(old))
 	}
 	d.pending = r
 	d.runs = append(d.runs, r)
 	d.trimLocked()
-	what := "commit " + shortHash(j.commit)
-	if j.commit == "" {
+	what := "commit " + ShortHash(j.Commit)
+	if j.Commit == "" {
 		what = "the head of " + d.cfg.Branch
 	}
-	d.appendLocked(r, fmt.Sprintf("queued by %s (%s): %s", j.who, j.trigger, what))
+	d.appendLocked(r, fmt.Sprintf("queued by %s (%s): %s", j.Who, j.Trigger, what))
 	d.mu.Unlock()
 	select {
 	case d.wake <- struct{}{}:
@@ -328,24 +301,24 @@ func (d *deployer) enqueue(j deployJob) (*deployRun, string) {
 
 // ignoreLocked says why a push of commit needs no run: it is deployed,
 // being deployed or already waiting. The caller holds d.mu.
-func (d *deployer) ignoreLocked(commit string) string {
+func (d *Queue) ignoreLocked(commit string) string {
 	switch {
 	case commit == "":
 		return ""
 	case slices.Contains(d.deployed, commit):
-		return "commit " + shortHash(commit) + " is already deployed"
+		return "commit " + ShortHash(commit) + " is already deployed"
 	case d.running != nil && d.running.Commit == commit:
-		return fmt.Sprintf("commit %s is being deployed by run %d", shortHash(commit), d.running.ID)
+		return fmt.Sprintf("commit %s is being deployed by run %d", ShortHash(commit), d.running.ID)
 	case d.pending != nil && d.pending.Commit == commit:
-		return fmt.Sprintf("commit %s is already queued as run %d", shortHash(commit), d.pending.ID)
+		return fmt.Sprintf("commit %s is already queued as run %d", ShortHash(commit), d.pending.ID)
 	}
 	return ""
 }
 
 // trimLocked drops the oldest finished runs beyond maxRuns.
-func (d *deployer) trimLocked() {
+func (d *Queue) trimLocked() {
 	for len(d.runs) > maxRuns {
-		i := slices.IndexFunc(d.runs, (*deployRun).finished)
+		i := slices.IndexFunc(d.runs, (*Run).Finished)
 		if i < 0 {
 			return
 		}
@@ -354,9 +327,9 @@ func (d *deployer) trimLocked() {
 }
 
 // appendLocked adds a line to a run's log and wakes its streams.
-func (d *deployer) appendLocked(r *deployRun, text string) {
+func (d *Queue) appendLocked(r *Run, text string) {
 	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-		r.lines = append(r.lines, logLine{Seq: r.next, Time: d.now().UTC(), Text: line})
+		r.lines = append(r.lines, Line{Seq: r.next, Time: d.now().UTC(), Text: line})
 		r.next++
 	}
 	if over := len(r.lines) - maxRunLines; over > 0 {
@@ -365,27 +338,27 @@ func (d *deployer) appendLocked(r *deployRun, text string) {
 	d.notifyLocked(r)
 }
 
-func (d *deployer) notifyLocked(r *deployRun) {
+func (d *Queue) notifyLocked(r *Run) {
 	close(r.changed)
 	r.changed = make(chan struct{})
 }
 
-func (d *deployer) logf(r *deployRun, format string, args ...any) {
+func (d *Queue) logf(r *Run, format string, args ...any) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.appendLocked(r, fmt.Sprintf(format, args...))
 }
 
-// view copies a run, with its log from line seq from on.
-func (d *deployer) view(id, from int) (runView, bool) {
+// View copies a run, with its log from line seq from on.
+func (d *Queue) View(id, from int) (View, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	i := slices.IndexFunc(d.runs, func(r *deployRun) bool { return r.ID == id })
+	i := slices.IndexFunc(d.runs, func(r *Run) bool { return r.ID == id })
 	if i < 0 {
-		return runView{}, false
+		return View{}, false
 	}
 	r := d.runs[i]
-	v := runView{deployRun: *r, changed: r.changed}
+	v := View{Run: *r, Changed: r.changed}
 	v.lines = nil
 	if len(r.lines) > 0 {
 		v.Dropped = r.lines[0].Seq
@@ -398,13 +371,13 @@ func (d *deployer) view(id, from int) (runView, bool) {
 	return v, true
 }
 
-// queue is the state for the deploys page: the running and waiting runs,
+// Runs is the state for the deploys page: the running and waiting runs,
 // and all kept runs newest first.
-func (d *deployer) queue() (running, pending *runView, runs []runView) {
+func (d *Queue) Runs() (running, pending *View, runs []View) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for i := len(d.runs) - 1; i >= 0; i-- {
-		v := runView{deployRun: *d.runs[i]}
+		v := View{Run: *d.runs[i]}
 		v.lines = nil
 		runs = append(runs, v)
 		switch d.runs[i] {
@@ -417,8 +390,31 @@ func (d *deployer) queue() (running, pending *runView, runs []runView) {
 	return running, pending, runs
 }
 
-func (d *deployer) loop(ctx context.Context) {
-	defer close(d.done)
+// Run executes the queued runs one at a time until ctx is done. A run in
+// progress then is given grace to finish (a graceful stop should not
+// throw away a deploy half uploaded) before its context is cancelled; a
+// run still waiting is recorded as failed. Run returns once no run is in
+// progress.
+func (d *Queue) Run(ctx context.Context, grace time.Duration) {
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-finished:
+			return
+		case <-ctx.Done():
+		}
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-finished:
+		case <-t.C:
+			d.log.Warn("deploys: the run in progress did not finish within the shutdown grace; cancelling it", "grace", grace)
+			cancel()
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -431,13 +427,13 @@ func (d *deployer) loop(ctx context.Context) {
 			if r == nil {
 				break
 			}
-			d.execute(ctx, r)
+			d.execute(runCtx, r)
 		}
 	}
 }
 
 // take moves the waiting run to running.
-func (d *deployer) take() *deployRun {
+func (d *Queue) take() *Run {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	r := d.pending
@@ -445,13 +441,13 @@ func (d *deployer) take() *deployRun {
 		return nil
 	}
 	d.pending, d.running = nil, r
-	r.State, r.Started = runRunning, d.now().UTC()
+	r.State, r.Started = Running, d.now().UTC()
 	d.appendLocked(r, "started")
 	return r
 }
 
 // abandon records a run still waiting when the server stops.
-func (d *deployer) abandon() {
+func (d *Queue) abandon() {
 	d.mu.Lock()
 	r := d.pending
 	d.pending = nil
@@ -459,19 +455,19 @@ func (d *deployer) abandon() {
 		d.mu.Unlock()
 		return
 	}
-	r.State, r.Error, r.Ended = runFailed, "the server stopped before the run started", d.now().UTC()
+	r.State, r.Error, r.Ended = Failed, "the server stopped before the run started", d.now().UTC()
 	d.appendLocked(r, r.Error)
 	d.writeAudit(d.record(r))
 	d.mu.Unlock()
 }
 
 // execute runs one deploy and records its result.
-func (d *deployer) execute(ctx context.Context, r *deployRun) {
+func (d *Queue) execute(ctx context.Context, r *Run) {
 	ctx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
 	d.log.Info("deploy started", "run", r.ID, "trigger", r.Trigger, "commit", r.Commit)
 	var res *deploy.Result
-	err := d.audit.reserve()
+	err := d.audit.Reserve()
 	if err != nil {
 		// Its record could not be written: the run must not happen.
 		err = refusal{reason: "not performed because the audit log could not be written: " + err.Error()}
@@ -484,18 +480,18 @@ func (d *deployer) execute(ctx context.Context, r *deployRun) {
 	var refused refusal
 	switch {
 	case errors.As(err, &refused):
-		r.State, r.Error = runRefused, err.Error()
+		r.State, r.Error = Refused, err.Error()
 		d.appendLocked(r, "refused: "+err.Error())
 		d.appendLocked(r, "nothing was built or deployed")
 	case err != nil:
-		r.State, r.Error = runFailed, err.Error()
+		r.State, r.Error = Failed, err.Error()
 		d.appendLocked(r, fmt.Sprintf("failed after %s: %v", took, err))
 		d.appendLocked(r, "nothing was deployed")
 	default:
-		r.State, r.DeploymentID, r.URL = runOK, res.DeploymentID, res.URL
+		r.State, r.DeploymentID, r.URL = OK, res.DeploymentID, res.URL
 		d.deployed = remember(d.deployed, r.Commit)
 		d.saveState()
-		d.appendLocked(r, fmt.Sprintf("deployed %s in %s: %s (%s)", shortHash(r.Commit), took, res.URL, res.Environment))
+		d.appendLocked(r, fmt.Sprintf("deployed %s in %s: %s (%s)", ShortHash(r.Commit), took, res.URL, res.Environment))
 	}
 	d.running = nil
 	// Audited before the lock is let go, so whoever sees the result can
@@ -507,16 +503,16 @@ func (d *deployer) execute(ctx context.Context, r *deployRun) {
 }
 
 // record is the audit record of a finished run; the caller holds d.mu.
-func (d *deployer) record(r *deployRun) AuditRecord {
-	rec := AuditRecord{Time: d.now().UTC(), Who: r.Who, Action: "deploy", Target: fmt.Sprintf("run %d: %s", r.ID, d.cfg.Branch)}
+func (d *Queue) record(r *Run) auditlog.Record {
+	rec := auditlog.Record{Time: d.now().UTC(), Who: r.Who, Action: "deploy", Target: fmt.Sprintf("run %d: %s", r.ID, d.cfg.Branch)}
 	if r.Commit != "" {
-		rec.Target += "@" + shortHash(r.Commit)
+		rec.Target += "@" + ShortHash(r.Commit)
 	}
 	switch r.State {
-	case runOK:
+	case OK:
 		rec.Result = "ok"
 		rec.Target += " as deployment " + r.DeploymentID
-	case runSuperseded, runRefused:
+	case Superseded, Refused:
 		rec.Result, rec.Error = "refused", r.Error
 	default:
 		rec.Result, rec.Error = "failed", r.Error
@@ -526,25 +522,25 @@ func (d *deployer) record(r *deployRun) AuditRecord {
 
 // writeAudit appends a run's record; the caller holds d.mu, so the record
 // is on disk before anyone sees the run's result.
-func (d *deployer) writeAudit(rec AuditRecord) {
-	if err := d.audit.append(rec); err != nil {
+func (d *Queue) writeAudit(rec auditlog.Record) {
+	if err := d.audit.Append(rec); err != nil {
 		d.log.Error("deploys: the audit log could not be written", "err", err, "action", rec.Action, "target", rec.Target)
 	}
 }
 
-func (d *deployer) stage(r *deployRun, name string) {
+func (d *Queue) stage(r *Run, name string) {
 	d.logf(r, "== %s", name)
-	if d.beforeStage != nil {
-		d.beforeStage(r.ID, name)
+	if d.BeforeStage != nil {
+		d.BeforeStage(r.ID, name)
 	}
 }
 
 // perform fetches, builds, checks and deploys. Any failure returns before
 // the deploy stage, so nothing broken reaches Cloudflare.
-func (d *deployer) perform(ctx context.Context, r *deployRun) (*deploy.Result, error) {
+func (d *Queue) perform(ctx context.Context, r *Run) (*deploy.Result, error) {
 	// git's own message on a full disk ("could not set
 	// 'remote.origin.url'") does not say what is wrong.
-	if err := d.roomToDeploy(); err != nil {
+	if err := d.RoomToDeploy(); err != nil {
 		return nil, err
 	}
 	d.stage(r, "fetch")
@@ -560,12 +556,12 @@ func (d *deployer) perform(ctx context.Context, r *deployRun) (*deploy.Result, e
 		last = d.deployed[len(d.deployed)-1]
 	}
 	d.mu.Unlock()
-	if r.Trigger == triggerPush {
+	if r.Trigger == TriggerPush {
 		if err := d.refuseRollback(ctx, r, repo, commit, last); err != nil {
 			return nil, err
 		}
 	}
-	cf, err := d.cfg.cloudflare(repo)
+	cf, err := Cloudflare(d.cfg, repo)
 	if err != nil {
 		return nil, fmt.Errorf("deploy config: %w", err)
 	}
@@ -634,15 +630,15 @@ func (d *deployer) perform(ctx context.Context, r *deployRun) (*deploy.Result, e
 // starts: the clone's checkout, a build of the site and its cache.
 const minDeployFree = 64 << 20
 
-// roomToDeploy says, as "the disk is full", when work_dir's filesystem has
+// RoomToDeploy says, as "the disk is full", when work_dir's filesystem has
 // less than minDeployFree left.
-func (d *deployer) roomToDeploy() error {
-	free, err := d.free(d.cfg.WorkDir)
+func (d *Queue) RoomToDeploy() error {
+	free, err := d.Free(d.cfg.WorkDir)
 	if err != nil {
 		return fmt.Errorf("deploys: %w", err)
 	}
-	if free < d.minFree {
-		return fmt.Errorf("the disk is full: %s has %d MiB free, a deploy needs at least %d MiB", d.cfg.WorkDir, free>>20, d.minFree>>20)
+	if free < d.MinFree {
+		return fmt.Errorf("the disk is full: %s has %d MiB free, a deploy needs at least %d MiB", d.cfg.WorkDir, free>>20, d.MinFree>>20)
 	}
 	return nil
 }
@@ -652,13 +648,11 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-var commitHash = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
-
 // fetch brings the commit (the branch head when commit is "") into the
 // work tree at repo: clone once, then fetch the branch and check the
 // commit out, leaving no file of an earlier checkout behind. It answers
 // the full hash and the commit message.
-func (d *deployer) fetch(ctx context.Context, r *deployRun, repo, commit string) (string, string, error) {
+func (d *Queue) fetch(ctx context.Context, r *Run, repo, commit string) (string, string, error) {
 	remote, branch := d.cfg.Repo, d.cfg.Branch
 	if !fileExists(filepath.Join(repo, ".git")) {
 		d.logf(r, "no clone in %s yet: cloning %s", repo, gitrepo.RedactURL(remote))
@@ -692,7 +686,7 @@ func (d *deployer) fetch(ctx context.Context, r *deployRun, repo, commit string)
 		// Not on the branch any more (a force-push since): ask for it by
 		// hash, which servers allow for reachable commits.
 		if _, err := d.git(ctx, r, fetchTimeout, repo, "fetch", "origin", commit); err != nil {
-			return "", "", fmt.Errorf("commit %s is not in %s", shortHash(commit), gitrepo.RedactURL(remote))
+			return "", "", fmt.Errorf("commit %s is not in %s", ShortHash(commit), gitrepo.RedactURL(remote))
 		}
 	}
 	full, err := d.git(ctx, r, deployGitTimeout, repo, "rev-parse", "--verify", "--end-of-options", want+"^{commit}")
@@ -717,20 +711,22 @@ func (d *deployer) fetch(ctx context.Context, r *deployRun, repo, commit string)
 		return "", "", err
 	}
 	msg = strings.TrimSpace(msg)
-	d.logf(r, "checked out %s: %s", shortHash(full), firstLine(msg))
+	d.logf(r, "checked out %s: %s", ShortHash(full), FirstLine(msg))
 	return full, msg, nil
 }
 
 // git runs one git command in dir ("" for none) with a timeout, through
 // package gitrepo: its command line and messages go to the run's log,
 // redacted.
-func (d *deployer) git(ctx context.Context, r *deployRun, timeout time.Duration, dir string, args ...string) (string, error) {
+func (d *Queue) git(ctx context.Context, r *Run, timeout time.Duration, dir string, args ...string) (string, error) {
 	return gitrepo.Repo{Dir: dir, Log: func(l string) { d.logf(r, "%s", l) }}.Run(ctx, timeout, args...)
 }
 
-func shortHash(commit string) string { return commit[:min(len(commit), 12)] }
+// ShortHash is the first 12 characters of a commit hash.
+func ShortHash(commit string) string { return commit[:min(len(commit), 12)] }
 
-func firstLine(s string) string {
+// FirstLine is the first line of a commit message.
+func FirstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
 }
@@ -738,8 +734,8 @@ func firstLine(s string) string {
 // runLog is a slog handler that writes a run's build and deploy logs into
 // the run's log: "message key=value …", warnings and errors marked.
 type runLog struct {
-	d      *deployer
-	r      *deployRun
+	d      *Queue
+	r      *Run
 	attrs  []slog.Attr
 	prefix string
 }
@@ -784,8 +780,8 @@ func (h *runLog) WithGroup(name string) slog.Handler {
 
 // runProgress reports a deploy's progress into the run's log.
 type runProgress struct {
-	d *deployer
-	r *deployRun
+	d *Queue
+	r *Run
 }
 
 var _ deploy.Progress = runProgress{}

@@ -1,7 +1,9 @@
-package api
+package adminconfig
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,11 +17,11 @@ func env(vals map[string]string) func(string) string {
 }
 
 func TestExampleConfig(t *testing.T) {
-	data, err := os.ReadFile("../deploy/admin.example.yaml")
+	data, err := os.ReadFile("../../deploy/admin.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := ParseConfig(data, "deploy/admin.example.yaml", env(map[string]string{"PVE_IO_TOKEN": "root@pam!lab=s3cr3t", "TAILSCALE_API_KEY": "tskey-api-x"}))
+	cfg, err := Parse(data, "deploy/admin.example.yaml", env(map[string]string{"PVE_IO_TOKEN": "root@pam!lab=s3cr3t", "TAILSCALE_API_KEY": "tskey-api-x"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +52,7 @@ func TestConfigProblems(t *testing.T) {
 		{"http issuer on loopback", "hostnames: [admin.lab.test]\nauth: {mode: access, team_domain: http://127.0.0.1:9999, aud: x}\n", nil, ""},
 		{"oidc needs the secret", "auth: {mode: oidc, issuer: https://idp.test, client_id: lf}\n", nil, "LABFRONT_OIDC_CLIENT_SECRET"},
 		{"oidc with secret", "hostnames: admin.lab.test\nauth: {mode: oidc, issuer: https://idp.test, client_id: lf}\n", map[string]string{"LABFRONT_OIDC_CLIENT_SECRET": "x"}, ""},
-		{"unknown source type", "auth: {mode: dev}\nsources:\n  - {name: a, type: snmp}\n", nil, `c.yaml:3: sources[0].type: must be one of prometheus, proxmox, tailscale, probe, demo, cloudflared, found "snmp"`},
+		{"unknown source type", "auth: {mode: dev}\nsources:\n  - {name: a, type: snmp}\n", nil, `c.yaml:3: sources[0].type: must be one of prometheus, proxmox, tailscale, probe, demo, cloudflared, docker, found "snmp"`},
 		{"bad interval", "auth: {mode: dev}\nsources:\n  - {name: a, type: demo, interval: often}\n", nil, `sources[0].interval: must be a positive duration`},
 		{"missing secret", "auth: {mode: dev}\nsources:\n  - {name: a, type: tailscale, secret_env: TS_KEY}\n", nil, "$TS_KEY is empty or unset"},
 		{"duplicate source", "auth: {mode: dev}\nsources:\n  - {name: a, type: demo}\n  - {name: a, type: demo}\n", nil, `duplicate source name "a"`},
@@ -65,7 +67,7 @@ func TestConfigProblems(t *testing.T) {
 		{"prometheus needs url", "auth: {mode: dev}\nsources:\n  - {name: p, type: prometheus}\n", nil, "sources[0].url: required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseConfig([]byte(tc.yaml), "c.yaml", env(tc.env))
+			_, err := Parse([]byte(tc.yaml), "c.yaml", env(tc.env))
 			if tc.want == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -76,5 +78,63 @@ func TestConfigProblems(t *testing.T) {
 				t.Errorf("got %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestDeploysConfig reads the deploys: key with its defaults and reports
+// a missing secret where it is configured.
+func TestDeploysConfig(t *testing.T) {
+	base := "listen: 127.0.0.1:8443\nstate_dir: /var/lib/labfront\nauth: {mode: dev}\n"
+	cfg, err := Parse([]byte(base+"deploys:\n  repo: https://git.lab.test/ops/site.git\n"), "admin.yaml", env(map[string]string{EnvWebhookSecret: "s3cret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := cfg.Deploys
+	if !d.Enabled || d.Secret != "s3cret" || d.Branch != "main" || d.WorkDir != filepath.Join("/var/lib/labfront", "deploys") || d.Repo != "https://git.lab.test/ops/site.git" {
+		t.Errorf("deploys %+v", d)
+	}
+	if fmt.Sprint(d.Secret) != "[redacted]" {
+		t.Error("the webhook secret prints")
+	}
+	cfg, err = Parse([]byte(base), "admin.yaml", env(nil))
+	if err != nil || cfg.Deploys.Enabled {
+		t.Errorf("no deploys key: %+v, %v", cfg.Deploys, err)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"deploys:\n  repo: x\n  webhook_secret_env: HOOK\n", "admin.yaml:6: deploys.webhook_secret_env: $HOOK is empty or unset"},
+		{"deploys:\n  branch: main\n", "admin.yaml:5: deploys.repo: required"},
+		{"deploys:\n  repo: x\n  branch: ../x\n", "admin.yaml:6: deploys.branch: \"../x\" is not a branch name"},
+		{"deploys:\n  repo: --upload-pack=x\n", "deploys.repo: must be a git URL or path"},
+		{"deploys:\n  repo: x\n  secret: y\n", "deploys.secret: unknown key"},
+	} {
+		_, err := Parse([]byte(base+tc.yaml), "admin.yaml", env(map[string]string{EnvWebhookSecret: "s"}))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+func TestKVPushIntervalConfig(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  time.Duration
+		err   string
+	}{
+		{"", DefaultKVPushInterval, ""},
+		{"kv_push_interval: 10m\n", 10 * time.Minute, ""},
+		{"kv_push_interval: 1m\n", time.Minute, ""},
+		{"kv_push_interval: 30s\n", 0, "cfg.yaml:2: kv_push_interval: must be at least 1m, found 30s"},
+		{"kv_push_interval: often\n", 0, `cfg.yaml:2: kv_push_interval: must be a duration like 5m, found "often"`},
+	} {
+		cfg, err := Parse([]byte("auth: {mode: dev}\n"+tc.value), "cfg.yaml", env(nil))
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: err = %v, want %q", tc.value, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || cfg.KVPushInterval != tc.want {
+			t.Errorf("%q: %v, %v; want %v", tc.value, cfg, err, tc.want)
+		}
 	}
 }

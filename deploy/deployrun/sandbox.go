@@ -1,4 +1,4 @@
-package api
+package deployrun
 
 import (
 	"bytes"
@@ -47,7 +47,7 @@ func buildEnv(getenv func(string) string, workDir string) []string {
 
 // buildCommand is the labfront that builds: the configured one, or this
 // executable.
-func (d *deployer) buildCommand() ([]string, error) {
+func (d *Queue) buildCommand() ([]string, error) {
 	if len(d.cfg.BuildCommand) > 0 {
 		return d.cfg.BuildCommand, nil
 	}
@@ -62,7 +62,7 @@ func (d *deployer) buildCommand() ([]string, error) {
 // child: its output goes line by line into the run's log, redacted as
 // git's is; cancelling ctx kills it. A failure carries the problems the
 // child printed, so the run says what is wrong with the commit.
-func (d *deployer) labfront(ctx context.Context, r *deployRun, args ...string) error {
+func (d *Queue) labfront(ctx context.Context, r *Run, args ...string) error {
 	bin, err := d.buildCommand()
 	if err != nil {
 		return err
@@ -98,8 +98,8 @@ func (d *deployer) labfront(ctx context.Context, r *deployRun, args ...string) e
 // time, and keeps the last problem lines (those that are not slog
 // records) for the error.
 type childLog struct {
-	d        *deployer
-	r        *deployRun
+	d        *Queue
+	r        *Run
 	partial  []byte
 	problems []string
 }
@@ -145,7 +145,7 @@ func (w *childLog) line(s string) {
 	}
 }
 
-// refusal is a push the deployer will not build.
+// refusal is a push the queue will not build.
 type refusal struct{ reason string }
 
 func (r refusal) Error() string { return r.reason }
@@ -161,26 +161,26 @@ func (r refusal) Error() string { return r.reason }
 // that dropped a bad commit, a replay of that commit's delivery is not
 // an ancestor of anything deployed, but it is no longer the branch's
 // either, and deploying it would undo the force-push.
-func (d *deployer) refuseRollback(ctx context.Context, r *deployRun, repo, commit, last string) error {
+func (d *Queue) refuseRollback(ctx context.Context, r *Run, repo, commit, last string) error {
 	head := "refs/remotes/origin/" + d.cfg.Branch
 	_, err := d.git(ctx, r, deployGitTimeout, repo, "merge-base", "--is-ancestor", commit, head)
 	switch {
 	case gitrepo.ExitCode(err) == 1:
 		d.log.Warn("deploys: refused a push of a commit that is not on the branch", "run", r.ID, "commit", commit, "branch", d.cfg.Branch, "delivery", r.Delivery)
-		return refusal{fmt.Sprintf("commit %s is not on %s any more: a push deploys only what the branch holds", shortHash(commit), d.cfg.Branch)}
+		return refusal{fmt.Sprintf("commit %s is not on %s any more: a push deploys only what the branch holds", ShortHash(commit), d.cfg.Branch)}
 	case err != nil:
-		return fmt.Errorf("is %s on %s: %w", shortHash(commit), d.cfg.Branch, err)
+		return fmt.Errorf("is %s on %s: %w", ShortHash(commit), d.cfg.Branch, err)
 	}
 	if last == "" {
 		return nil
 	}
 	if commit == last {
-		return refusal{fmt.Sprintf("commit %s is the deployed commit", shortHash(commit))}
+		return refusal{fmt.Sprintf("commit %s is the deployed commit", ShortHash(commit))}
 	}
 	_, err = d.git(ctx, r, deployGitTimeout, repo, "merge-base", "--is-ancestor", commit, last)
 	switch {
 	case err == nil:
-		reason := fmt.Sprintf("commit %s is an ancestor of the deployed commit %s: a push never rolls the site back (use the rollback action)", shortHash(commit), shortHash(last))
+		reason := fmt.Sprintf("commit %s is an ancestor of the deployed commit %s: a push never rolls the site back (use the rollback action)", ShortHash(commit), ShortHash(last))
 		d.log.Warn("deploys: refused a push that would roll the site back", "run", r.ID, "commit", commit, "deployed", last, "delivery", r.Delivery)
 		return refusal{reason}
 	case gitrepo.ExitCode(err) == 1:
@@ -189,7 +189,7 @@ func (d *deployer) refuseRollback(ctx context.Context, r *deployRun, repo, commi
 		// The deployed commit is not in this clone (the branch was
 		// force-pushed and the clone made afresh): no history to compare
 		// with, and a force-push is the pusher's to make.
-		d.logf(r, "cannot tell whether %s is older than the deployed %s (%v): building it", shortHash(commit), shortHash(last), err)
+		d.logf(r, "cannot tell whether %s is older than the deployed %s (%v): building it", ShortHash(commit), ShortHash(last), err)
 		return nil
 	}
 }

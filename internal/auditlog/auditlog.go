@@ -1,4 +1,8 @@
-package api
+// Package auditlog is the admin server's audit log: one JSON record a
+// line in state_dir/audit.log, room reserved before an action runs and
+// each record synced before the action's answer is sent, a torn tail
+// repaired and damaged lines skipped when reading.
+package auditlog
 
 import (
 	"bufio"
@@ -16,9 +20,9 @@ import (
 	"unicode/utf8"
 )
 
-// AuditRecord is one admin action: who did what to which target, and how
+// Record is one admin action: who did what to which target, and how
 // it ended.
-type AuditRecord struct {
+type Record struct {
 	Time   time.Time `json:"time"`
 	Who    string    `json:"who"`
 	Action string    `json:"action"`
@@ -27,14 +31,14 @@ type AuditRecord struct {
 	Error  string    `json:"error,omitempty"`
 }
 
-// maxAuditRecord bounds one line of audit.log, newline included: writing
+// maxRecord bounds one line of audit.log, newline included: writing
 // cuts a longer record's fields, reading skips a longer line (a damaged
 // file) instead of failing the whole page.
-const maxAuditRecord = 16 << 10
+const maxRecord = 16 << 10
 
-// audit appends records to state_dir/audit.log, one JSON object a line,
+// Log appends records to state_dir/audit.log, one JSON object a line,
 // synced before the action's answer is sent so a crash cannot lose it.
-type audit struct {
+type Log struct {
 	mu   sync.Mutex
 	path string
 	// writeAt writes at an offset; tests make it fail half-way as a full
@@ -42,21 +46,25 @@ type audit struct {
 	writeAt func(f *os.File, b []byte, off int64) (int, error)
 }
 
-func newAudit(dir string) *audit {
-	return &audit{path: filepath.Join(dir, "audit.log"), writeAt: (*os.File).WriteAt}
+// New is the log in dir; the file is created by the first record.
+func New(dir string) *Log {
+	return &Log{path: filepath.Join(dir, "audit.log"), writeAt: (*os.File).WriteAt}
 }
 
-// errAuditUnwritable marks an action refused before it ran because its
-// record could not be written.
-var errAuditUnwritable = errors.New("the audit log cannot be written")
+// Path is the log's file.
+func (a *Log) Path() string { return a.path }
 
-// reserve makes sure the record of an action about to run can be written,
+// ErrUnwritable marks an action refused before it ran because its
+// record could not be written.
+var ErrUnwritable = errors.New("the audit log cannot be written")
+
+// Reserve makes sure the record of an action about to run can be written,
 // before the action runs: an action that cannot be audited must not
 // happen. It opens the log for writing, terminates a torn last line and
 // reserves room for one record past the end (fallocate, keeping the
 // size), so a full disk refuses the action instead of swallowing its
 // record. Filesystems without fallocate get the first two checks only.
-func (a *audit) reserve() error {
+func (a *Log) Reserve() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	f, size, err := a.openTail()
@@ -64,11 +72,11 @@ func (a *audit) reserve() error {
 		return err
 	}
 	const keepSize = 1 // FALLOC_FL_KEEP_SIZE
-	if err := syscall.Fallocate(int(f.Fd()), keepSize, size, maxAuditRecord); err != nil && !errors.Is(err, syscall.EOPNOTSUPP) {
-		return errors.Join(fmt.Errorf("%w: reserve room for a record: %w", errAuditUnwritable, err), f.Close())
+	if err := syscall.Fallocate(int(f.Fd()), keepSize, size, maxRecord); err != nil && !errors.Is(err, syscall.EOPNOTSUPP) {
+		return errors.Join(fmt.Errorf("%w: reserve room for a record: %w", ErrUnwritable, err), f.Close())
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("%w: %w", errAuditUnwritable, err)
+		return fmt.Errorf("%w: %w", ErrUnwritable, err)
 	}
 	return nil
 }
@@ -77,13 +85,13 @@ func (a *audit) reserve() error {
 // its size: a last line without its newline (a crash or a failed write
 // mid-record) is terminated, so the next record starts on its own line
 // and one bad line never hides another. The caller holds a.mu.
-func (a *audit) openTail() (*os.File, int64, error) {
+func (a *Log) openTail() (*os.File, int64, error) {
 	f, err := os.OpenFile(a.path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %w", errAuditUnwritable, err)
+		return nil, 0, fmt.Errorf("%w: %w", ErrUnwritable, err)
 	}
 	fail := func(err error) (*os.File, int64, error) {
-		return nil, 0, errors.Join(fmt.Errorf("%w: %w", errAuditUnwritable, err), f.Close())
+		return nil, 0, errors.Join(fmt.Errorf("%w: %w", ErrUnwritable, err), f.Close())
 	}
 	fi, err := f.Stat()
 	if err != nil {
@@ -109,10 +117,10 @@ func (a *audit) openTail() (*os.File, int64, error) {
 	return f, size + 1, nil
 }
 
-// append writes one record and syncs it. A write that fails is undone
+// Append writes one record and syncs it. A write that fails is undone
 // (the file is cut back to its size before), so no partial line is left
 // for the next record to be glued onto.
-func (a *audit) append(r AuditRecord) error {
+func (a *Log) Append(r Record) error {
 	line, err := boundedRecord(r)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
@@ -133,15 +141,15 @@ func (a *audit) append(r AuditRecord) error {
 	return f.Close()
 }
 
-// boundedRecord is r as one line of at most maxAuditRecord bytes: fields
+// boundedRecord is r as one line of at most maxRecord bytes: fields
 // too long (a huge error message) are cut, and the cut is said.
-func boundedRecord(r AuditRecord) ([]byte, error) {
-	for limit := maxAuditRecord; limit >= 64; limit /= 2 {
+func boundedRecord(r Record) ([]byte, error) {
+	for limit := maxRecord; limit >= 64; limit /= 2 {
 		line, err := json.Marshal(r)
 		if err != nil {
 			return nil, err
 		}
-		if len(line) < maxAuditRecord {
+		if len(line) < maxRecord {
 			return append(line, '\n'), nil
 		}
 		r.Who, r.Action, r.Target, r.Error = cut(r.Who, limit/4), cut(r.Action, limit/8), cut(r.Target, limit/4), cut(r.Error, limit/4)
@@ -162,11 +170,11 @@ func cut(s string, n int) string {
 	return s + mark
 }
 
-// recent returns up to n records, newest first, and how many lines were
+// Recent returns up to n records, newest first, and how many lines were
 // damaged and skipped: not JSON (a torn line after a crash or a failed
-// write) or longer than maxAuditRecord. Lines are read with a bounded
+// write) or longer than maxRecord. Lines are read with a bounded
 // buffer, so no line can make the page fail.
-func (a *audit) recent(n int) ([]AuditRecord, int, error) {
+func (a *Log) Recent(n int) ([]Record, int, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	f, err := os.Open(a.path)
@@ -177,9 +185,9 @@ func (a *audit) recent(n int) ([]AuditRecord, int, error) {
 		return nil, 0, fmt.Errorf("audit: %w", err)
 	}
 	defer f.Close()
-	var out []AuditRecord
+	var out []Record
 	damaged := 0
-	br := bufio.NewReaderSize(f, maxAuditRecord)
+	br := bufio.NewReaderSize(f, maxRecord)
 	for {
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
@@ -196,7 +204,7 @@ func (a *audit) recent(n int) ([]AuditRecord, int, error) {
 			return nil, 0, fmt.Errorf("audit: %w", err)
 		}
 		if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
-			var r AuditRecord
+			var r Record
 			if json.Unmarshal(trimmed, &r) != nil || r.Action == "" {
 				damaged++
 			} else {
@@ -212,7 +220,7 @@ func (a *audit) recent(n int) ([]AuditRecord, int, error) {
 		}
 	}
 	out = out[max(0, len(out)-n):]
-	reversed := make([]AuditRecord, len(out))
+	reversed := make([]Record, len(out))
 	for i, r := range out {
 		reversed[len(out)-1-i] = r
 	}
