@@ -2,21 +2,30 @@
 // core/v1 list endpoints labfront reads (nodes, namespaces, services,
 // pods), over TLS with its own CA, in the API's JSON shapes (a *List
 // with apiVersion, kind, metadata.resourceVersion and items). Requests
-// need Authorization: Bearer with the fake's token; others get the 401
-// Status object the API server sends. No kube-apiserver can be installed
+// need Authorization: Bearer with the fake's token, or a client
+// certificate its client CA signed; others get the 401 Status object the
+// API server sends. No kube-apiserver can be installed
 // where these tests run (Debian has only kubectl), so the fake follows
 // the API reference, and a request it does not expect fails the test.
 package kubefake
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Token is the bearer token the fake accepts.
@@ -74,6 +83,10 @@ type Server struct {
 	// URL is the API server's https URL; CAPEM its CA certificate.
 	URL   string
 	CAPEM []byte
+	// ClientCertPEM and ClientKeyPEM are a client certificate the server
+	// accepts instead of the token (user "labfront"), as a kubeconfig's
+	// client-certificate-data and client-key-data carry one.
+	ClientCertPEM, ClientKeyPEM []byte
 
 	t       testing.TB
 	ts      *httptest.Server
@@ -95,7 +108,10 @@ func New(t testing.TB, c Cluster) *Server {
 		t.Errorf("kubefake: unexpected request %s %s", r.Method, r.URL.Path)
 		s.status(w, http.StatusNotFound, "NotFound", "the server could not find the requested resource")
 	})
-	s.ts = httptest.NewTLSServer(s.auth(mux))
+	s.ts = httptest.NewUnstartedServer(s.auth(mux))
+	pool := s.issueClientCert(t)
+	s.ts.TLS = &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: pool}
+	s.ts.StartTLS()
 	t.Cleanup(s.ts.Close)
 	s.URL = s.ts.URL
 	s.CAPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.ts.Certificate().Raw})
@@ -122,12 +138,53 @@ func (s *Server) SetPod(p Pod) {
 	s.cluster.Pods = append(s.cluster.Pods, p)
 }
 
+// issueClientCert makes a client CA and one certificate it signed, and
+// returns the pool the server verifies client certificates with.
+func (s *Server) issueClientCert(t testing.TB) *x509.CertPool {
+	key := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	caKey, clientKey := key(), key()
+	now := time.Now()
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "kubefake-client-ca"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "labfront", Organization: []string{"labfront:readers"}},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	clientDER, err := x509.CreateCertificate(rand.Reader, clientTmpl, ca, &clientKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(clientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ClientCertPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: clientDER})
+	s.ClientKeyPEM = pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	return pool
+}
+
 func (s *Server) auth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.calls = append(s.calls, r.Method+" "+r.URL.RequestURI())
 		s.mu.Unlock()
-		if r.Header.Get("Authorization") != "Bearer "+Token {
+		// The TLS layer has verified a certificate that was given.
+		certUser := r.TLS != nil && len(r.TLS.PeerCertificates) > 0 && r.TLS.PeerCertificates[0].Subject.CommonName == "labfront"
+		if !certUser && r.Header.Get("Authorization") != "Bearer "+Token {
 			s.status(w, http.StatusUnauthorized, "Unauthorized", "Unauthorized")
 			return
 		}
