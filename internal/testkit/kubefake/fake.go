@@ -10,22 +10,17 @@
 package kubefake
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strconv"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/labfront/labfront/internal/testkit/testcert"
 )
 
 // Token is the bearer token the fake accepts.
@@ -109,8 +104,9 @@ func New(t testing.TB, c Cluster) *Server {
 		s.status(w, http.StatusNotFound, "NotFound", "the server could not find the requested resource")
 	})
 	s.ts = httptest.NewUnstartedServer(s.auth(mux))
-	pool := s.issueClientCert(t)
-	s.ts.TLS = &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: pool}
+	client := testcert.Issue(t, "labfront")
+	s.ClientCertPEM, s.ClientKeyPEM = client.CertPEM, client.KeyPEM
+	s.ts.TLS = &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: client.Pool}
 	s.ts.StartTLS()
 	t.Cleanup(s.ts.Close)
 	s.URL = s.ts.URL
@@ -136,45 +132,6 @@ func (s *Server) SetPod(p Pod) {
 		}
 	}
 	s.cluster.Pods = append(s.cluster.Pods, p)
-}
-
-// issueClientCert makes a client CA and one certificate it signed, and
-// returns the pool the server verifies client certificates with.
-func (s *Server) issueClientCert(t testing.TB) *x509.CertPool {
-	key := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	caKey, clientKey := key(), key()
-	now := time.Now()
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "kubefake-client-ca"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clientTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "labfront", Organization: []string{"labfront:readers"}},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	clientDER, err := x509.CreateCertificate(rand.Reader, clientTmpl, ca, &clientKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(clientKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.ClientCertPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: clientDER})
-	s.ClientKeyPEM = pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return pool
 }
 
 func (s *Server) auth(next http.Handler) http.Handler {
