@@ -46,7 +46,7 @@ links: []
 		t.Fatal(err)
 	}
 	page := get(t, s.Handler(), "/admin/nodes/worker", nil).Body.String()
-	if !strings.Contains(page, `action="/admin/nodes/worker/actions/restart"`) || !strings.Contains(page, "12 restarts") {
+	if !strings.Contains(page, `action="/admin/nodes/worker/actions/restart"`) || !strings.Contains(page, "12 restarts") || !strings.Contains(page, "<dt>Restarts</dt><dd>12</dd>") {
 		t.Fatalf("the container's page offers no restart or lacks its restart count:\n%s", page)
 	}
 	post := func(form url.Values) *httptest.ResponseRecorder {

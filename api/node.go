@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -40,6 +41,9 @@ func (s *Server) node(c echo.Context) error {
 	}
 	if nv.Data.LatencyMS != nil {
 		v.Metrics = append(v.Metrics, templates.Stat{Label: "Latency", Value: decimal(nv.Data.LatencyMS) + " ms"})
+	}
+	if nv.Data.Restarts != nil {
+		v.Metrics = append(v.Metrics, templates.Stat{Label: "Restarts", Value: strconv.Itoa(*nv.Data.Restarts)})
 	}
 	for _, name := range []string{"cpu", "memory"} {
 		if sp := spark(name, nv.Data.Series[name]); sp.Points != "" {

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -46,10 +48,17 @@ var dockerNamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
 func dockerKind() Kind {
 	return Kind{
-		Name: "docker", Keys: []string{"insecure"}, LiveKey: dockerLiveKey,
+		Name: "docker", Keys: []string{"insecure", "tls_ca", "tls_cert", "tls_key"}, LiveKey: dockerLiveKey,
 		CheckLive: func(v string) error { _, _, err := parseDockerRef(v); return err },
-		Configure: func(s Settings, src *Source) { src.Insecure = s.Fields.Bool("insecure") },
-		New:       func(src Source, l *lab.Lab, _ func() time.Time) (Collector, error) { return NewDocker(src, l) },
+		Configure: func(s Settings, src *Source) {
+			src.Insecure = s.Fields.Bool("insecure")
+			o := DockerOptions{CA: s.Fields.String("tls_ca"), Cert: s.Fields.String("tls_cert"), Key: s.Fields.String("tls_key")}
+			if (o.Cert == "") != (o.Key == "") {
+				s.Errorf("tls_cert", "tls_cert and tls_key go together (the client certificate and its key)")
+			}
+			src.Options = o
+		},
+		New: func(src Source, l *lab.Lab, _ func() time.Time) (Collector, error) { return NewDocker(src, l) },
 		Discover: func(ctx context.Context, src Source) ([]Found, error) {
 			d, err := NewDocker(src, &lab.Lab{})
 			if err != nil {
@@ -58,6 +67,12 @@ func dockerKind() Kind {
 			return d.Discover(ctx)
 		},
 	}
+}
+
+// DockerOptions are a docker source's TLS files, as dockerd --tlsverify
+// wants them (the docker CLI's ca.pem, cert.pem and key.pem).
+type DockerOptions struct {
+	CA, Cert, Key string
 }
 
 // parseDockerRef splits "engine/container"; container is "" for the
@@ -93,9 +108,9 @@ type dockerTarget struct {
 }
 
 // NewDocker builds the collector of src: url is unix:///path (the
-// default, /var/run/docker.sock), tcp://host:port, or an http(s) URL
-// (a socket proxy, or dockerd with TLS). src.HTTP, when set, is used as
-// is for http(s) URLs.
+// default, /var/run/docker.sock), tcp://host:port (TLS when the source
+// names certificates, as dockerd --tlsverify wants), or an http(s) URL
+// (a socket proxy). src.HTTP, when set, is used as is for TCP URLs.
 func NewDocker(src Source, l *lab.Lab) (*Docker, error) {
 	raw := src.URL
 	if raw == "" {
@@ -127,17 +142,26 @@ func NewDocker(src Source, l *lab.Lab) (*Docker, error) {
 		if u.Host == "" {
 			return nil, fmt.Errorf("docker source %q: url %q names no host", src.Name, raw)
 		}
+		opts, _ := src.Options.(DockerOptions)
+		tlsConf, err := dockerTLS(opts, src.Insecure)
+		if err != nil {
+			return nil, fmt.Errorf("docker source %q: %w", src.Name, err)
+		}
 		scheme := u.Scheme
 		if scheme == "tcp" {
-			scheme = "http"
+			// tcp:// is dockerd's own notation: TLS when it has certificates.
+			scheme = map[bool]string{true: "https", false: "http"}[tlsConf != nil]
 		}
 		d.base = scheme + "://" + u.Host + strings.TrimSuffix(u.Path, "/")
 		switch {
 		case src.HTTP != nil:
 			d.client = src.HTTP
-		case scheme == "https" && src.Insecure:
+		case scheme == "https":
 			tr := http.DefaultTransport.(*http.Transport).Clone()
-			tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // opt-in with insecure: true
+			if tlsConf == nil {
+				tlsConf = &tls.Config{MinVersion: tls.VersionTLS12}
+			}
+			tr.TLSClientConfig = tlsConf
 			d.client = &http.Client{Transport: tr, Timeout: timeout}
 		default:
 			d.client = &http.Client{Timeout: timeout}
@@ -157,6 +181,33 @@ func NewDocker(src Source, l *lab.Lab) (*Docker, error) {
 		d.targets = append(d.targets, dockerTarget{node: n.ID, engine: engine, container: container})
 	}
 	return d, nil
+}
+
+// dockerTLS is the TLS configuration of the options, nil when they name
+// no file and insecure is off.
+func dockerTLS(o DockerOptions, insecure bool) (*tls.Config, error) {
+	if o == (DockerOptions{}) && !insecure {
+		return nil, nil
+	}
+	conf := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: insecure} //nolint:gosec // insecure is opt-in
+	if o.CA != "" {
+		pem, err := os.ReadFile(o.CA)
+		if err != nil {
+			return nil, fmt.Errorf("tls_ca: %w", err)
+		}
+		conf.RootCAs = x509.NewCertPool()
+		if !conf.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls_ca: %s holds no PEM certificate", o.CA)
+		}
+	}
+	if o.Cert != "" || o.Key != "" {
+		pair, err := tls.LoadX509KeyPair(o.Cert, o.Key)
+		if err != nil {
+			return nil, fmt.Errorf("tls_cert, tls_key: %w", err)
+		}
+		conf.Certificates = []tls.Certificate{pair}
+	}
+	return conf, nil
 }
 
 // dockerInfo is what GET /info says of the daemon.

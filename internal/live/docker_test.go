@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -145,6 +147,37 @@ func TestDockerFailures(t *testing.T) {
 		if err := Builtin().CheckLab(&lab.Lab{Nodes: []lab.Node{{ID: "n", Live: lab.Live{"docker": {Value: tt.v}}}}}); (err == nil) != tt.ok {
 			t.Errorf("live.docker %q: err = %v, want ok %v", tt.v, err, tt.ok)
 		}
+	}
+}
+
+// TestDockerTLS: dockerd --tlsverify wants the client's certificate;
+// without it the handshake fails, with it the engine answers.
+func TestDockerTLS(t *testing.T) {
+	t.Parallel()
+	engine := dockerfake.NewTLS(t, dockerTestInfo, dockerfake.Container{Name: "web", State: "running"})
+	dir := t.TempDir()
+	files := map[string][]byte{"ca.pem": engine.CAPEM, "cert.pem": engine.ClientCertPEM, "key.pem": engine.ClientKeyPEM}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ca := DockerOptions{CA: filepath.Join(dir, "ca.pem")}
+	full := DockerOptions{CA: ca.CA, Cert: filepath.Join(dir, "cert.pem"), Key: filepath.Join(dir, "key.pem")}
+	for _, tt := range []struct {
+		opts DockerOptions
+		ok   bool
+	}{{ca, false}, {full, true}} {
+		d, err := NewDocker(Source{Name: "docker", URL: engine.URL, Timeout: 5 * time.Second, Options: tt.opts}, dockerTestLab(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Collect(context.Background()); (err == nil) != tt.ok {
+			t.Errorf("client certificate %v: err = %v", tt.opts.Cert != "", err)
+		}
+	}
+	if _, err := NewDocker(Source{Name: "docker", URL: engine.URL, Options: DockerOptions{CA: filepath.Join(dir, "missing.pem")}}, &lab.Lab{}); err == nil || !strings.Contains(err.Error(), "tls_ca") {
+		t.Errorf("missing CA file: %v", err)
 	}
 }
 

@@ -70,7 +70,7 @@ func TestParseSources(t *testing.T) {
 		{name: "a key of another kind", yaml: "sources:\n  - {name: a, type: prometheus, url: \"http://127.0.0.1:9090\",\n     insecure: true}\n",
 			want: []string{"admin.yaml:3: sources[0].insecure: only proxmox, probe, docker and kubernetes sources take insecure"}},
 		{name: "a key of no kind", yaml: "sources:\n  - {name: a, type: demo, tailnet2: x}\n",
-			want: []string{"admin.yaml:2: sources[0].tailnet2: unknown key (allowed: name, type, url, interval, timeout, secret_env, secret_file, site, insecure, tailnet, tunnel_id, kubeconfig, context)"}},
+			want: []string{"admin.yaml:2: sources[0].tailnet2: unknown key (allowed: name, type, url, interval, timeout, secret_env, secret_file, site, insecure, tailnet, tunnel_id, tls_ca, tls_cert, tls_key, kubeconfig, context)"}},
 		{name: "missing url", yaml: "sources:\n  - {name: pve, type: proxmox}\n",
 			want: []string{"admin.yaml:2: sources[0].url: required"}},
 		{name: "missing name and type", yaml: "sources:\n  - {url: x}\n",

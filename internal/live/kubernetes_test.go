@@ -159,6 +159,29 @@ func TestKubernetesAuth(t *testing.T) {
 	if _, err := k.Collect(context.Background()); err != nil {
 		t.Errorf("after the token rotated: %v", err)
 	}
+	// A client certificate instead of a token, from files beside the
+	// kubeconfig (relative paths are relative to it).
+	dir = t.TempDir()
+	for name, body := range map[string][]byte{"client.crt": api.ClientCertPEM, "client.key": api.ClientKeyPEM, "ca.crt": api.CAPEM} {
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kc := filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(kc, []byte(fmt.Sprintf(`current-context: lab
+contexts: [{name: lab, context: {cluster: lab, user: cert}}]
+clusters: [{name: lab, cluster: {server: %q, certificate-authority: ca.crt}}]
+users: [{name: cert, user: {client-certificate: client.crt, client-key: client.key}}]
+`, api.URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k, err = NewKubernetes(Source{Name: "k3s", Options: KubernetesOptions{Kubeconfig: kc}}, &lab.Lab{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Collect(context.Background()); err != nil {
+		t.Errorf("client certificate: %v", err)
+	}
 	// No kubeconfig and not in a cluster.
 	if _, err := NewKubernetes(Source{Name: "k3s", Options: KubernetesOptions{AccountDir: t.TempDir()}}, &lab.Lab{}); err == nil || !strings.Contains(err.Error(), "no API server") {
 		t.Errorf("no server: %v", err)

@@ -90,6 +90,9 @@ func mergeData(dst *NodeData, src NodeData) {
 	first(&dst.Disk, src.Disk)
 	first(&dst.Load, src.Load)
 	first(&dst.LatencyMS, src.LatencyMS)
+	if dst.Restarts == nil {
+		dst.Restarts = src.Restarts
+	}
 	if dst.LastSeen.IsZero() {
 		dst.LastSeen = src.LastSeen
 	}

@@ -21,6 +21,7 @@ package dockerfake
 
 import (
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -36,6 +37,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/labfront/labfront/internal/testkit/testcert"
 )
 
 // APIVersion and MinAPIVersion are the Engine API versions the fake
@@ -88,8 +91,10 @@ func (c Call) String() string {
 // Server is a running fake engine.
 type Server struct {
 	// URL is what a docker source's url: takes: unix:///…/docker.sock,
-	// or tcp://127.0.0.1:PORT for NewTCP.
+	// or tcp://127.0.0.1:PORT for NewTCP and NewTLS.
 	URL string
+	// CAPEM, ClientCertPEM and ClientKeyPEM are set by NewTLS.
+	CAPEM, ClientCertPEM, ClientKeyPEM []byte
 
 	t          testing.TB
 	mu         sync.Mutex
@@ -139,6 +144,22 @@ func NewTCP(t testing.TB, info Info, containers ...Container) *Server {
 		t.Fatal(err)
 	}
 	return start(t, ln, "tcp://"+ln.Addr().String(), info, containers)
+}
+
+// NewTLS starts a fake engine on a loopback TCP port with TLS and client
+// certificates required, as dockerd --tlsverify serves it: CAPEM is the
+// CA to trust, ClientCertPEM and ClientKeyPEM the client's certificate.
+func NewTLS(t testing.TB, info Info, containers ...Container) *Server {
+	t.Helper()
+	certs := testcert.Issue(t, "labfront")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsLn := tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{certs.Server}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: certs.Pool, MinVersion: tls.VersionTLS12})
+	s := start(t, tlsLn, "tcp://"+ln.Addr().String(), info, containers)
+	s.CAPEM, s.ClientCertPEM, s.ClientKeyPEM = certs.CAPEM, certs.CertPEM, certs.KeyPEM
+	return s
 }
 
 func start(t testing.TB, ln net.Listener, u string, info Info, containers []Container) *Server {

@@ -2,13 +2,15 @@
 // core/v1 list endpoints labfront reads (nodes, namespaces, services,
 // pods), over TLS with its own CA, in the API's JSON shapes (a *List
 // with apiVersion, kind, metadata.resourceVersion and items). Requests
-// need Authorization: Bearer with the fake's token; others get the 401
-// Status object the API server sends. No kube-apiserver can be installed
+// need Authorization: Bearer with the fake's token, or a client
+// certificate its client CA signed; others get the 401 Status object the
+// API server sends. No kube-apiserver can be installed
 // where these tests run (Debian has only kubectl), so the fake follows
 // the API reference, and a request it does not expect fails the test.
 package kubefake
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"encoding/pem"
 	"net/http"
@@ -17,6 +19,8 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/labfront/labfront/internal/testkit/testcert"
 )
 
 // Token is the bearer token the fake accepts.
@@ -74,6 +78,10 @@ type Server struct {
 	// URL is the API server's https URL; CAPEM its CA certificate.
 	URL   string
 	CAPEM []byte
+	// ClientCertPEM and ClientKeyPEM are a client certificate the server
+	// accepts instead of the token (user "labfront"), as a kubeconfig's
+	// client-certificate-data and client-key-data carry one.
+	ClientCertPEM, ClientKeyPEM []byte
 
 	t       testing.TB
 	ts      *httptest.Server
@@ -95,7 +103,11 @@ func New(t testing.TB, c Cluster) *Server {
 		t.Errorf("kubefake: unexpected request %s %s", r.Method, r.URL.Path)
 		s.status(w, http.StatusNotFound, "NotFound", "the server could not find the requested resource")
 	})
-	s.ts = httptest.NewTLSServer(s.auth(mux))
+	s.ts = httptest.NewUnstartedServer(s.auth(mux))
+	client := testcert.Issue(t, "labfront")
+	s.ClientCertPEM, s.ClientKeyPEM = client.CertPEM, client.KeyPEM
+	s.ts.TLS = &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: client.Pool}
+	s.ts.StartTLS()
 	t.Cleanup(s.ts.Close)
 	s.URL = s.ts.URL
 	s.CAPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.ts.Certificate().Raw})
@@ -127,7 +139,9 @@ func (s *Server) auth(next http.Handler) http.Handler {
 		s.mu.Lock()
 		s.calls = append(s.calls, r.Method+" "+r.URL.RequestURI())
 		s.mu.Unlock()
-		if r.Header.Get("Authorization") != "Bearer "+Token {
+		// The TLS layer has verified a certificate that was given.
+		certUser := r.TLS != nil && len(r.TLS.PeerCertificates) > 0 && r.TLS.PeerCertificates[0].Subject.CommonName == "labfront"
+		if !certUser && r.Header.Get("Authorization") != "Bearer "+Token {
 			s.status(w, http.StatusUnauthorized, "Unauthorized", "Unauthorized")
 			return
 		}
