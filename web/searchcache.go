@@ -136,6 +136,17 @@ func (s *siteSearch) writeCache(analyse func(keep func(content.Digest, search.Bo
 	if err := os.MkdirAll(s.dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return errors.Join(err, analyse(func(content.Digest, search.Body) {}))
 	}
+	// A build killed while writing left its temporary file: only the
+	// next write can know it is nobody's.
+	stale, err := filepath.Glob(filepath.Join(s.dir, "."+searchCacheFile+".tmp-*"))
+	if err != nil {
+		return errors.Join(err, analyse(func(content.Digest, search.Body) {}))
+	}
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return errors.Join(err, analyse(func(content.Digest, search.Body) {}))
+		}
+	}
 	return atomicfile.WriteFunc(filepath.Join(s.dir, searchCacheFile), 0o644, func(w io.Writer) error {
 		h := sha256.New()
 		bw := bufio.NewWriter(io.MultiWriter(w, h))
