@@ -27,25 +27,34 @@ func (s *Server) contentPage(c echo.Context) error {
 	return render(c, http.StatusOK, templates.AdminContent(s.contentView(c, nil)))
 }
 
+// checkoutGate reads the site checkout and says why the signed-in user
+// cannot commit there ("" when they can). The pages that offer a commit
+// (promotion, drift fixes) offer it on the same conditions; doing and
+// noun name the work in the reason ("Promoting needs …", "Promotion is
+// off …").
+func (s *Server) checkoutGate(ctx context.Context, c echo.Context, doing, noun string) (templates.CheckoutInfo, string) {
+	co := sitecheckout.Inspect(ctx, s.cfg.Site)
+	info := templates.CheckoutInfo{Dir: co.Dir, Branch: co.Branch, Remote: co.Remote, Problem: co.Problem}
+	switch {
+	case !identity(c).Admin:
+		return info, doing + " needs the admin role."
+	case co.Problem != "":
+		return info, noun + " is off until the site checkout can take a commit (see above)."
+	}
+	return info, ""
+}
+
 // contentView reads the inbox and the checkout afresh: both change under
 // the server (imports, hand edits, pulls).
 func (s *Server) contentView(c echo.Context, outcome *templates.PromoteOutcome) templates.ContentView {
 	ctx := c.Request().Context()
-	co := sitecheckout.Inspect(ctx, s.cfg.Site)
 	v := templates.ContentView{
-		Head:     s.head(c, "Content", "/admin/content"),
-		Inbox:    filepath.ToSlash(filepath.Join(s.cfg.Site, "content", substack.InboxDir)),
-		Checkout: templates.CheckoutInfo{Dir: co.Dir, Branch: co.Branch, Remote: co.Remote, Problem: co.Problem},
-		Outcome:  outcome,
+		Head:    s.head(c, "Content", "/admin/content"),
+		Inbox:   filepath.ToSlash(filepath.Join(s.cfg.Site, "content", substack.InboxDir)),
+		Outcome: outcome,
 	}
-	switch {
-	case !identity(c).Admin:
-		v.PromoteReason = "Promoting needs the admin role."
-	case co.Problem != "":
-		v.PromoteReason = "Promotion is off until the site checkout can take a commit (see above)."
-	default:
-		v.CanPromote = true
-	}
+	v.Checkout, v.PromoteReason = s.checkoutGate(ctx, c, "Promoting", "Promotion")
+	v.CanPromote = v.PromoteReason == ""
 	items, err := substack.ListInbox(s.cfg.Site)
 	if err != nil {
 		v.Problem = err.Error()

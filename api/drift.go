@@ -190,20 +190,12 @@ func (s *Server) driftPage(c echo.Context) error {
 func (s *Server) driftView(c echo.Context, outcome *templates.DriftOutcome) templates.DriftView {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), discover.MinTimeout+5*time.Second)
 	defer cancel()
-	co := sitecheckout.Inspect(ctx, s.cfg.Site)
 	v := templates.DriftView{
-		Head:     s.head(c, "Drift", "/admin/drift"),
-		Checkout: templates.CheckoutInfo{Dir: co.Dir, Branch: co.Branch, Remote: co.Remote, Problem: co.Problem},
-		Outcome:  outcome,
+		Head:    s.head(c, "Drift", "/admin/drift"),
+		Outcome: outcome,
 	}
-	switch {
-	case !identity(c).Admin:
-		v.ApplyReason = "Applying needs the admin role."
-	case co.Problem != "":
-		v.ApplyReason = "Applying is off until the site checkout can take a commit (see above)."
-	default:
-		v.CanApply = true
-	}
+	v.Checkout, v.ApplyReason = s.checkoutGate(ctx, c, "Applying", "Applying")
+	v.CanApply = v.ApplyReason == ""
 	asked, at := s.askSources(ctx)
 	v.AskedAt = clock(at, s.now())
 	for _, f := range asked.Failed {

@@ -133,19 +133,8 @@ func (s *siteSearch) writeCache(analyse func(keep func(content.Digest, search.Bo
 	if s.dir == "" {
 		return analyse(func(content.Digest, search.Body) {})
 	}
-	if err := os.MkdirAll(s.dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := s.prepareCacheDir(); err != nil {
 		return errors.Join(err, analyse(func(content.Digest, search.Body) {}))
-	}
-	// A build killed while writing left its temporary file: only the
-	// next write can know it is nobody's.
-	stale, err := filepath.Glob(filepath.Join(s.dir, "."+searchCacheFile+".tmp-*"))
-	if err != nil {
-		return errors.Join(err, analyse(func(content.Digest, search.Body) {}))
-	}
-	for _, f := range stale {
-		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return errors.Join(err, analyse(func(content.Digest, search.Body) {}))
-		}
 	}
 	return atomicfile.WriteFunc(filepath.Join(s.dir, searchCacheFile), 0o644, func(w io.Writer) error {
 		h := sha256.New()
@@ -173,4 +162,23 @@ func (s *siteSearch) writeCache(analyse func(keep func(content.Digest, search.Bo
 		_, err := w.Write(h.Sum(nil))
 		return err
 	})
+}
+
+// prepareCacheDir makes the cache folder and removes the temporary file a
+// build killed while writing the cache left: only the next write can know
+// it is nobody's.
+func (s *siteSearch) prepareCacheDir() error {
+	if err := os.MkdirAll(s.dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	stale, err := filepath.Glob(filepath.Join(s.dir, "."+searchCacheFile+".tmp-*"))
+	if err != nil {
+		return err
+	}
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
